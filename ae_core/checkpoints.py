@@ -1,0 +1,296 @@
+"""Checkpoints: a directory with ``config.json`` and ``weights.safetensors`` (plus
+``optimizer.safetensors`` while training), written atomically, loaded without unpickling."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import os
+import platform
+import shutil
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load, load_file, save_file
+
+from ae_core.models import MODELS, Autoencoder, model_from_config
+
+FORMAT = "latent-lab-checkpoint"
+FORMAT_VERSION = 1
+CONFIG, WEIGHTS, OPTIMIZER = "config.json", "weights.safetensors", "optimizer.safetensors"
+ALLOWED_FILES = (CONFIG, WEIGHTS, OPTIMIZER)
+MAX_ZIP_BYTES = 1 << 30  # uncompressed size accepted from an uploaded zip
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, damaged, from elsewhere, or does not fit the data."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    model: Autoencoder
+    config: dict[str, Any]
+    path: Path
+
+    @property
+    def dataset(self) -> str | None:
+        return self.config.get("dataset")
+
+    @property
+    def scaler(self) -> dict[str, Any] | None:
+        return self.config.get("scaler")
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.config.get("metrics", {})
+
+
+def save_checkpoint(
+    model: Autoencoder,
+    directory: str | os.PathLike,
+    *,
+    dataset: str | None = None,
+    scaler: dict[str, Any] | None = None,
+    label_names: list[str] | None = None,
+    metrics: dict[str, Any] | None = None,
+    training: dict[str, Any] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``model`` and its metadata to ``directory``, replacing it atomically.
+
+    The new checkpoint is written beside the target and swapped in by renames, so a crash at
+    any moment leaves either the old checkpoint or the new one, never a mix.
+    """
+    target = Path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model": model.config,
+        "dataset": dataset,
+        "scaler": scaler,
+        "label_names": label_names,
+        "metrics": metrics or {},
+        "training": training,
+        "extra": extra or {},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"torch": torch.__version__, "python": platform.python_version(), "format": FORMAT_VERSION},
+    }
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        save_file(state, tmp / WEIGHTS, metadata={"format": "pt"})
+        if optimizer is not None:
+            tensors, groups = _flatten_optimizer(optimizer)
+            save_file(tensors, tmp / OPTIMIZER)
+            config["training"] = {**(config["training"] or {}), "optimizer_param_groups": groups}
+        (tmp / CONFIG).write_text(json.dumps(config, indent=2, default=_json_default))
+        for f in tmp.iterdir():
+            with open(f, "rb") as handle:
+                os.fsync(handle.fileno())
+        _swap_into_place(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
+    """Load a checkpoint directory (or a zip of one) into an eval-mode model."""
+    path = Path(directory)
+    if path.is_file() and zipfile.is_zipfile(path):
+        return load_checkpoint(import_zip(path, Path(tempfile.mkdtemp(prefix="latent-lab-"))), device)
+    path = _recover(path)
+    config = read_config(path)
+    try:
+        model = model_from_config(config["model"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {str(path)!r}: its model settings are not valid: {exc}") from None
+    _load_weights(model, path / WEIGHTS)
+    model.to(device).eval()
+    return Checkpoint(model, config, path)
+
+
+def read_config(directory: str | os.PathLike) -> dict[str, Any]:
+    """The validated ``config.json`` of a checkpoint directory."""
+    path = Path(directory)
+    if not path.is_dir():
+        raise CheckpointError(f"checkpoint {str(path)!r} does not exist or is not a directory")
+    file = path / CONFIG
+    if not file.is_file():
+        raise CheckpointError(f"checkpoint {str(path)!r} has no {CONFIG}; is it a Latent Lab checkpoint?")
+    try:
+        config = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"checkpoint {str(path)!r}: {CONFIG} is not valid JSON ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {str(path)!r}: {CONFIG} is not a Latent Lab checkpoint config")
+    if config.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(f"checkpoint {str(path)!r} was written by a newer Latent Lab (format {config['format_version']})")
+    model = config.get("model")
+    if not isinstance(model, dict) or model.get("name") not in MODELS:
+        name = model.get("name") if isinstance(model, dict) else None
+        raise CheckpointError(f"checkpoint {str(path)!r}: unknown model {name!r}; valid: {', '.join(MODELS)}")
+    return config
+
+
+def check_compatible(config: dict[str, Any], sample_shape, what: str = "the data") -> None:
+    """Raise a clear error when a checkpoint's model does not take samples of ``sample_shape``."""
+    expected = tuple(config["model"]["input_shape"])
+    if tuple(sample_shape) != expected:
+        raise CheckpointError(
+            f"this model expects inputs of shape {expected} but {what} has shape {tuple(sample_shape)}"
+        )
+
+
+def load_training_state(directory, model: Autoencoder, optimizer: torch.optim.Optimizer):
+    """Weights, optimizer state, epoch count and history from a checkpoint written by ``fit``."""
+    from ae_core.training import FitResult
+
+    path = _recover(Path(directory))
+    config = read_config(path)
+    check_compatible(config, model.input_shape, "the model being trained")
+    if config["model"]["name"] != model.registry_name:
+        raise CheckpointError(f"cannot resume a {model.registry_name!r} model from a {config['model']['name']!r} checkpoint")
+    _load_weights(model, path / WEIGHTS)
+    training = config.get("training") or {}
+    if (path / OPTIMIZER).is_file() and "optimizer_param_groups" in training:
+        _restore_optimizer(optimizer, load_file(str(path / OPTIMIZER)), training["optimizer_param_groups"])
+    result = FitResult(
+        history=list(training.get("history", [])),
+        best_epoch=int(training.get("best_epoch", 0)),
+        best_val_loss=float(training.get("best_val_loss", float("inf"))),
+    )
+    return int(training.get("epoch", 0)), result
+
+
+def export_zip(directory: str | os.PathLike) -> bytes:
+    """The checkpoint's files (config and weights only) as zip bytes, for download."""
+    path = _recover(Path(directory))
+    read_config(path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in (CONFIG, WEIGHTS):
+            archive.write(path / name, arcname=name)
+    return buffer.getvalue()
+
+
+def import_zip(source: str | os.PathLike | bytes, destination: str | os.PathLike) -> Path:
+    """Unpack an uploaded checkpoint zip into ``destination`` after checking every entry.
+
+    Only ``config.json`` and ``*.safetensors`` files are accepted (at the top level or in one
+    folder); anything else -- pickles, paths that climb out, huge members -- is refused and
+    nothing is written.
+    """
+    data = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        archive = zipfile.ZipFile(data)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise CheckpointError(f"the upload is not a readable zip file ({exc})") from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        by_name = {}
+        for member in members:
+            name = member.filename.replace("\\", "/").split("/")[-1]
+            if name not in ALLOWED_FILES or member.filename.count("/") > 1 or ".." in member.filename:
+                raise CheckpointError(f"the zip holds {member.filename!r}; only {', '.join(ALLOWED_FILES)} are accepted")
+            by_name[name] = member
+        if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+            raise CheckpointError(f"the zip unpacks to more than {MAX_ZIP_BYTES >> 20} MiB; refused")
+        missing = [n for n in (CONFIG, WEIGHTS) if n not in by_name]
+        if missing:
+            raise CheckpointError(f"the zip is missing {', '.join(missing)}")
+        staging = Path(tempfile.mkdtemp(prefix=".import-"))
+        try:
+            for name, member in by_name.items():
+                (staging / name).write_bytes(archive.read(member))
+            config = read_config(staging)
+            model = model_from_config(config["model"])
+            _load_weights(model, staging / WEIGHTS)
+            target = Path(destination)
+            if target.exists() and any(target.iterdir()):
+                raise CheckpointError(f"destination {str(target)!r} already holds files; refusing to overwrite")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.rmdir()
+            shutil.move(str(staging), str(target))
+            return target
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"the zip's checkpoint is not valid: {exc}") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _load_weights(model: Autoencoder, file: Path) -> None:
+    if not file.is_file():
+        raise CheckpointError(f"checkpoint {str(file.parent)!r} has no {WEIGHTS}")
+    try:
+        state = load(file.read_bytes())
+    except (SafetensorError, ValueError, OSError) as exc:
+        raise CheckpointError(f"{str(file)!r} is not a readable safetensors file ({exc})") from None
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        detail = "; ".join(
+            f"{label}: {', '.join(keys[:4])}{' ...' if len(keys) > 4 else ''}"
+            for label, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong))
+            if keys
+        )
+        raise CheckpointError(f"the weights in {str(file.parent)!r} do not fit model {model.registry_name!r} ({detail})")
+    model.load_state_dict(state)
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(tmp, target)
+        return
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(path: Path) -> Path:
+    """If a save was interrupted between its two renames, put the previous checkpoint back."""
+    if not path.exists() and path.parent.is_dir():
+        olds = sorted(path.parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
+        if olds:
+            os.replace(olds[-1], path)
+    return path
+
+
+def _flatten_optimizer(optimizer: torch.optim.Optimizer):
+    state = optimizer.state_dict()
+    tensors = {}
+    for index, values in state["state"].items():
+        for name, value in values.items():
+            tensor = value if torch.is_tensor(value) else torch.tensor(value)
+            tensors[f"{index}.{name}"] = tensor.detach().cpu().contiguous()
+    return tensors, state["param_groups"]
+
+
+def _restore_optimizer(optimizer, tensors, groups) -> None:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    try:
+        optimizer.load_state_dict({"state": state, "param_groups": groups})
+    except (ValueError, KeyError) as exc:
+        raise CheckpointError(f"the optimizer state in the checkpoint does not fit this model ({exc})") from None
+
+
+def _json_default(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} in {CONFIG}")

@@ -1,0 +1,168 @@
+"""``python -m ae_core``: list, train and evaluate from a terminal.
+
+Errors print one line on stderr and exit with status 2. ``train`` shows a progress bar on
+stderr and ends stdout with a one-line JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import re
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from ae_core.checkpoints import check_compatible, load_checkpoint, save_checkpoint
+from ae_core.datasets import DATASETS, load_dataset
+from ae_core.evaluation import evaluate
+from ae_core.models import MODELS, build_model
+from ae_core.training import fit
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, OSError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ae_core", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("models", help="list the model types").set_defaults(handler=_models)
+    commands.add_parser("datasets", help="list the datasets").set_defaults(handler=_datasets)
+
+    train = commands.add_parser("train", help="train a model and save a checkpoint")
+    train.add_argument("--dataset", required=True, help="dataset spec, e.g. digits, mnist, npz:PATH")
+    train.add_argument("--model", required=True, help=f"one of: {', '.join(MODELS)}")
+    train.add_argument("--latent-dim", type=int, required=True)
+    train.add_argument("--epochs", type=int, default=20)
+    train.add_argument("--max-minutes", type=float, default=None, help="time budget")
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--lr", type=float, default=1e-3)
+    train.add_argument("--patience", type=int, default=None, help="early stopping after N epochs without improvement")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    train.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    train.add_argument("--out", default=None, help="checkpoint directory (default: runs/<dataset>-<model>-<time>)")
+    train.add_argument("--resume", default=None, help="continue from a checkpoint written by an earlier run")
+    group = train.add_argument_group("model options (each model takes its own; see README)")
+    for name in _all_option_names():
+        group.add_argument("--" + name.replace("_", "-"), dest="opt_" + name, default=None, metavar="VALUE")
+    train.set_defaults(handler=_train)
+
+    ev = commands.add_parser("evaluate", help="reconstruction metrics of a checkpoint as JSON")
+    ev.add_argument("checkpoint")
+    ev.add_argument("--dataset", default=None, help="dataset spec (default: the checkpoint's)")
+    ev.add_argument("--split", default="test", choices=("train", "test", "all"))
+    ev.set_defaults(handler=_evaluate)
+    return parser
+
+
+def _models(args) -> int:
+    for name, cls in MODELS.items():
+        print(f"{name}\t{cls.description}")
+    return 0
+
+
+def _datasets(args) -> int:
+    for name, text in DATASETS.items():
+        print(f"{name}\t{text}")
+    return 0
+
+
+def _train(args) -> int:
+    options = {name: getattr(args, "opt_" + name) for name in _all_option_names() if getattr(args, "opt_" + name) is not None}
+    dataset = load_dataset(args.dataset)
+    model = build_model(args.model, dataset.shape, args.latent_dim, seed=args.seed, **options)
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    out = Path(args.out or Path("runs") / f"{_slug(args.dataset)}-{args.model}-{args.latent_dim}-{_dt.datetime.now():%Y%m%d-%H%M%S}")
+    meta = {"dataset": dataset.spec, "scaler": dataset.scaler, "label_names": dataset.label_names}
+    bar = _progress_bar(args.epochs) if is_main else None
+    try:
+        result = fit(
+            model, dataset.x_train, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
+            max_minutes=args.max_minutes, seed=args.seed, device=args.device, threads=args.threads,
+            on_batch=bar.on_batch if bar else None, on_epoch=bar.on_epoch if bar else None,
+            checkpoint_dir=out if is_main else None, checkpoint_meta=meta, resume=args.resume,
+        )
+    finally:
+        if bar:
+            bar.close()
+    if not is_main:
+        return 0
+    model.cpu()
+    metrics = evaluate(model, dataset.x_test)
+    training = {"epoch": result.epochs_run, "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
+                "history": result.history, "stopped": result.stopped, "seconds": round(result.seconds, 2)}
+    save_checkpoint(model, out, metrics=metrics, training=training, **meta)
+    summary = {"out": str(out), "model": args.model, "dataset": dataset.spec, "latent_dim": args.latent_dim,
+               "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "stopped": result.stopped,
+               "seconds": round(result.seconds, 2), "test": metrics}
+    print(json.dumps(summary))
+    return 0
+
+
+def _evaluate(args) -> int:
+    checkpoint = load_checkpoint(args.checkpoint)
+    spec = args.dataset or checkpoint.dataset
+    if not spec:
+        raise ValueError("the checkpoint names no dataset; pass --dataset SPEC")
+    dataset = load_dataset(spec, scaler=checkpoint.scaler)
+    check_compatible(checkpoint.config, dataset.shape, f"dataset {spec!r}")
+    x, _ = dataset.split(args.split)
+    print(json.dumps({"checkpoint": str(args.checkpoint), "dataset": spec, "split": args.split, **evaluate(checkpoint.model, x)}))
+    return 0
+
+
+class _progress_bar:
+    """tqdm on stderr, fed by fit's callbacks."""
+
+    def __init__(self, epochs: int):
+        from tqdm import tqdm
+
+        self.tqdm = tqdm
+        self.bar = None
+        self.epochs = epochs
+
+    def on_batch(self, info) -> None:
+        if self.bar is None or info.batch == 1:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = self.tqdm(total=info.batches, desc=f"epoch {info.epoch}/{self.epochs}", file=sys.stderr,
+                                 leave=False, mininterval=0.5, dynamic_ncols=True)
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{info.loss:.4g}", eta=f"{info.eta:.0f}s", refresh=False)
+
+    def on_epoch(self, info) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        mark = " *" if info.best else ""
+        print(f"epoch {info.epoch}/{info.epochs}  train {info.train['loss']:.4f}  val {info.val['loss']:.4f}"
+              f"  {info.elapsed:.0f}s{mark}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _all_option_names() -> list[str]:
+    return sorted({f.name for cls in MODELS.values() for f in fields(cls.Options)})
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", Path(text.split("?")[0]).name).strip("-")[:40] or "data"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,57 @@
+"""``load_dataset(spec)``: every dataset Latent Lab can train on, by one spec string."""
+
+from __future__ import annotations
+
+from ae_core.datasets.base import Dataset, Scaler, parse_spec, seeded_split
+from ae_core.datasets.builtin import SHAPE_KINDS, load_digits_dataset, load_photos_dataset, load_shapes_dataset, photo, render_shapes
+from ae_core.datasets.download import FAMILIES, load_idx_family
+from ae_core.datasets.files import load_csv, load_image_folder, load_image_zip, load_npz
+
+# name -> one-line description, shown by `python -m ae_core datasets` and the app.
+DATASETS: dict[str, str] = {
+    "digits": "scikit-learn's 1,797 handwritten digits, 8x8 (offline)",
+    "shapes": "procedural shapes with known factors, e.g. shapes?n=6000&size=32&seed=0 (offline)",
+    "photos": "patches of bundled sample photos, e.g. photos?patch=32&n=8000&color=0 (offline)",
+    "mnist": "MNIST digits, 28x28: downloaded once and cached, or mnist:FOLDER of IDX files",
+    "fashion-mnist": "Fashion-MNIST clothing, 28x28: downloaded once and cached, or fashion-mnist:FOLDER",
+    "kmnist": "Kuzushiji-MNIST characters, 28x28: downloaded once and cached, or kmnist:FOLDER",
+    "npz": "npz:PATH with x_train, y_train, x_test, y_test (mnist.npz layout) or x[, y]",
+    "csv": "csv:PATH of numeric columns; an optional label column (label=NAME)",
+    "folder": "folder:PATH of images; subfolders are the classes",
+    "zip": "zip:PATH of images; subfolders are the classes",
+}
+
+
+def load_dataset(spec: str, scaler: dict | None = None) -> Dataset:
+    """Load a dataset from a spec ``"name[:argument][?key=value&...]"``.
+
+    Examples: ``"digits"``, ``"shapes?n=10000"``, ``"mnist"``, ``"npz:data/mnist.npz"``,
+    ``"csv:table.csv?label=class"``, ``"folder:photos/"``, ``"my_images.zip"``.
+    Raises ``ValueError`` with one line naming the problem; nothing is written except the
+    download cache of the MNIST family. ``scaler`` (a checkpoint's) scales tabular data the way
+    the model was trained instead of fitting a new scaling.
+    """
+    name, argument, options = parse_spec(spec)
+    if argument is None and name.endswith(".zip"):
+        name, argument = "zip", spec.partition("?")[0]
+    if name == "digits":
+        return load_digits_dataset(options)
+    if name == "shapes":
+        return load_shapes_dataset(options)
+    if name == "photos":
+        return load_photos_dataset(options)
+    if name in FAMILIES:
+        return load_idx_family(name, argument, options)
+    loaders = {"npz": load_npz, "csv": load_csv, "folder": load_image_folder, "zip": load_image_zip}
+    if name in loaders:
+        if not argument:
+            raise ValueError(f"dataset {name!r} needs a path: '{name}:PATH'")
+        if name in ("npz", "csv"):
+            return loaders[name](argument, options, scaler)
+        return loaders[name](argument, options)
+    raise ValueError(f"unknown dataset {spec!r}; valid: {', '.join(DATASETS)}")
+
+
+__all__ = [
+    "DATASETS", "SHAPE_KINDS", "Dataset", "Scaler", "load_dataset", "parse_spec", "photo", "render_shapes", "seeded_split",
+]

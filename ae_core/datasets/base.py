@@ -1,0 +1,123 @@
+"""The dataset container, dataset specs, the feature scaler and a seeded split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Float32 samples with a fixed train/test split.
+
+    ``x_*`` hold images as ``(N, C, H, W)`` or tables as ``(N, D)``; with the default scaling
+    every value lies in [0, 1]. ``scaler`` (a dict) maps raw tabular features to these values
+    and is stored in checkpoints so new data is scaled the same way.
+    """
+
+    spec: str
+    x_train: np.ndarray
+    x_test: np.ndarray
+    y_train: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    label_names: list[str] | None = None
+    scaler: dict[str, Any] | None = None
+    factors: dict[str, np.ndarray] | None = None  # known generating factors (shapes), train then test
+    feature_names: list[str] | None = None
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def kind(self) -> str:
+        return "image" if len(self.shape) == 3 else "tabular"
+
+    @property
+    def has_labels(self) -> bool:
+        return self.y_train is not None
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(x, y)`` of "train", "test" or "all"."""
+        if name == "train":
+            return self.x_train, self.y_train
+        if name == "test":
+            return self.x_test, self.y_test
+        if name == "all":
+            y = None if self.y_train is None else np.concatenate([self.y_train, self.y_test])
+            return np.concatenate([self.x_train, self.x_test]), y
+        raise ValueError(f"split must be 'train', 'test' or 'all', got {name!r}")
+
+
+def parse_spec(spec: str) -> tuple[str, str | None, dict[str, str]]:
+    """``"name[:argument][?key=value&...]"`` -> (name, argument, options)."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"dataset spec must be a non-empty string like 'digits' or 'npz:PATH', got {spec!r}")
+    head, _, query = spec.strip().partition("?")
+    name, sep, argument = head.partition(":")
+    options = dict(parse_qsl(query, keep_blank_values=True)) if query else {}
+    return name.lower(), (argument if sep else None), options
+
+
+def option(options: dict[str, str], key: str, default, cast=int):
+    """A typed option from a spec, with an error naming the bad value."""
+    if key not in options:
+        return default
+    try:
+        return cast(options[key])
+    except ValueError:
+        raise ValueError(f"dataset option {key}={options[key]!r} is not a valid {cast.__name__}") from None
+
+
+def seeded_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic train/test indices."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test fraction must be in (0, 1), got {test_fraction}")
+    if n < 2:
+        raise ValueError(f"need at least 2 samples to split into train and test, got {n}")
+    perm = np.random.default_rng(seed).permutation(n)
+    n_test = min(max(1, round(n * test_fraction)), n - 1)
+    return np.sort(perm[n_test:]), np.sort(perm[:n_test])
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Affine feature scaling ``(x - offset) / scale``: "minmax" to [0, 1] or "standard"."""
+
+    kind: str
+    offset: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray, kind: str = "minmax") -> Scaler:
+        x = np.asarray(x, dtype=np.float64)
+        if kind == "minmax":
+            offset, span = x.min(axis=0), x.max(axis=0) - x.min(axis=0)
+        elif kind == "standard":
+            offset, span = x.mean(axis=0), x.std(axis=0)
+        else:
+            raise ValueError(f"scaling must be 'minmax' or 'standard', got {kind!r}")
+        return cls(kind, offset, np.where(span > 0, span, 1.0))
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.shape[-1] != len(self.offset):
+            raise ValueError(f"data has {x.shape[-1]} features, the scaler was fitted on {len(self.offset)}")
+        out = (x - self.offset) / self.scale
+        # Min-max data stays in [0, 1] (what BCE needs) even where new data exceeds the training range.
+        return (out.clip(0, 1) if self.kind == "minmax" else out).astype(np.float32)
+
+    def inverse_transform(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64) * self.scale + self.offset
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "offset": self.offset.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scaler:
+        return cls(data["kind"], np.asarray(data["offset"], np.float64), np.asarray(data["scale"], np.float64))

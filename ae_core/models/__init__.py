@@ -1,0 +1,71 @@
+"""The model registry: one name per autoencoder of the course, all on one base class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ae_core.models.base import AEOptions, AEOutput, Autoencoder, interpolate, make_options, reconstruction_loss
+from ae_core.models.conv import ConvAE, ConvVAE
+from ae_core.models.dense import ContractiveAE, DenoisingAE, DenseAE, LinearAE, SparseAE, VanillaAE, VAE
+
+MODELS: dict[str, type[Autoencoder]] = {
+    "linear": LinearAE,
+    "vanilla": VanillaAE,
+    "deep": DenseAE,
+    "conv": ConvAE,
+    "sparse": SparseAE,
+    "denoising": DenoisingAE,
+    "contractive": ContractiveAE,
+    "vae": VAE,
+    "conv_vae": ConvVAE,
+}
+for _name, _cls in MODELS.items():
+    _cls.registry_name = _name
+
+
+def build_model(name: str, input_shape, latent_dim: int, seed: int | None = None, **options: Any) -> Autoencoder:
+    """Build a registered model.
+
+    Parameters
+    ----------
+    name : a key of ``MODELS``
+    input_shape : ``(C, H, W)`` for images (C = 1 or 3) or ``(D,)`` for tabular vectors
+    latent_dim : size of the code; smaller or larger than the input (over-complete) are both fine
+    seed : seeds the weight initialisation
+    **options : fields of the model's ``Options`` dataclass (e.g. ``beta=4.0``)
+    """
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; valid: {', '.join(MODELS)}")
+    shape = validate_input_shape(input_shape)
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}")
+    cls = MODELS[name]
+    opts = make_options(cls.Options, options, name)
+    if seed is not None:
+        torch.manual_seed(seed)
+    return cls(shape, latent_dim, opts)
+
+
+def validate_input_shape(input_shape) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(s) for s in input_shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"input_shape must be (C, H, W) or (D,), got {input_shape!r}") from None
+    if len(shape) not in (1, 3) or min(shape) < 1:
+        raise ValueError(f"input_shape must be (C, H, W) or (D,) with positive sizes, got {shape}")
+    if len(shape) == 3 and shape[0] not in (1, 3):
+        raise ValueError(f"images must have 1 or 3 channels, got {shape[0]} in shape {shape}")
+    return shape
+
+
+def model_from_config(config: dict[str, Any]) -> Autoencoder:
+    """Rebuild a model (untrained) from the ``config`` property of another."""
+    return build_model(config["name"], config["input_shape"], int(config["latent_dim"]), **config.get("options", {}))
+
+
+__all__ = [
+    "MODELS", "AEOptions", "AEOutput", "Autoencoder", "build_model", "interpolate",
+    "model_from_config", "reconstruction_loss", "validate_input_shape",
+]

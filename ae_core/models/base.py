@@ -1,0 +1,234 @@
+"""The one base class every autoencoder in the registry derives from.
+
+Subclasses build ``self.encoder`` (x -> code, or ``2 * latent_dim`` numbers for variational
+models) and ``self.decoder`` (z -> logits shaped like the input). Everything else -- the output
+object, reconstruction losses, the KL term, input corruption, batched inference and
+interpolation -- is written here once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ae_core.noise import NOISE_KINDS, add_noise
+
+RECON_LOSSES = ("bce", "mse")
+OUTPUTS = ("sigmoid", "linear")
+
+
+@dataclass(frozen=True)
+class AEOptions:
+    """Options shared by every model. Subclasses add their own fields."""
+
+    recon_loss: str = "bce"  # "bce" for data in [0, 1], "mse" otherwise
+    output: str = "sigmoid"  # decoder output: "sigmoid" keeps x_hat in [0, 1], "linear" does not
+    noise: str = "none"  # input corruption while training (denoising): none|gaussian|masking|salt_pepper|...
+    noise_level: float = 0.0  # sigma, fraction masked, or amount, depending on `noise`
+
+    def validate(self) -> None:
+        if self.recon_loss not in RECON_LOSSES:
+            raise ValueError(f"recon_loss must be one of {RECON_LOSSES}, got {self.recon_loss!r}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+        if self.recon_loss == "bce" and self.output != "sigmoid":
+            raise ValueError("recon_loss 'bce' needs output 'sigmoid' (data in [0, 1]); use recon_loss 'mse'")
+        if self.noise not in ("none", *NOISE_KINDS):
+            raise ValueError(f"noise must be one of {('none', *NOISE_KINDS)}, got {self.noise!r}")
+        if not 0.0 <= self.noise_level <= 1.0:
+            raise ValueError(f"noise_level must be in [0, 1], got {self.noise_level}")
+
+
+@dataclass(frozen=True)
+class AEOutput:
+    """What ``forward`` returns. ``mu``/``logvar`` are set for variational models only."""
+
+    recon: torch.Tensor  # x_hat in data space
+    logits: torch.Tensor  # decoder output before the output activation
+    z: torch.Tensor  # the code that was decoded (a sample for VAEs while training)
+    mu: torch.Tensor | None = None
+    logvar: torch.Tensor | None = None
+
+
+class Autoencoder(nn.Module):
+    """Base class: ``encode``, ``decode``, ``forward`` and ``loss`` for every model."""
+
+    Options: ClassVar[type[AEOptions]] = AEOptions
+    variational: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+    encoder: nn.Module
+    decoder: nn.Module
+
+    def __init__(self, input_shape: tuple[int, ...], latent_dim: int, options: AEOptions):
+        super().__init__()
+        self.input_shape = tuple(int(s) for s in input_shape)
+        self.latent_dim = int(latent_dim)
+        self.options = options
+
+    # -- the four methods of the model surface -------------------------------------------------
+    def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Return ``(mu, logvar)``; ``logvar`` is None for deterministic models."""
+        h = self.encoder(x)
+        if self.variational:
+            mu, logvar = h.chunk(2, dim=1)
+            return mu, logvar.clamp(-20.0, 10.0)
+        return h, None
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The code of ``x`` (the posterior mean for variational models)."""
+        return self.encode_distribution(x)[0]
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Decode codes into data space."""
+        return self._activate(self.decoder(z))
+
+    def forward(self, x: torch.Tensor) -> AEOutput:
+        mu, logvar = self.encode_distribution(x)
+        z = mu
+        if logvar is not None and self.training:
+            # Reparameterization trick (Kingma & Welling 2014, eq. 10).
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        logits = self.decoder(z)
+        return AEOutput(self._activate(logits), logits, z, mu if logvar is not None else None, logvar)
+
+    def loss(self, x: torch.Tensor, out: AEOutput, x_in: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Named loss parts (summed over features, averaged over the batch) and their ``loss`` total.
+
+        ``x_in`` is the (possibly corrupted) input the model saw; penalties that depend on the
+        encoder's input (contractive) use it.
+        """
+        parts = {"recon": reconstruction_loss(out.logits, x, self.options.recon_loss, self.options.output).mean()}
+        if out.mu is not None and out.logvar is not None:
+            # Analytic KL(q(z|x) || N(0, I)) (Kingma & Welling 2014, appendix B).
+            kl = -0.5 * torch.sum(1 + out.logvar - out.mu.pow(2) - out.logvar.exp(), dim=1)
+            parts["kl"] = kl.mean()
+        parts.update(self.penalties(x if x_in is None else x_in, out))
+        parts["loss"] = parts["recon"] + sum(self.weighted(name, value) for name, value in parts.items() if name != "recon")
+        return parts
+
+    # -- hooks for variants ---------------------------------------------------------------------
+    def penalties(self, x_in: torch.Tensor, out: AEOutput) -> dict[str, torch.Tensor]:
+        """Extra loss terms (already weighted), e.g. sparsity or contraction."""
+        return {}
+
+    def weighted(self, name: str, value: torch.Tensor) -> torch.Tensor:
+        """The weight of a named part in the total; the KL term is scaled by beta."""
+        return value * getattr(self.options, "beta", 1.0) if name == "kl" else value
+
+    def corrupt(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """The training input: ``x`` with the configured noise (denoising), else ``x`` itself."""
+        if self.options.noise == "none" or self.options.noise_level == 0:
+            return x
+        return add_noise(x, self.options.noise, self.options.noise_level, generator=generator)
+
+    def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """One training objective for every model: corrupt, reconstruct, compare to the clean x."""
+        x_in = self.corrupt(x, generator)
+        return self.loss(x, self(x_in), x_in)
+
+    # -- shared conveniences --------------------------------------------------------------------
+    def _activate(self, logits: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(logits) if self.options.output == "sigmoid" else logits
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """What is needed to rebuild the model: registry name, input shape, code size, options."""
+        return {
+            "name": self.registry_name,
+            "input_shape": list(self.input_shape),
+            "latent_dim": self.latent_dim,
+            "options": _jsonable(dataclasses.asdict(self.options)),
+        }
+
+    registry_name: ClassVar[str] = ""
+
+    @torch.no_grad()
+    def embed(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        """Codes of many inputs, in batches, as a float32 array."""
+        return self._batched(x, self.encode, batch_size)
+
+    @torch.no_grad()
+    def reconstruct(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        """Reconstructions (codes decoded, no sampling) of many inputs."""
+        return self._batched(x, lambda b: self.decode(self.encode(b)), batch_size)
+
+    @torch.no_grad()
+    def decode_numpy(self, z: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+        """Decode codes given as an array; returns images/vectors as a float32 array."""
+        return self._batched(z, self.decode, batch_size)
+
+    def _batched(self, x, fn, batch_size: int) -> np.ndarray:
+        was_training = self.training
+        self.eval()
+        try:
+            device = next(self.parameters()).device
+            x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
+            chunks = [fn(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
+            return torch.cat(chunks).numpy() if chunks else np.zeros((0,), np.float32)
+        finally:
+            self.train(was_training)
+
+
+def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str, output: str = "sigmoid") -> torch.Tensor:
+    """Per-sample reconstruction loss summed over features: BCE (from logits) or squared error."""
+    if kind == "bce":
+        per_element = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    else:
+        x_hat = torch.sigmoid(logits) if output == "sigmoid" else logits
+        per_element = (x_hat - x).pow(2)
+    return per_element.flatten(1).sum(dim=1)
+
+
+def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, kind: str = "linear") -> np.ndarray:
+    """Codes on the way from ``z0`` to ``z1``: a straight line or a great circle (slerp)."""
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2, got {steps}")
+    if kind not in ("linear", "slerp"):
+        raise ValueError(f"kind must be 'linear' or 'slerp', got {kind!r}")
+    z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if kind == "slerp":
+        # Shoemake (1985); falls back to the line when the two codes are (anti)parallel.
+        cos = np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1) + 1e-12)
+        omega = np.arccos(np.clip(cos, -1.0, 1.0))
+        if np.sin(omega) > 1e-6:
+            out = (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
+            return out.astype(np.float32)
+    return ((1 - t) * z0 + t * z1).astype(np.float32)
+
+
+def make_options(cls: type[AEOptions], values: dict[str, Any], model_name: str) -> AEOptions:
+    """Build an options dataclass from a dict, naming unknown keys and coercing JSON lists."""
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for model {model_name!r}; valid: {sorted(known)}")
+    coerced = {}
+    for key, value in values.items():
+        default = known[key].default
+        if isinstance(default, tuple):
+            value = tuple(int(v) for v in (value if isinstance(value, (list, tuple)) else str(value).split(",") if str(value) else ()))
+        elif isinstance(default, bool):
+            value = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+        elif isinstance(default, float):
+            value = float(value)
+        elif isinstance(default, int):
+            value = int(value)
+        coerced[key] = value
+    options = cls(**coerced)
+    options.validate()
+    return options
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value

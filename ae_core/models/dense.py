@@ -1,0 +1,192 @@
+"""Fully connected autoencoders: linear (= PCA), vanilla, deep, and the variants that differ
+from them only by a penalty or an input corruption (sparse, contractive, denoising) or by a
+variational code (vae)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ae_core.models.base import AEOptions, Autoencoder
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "linear": nn.Identity,
+}
+
+
+def activation(name: str) -> nn.Module:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+@dataclass(frozen=True)
+class DenseOptions(AEOptions):
+    hidden_dims: tuple[int, ...] = (256, 128)  # encoder widths from input to code; the decoder mirrors them
+    activation: str = "relu"  # activation of the hidden layers
+    code_activation: str = "linear"  # activation of the code layer itself
+
+    def validate(self) -> None:
+        super().validate()
+        if any(d <= 0 for d in self.hidden_dims):
+            raise ValueError(f"hidden_dims must be positive, got {list(self.hidden_dims)}")
+        activation(self.activation), activation(self.code_activation)
+
+
+class DenseAE(Autoencoder):
+    """Deep (stacked) fully connected autoencoder; with no hidden layers it is the vanilla one."""
+
+    Options = DenseOptions
+    description = "Stacked fully connected encoder and mirrored decoder; layer widths configurable."
+
+    def __init__(self, input_shape, latent_dim, options):
+        super().__init__(input_shape, latent_dim, options)
+        n_in = math.prod(self.input_shape)
+        hidden = list(options.hidden_dims)
+        code_width = latent_dim * (2 if self.variational else 1)
+        layers: list[nn.Module] = [nn.Flatten()]
+        for d_in, d_out in zip([n_in, *hidden], hidden):
+            layers += [nn.Linear(d_in, d_out), activation(options.activation)]
+        layers.append(nn.Linear(hidden[-1] if hidden else n_in, code_width))
+        if not self.variational:
+            layers.append(activation(options.code_activation))
+        self.encoder = nn.Sequential(*layers)
+        back = [latent_dim, *reversed(hidden)]
+        layers = []
+        for d_in, d_out in zip(back, back[1:]):
+            layers += [nn.Linear(d_in, d_out), activation(options.activation)]
+        layers += [nn.Linear(back[-1], n_in), nn.Unflatten(1, self.input_shape)]
+        self.decoder = nn.Sequential(*layers)
+
+
+@dataclass(frozen=True)
+class LinearOptions(AEOptions):
+    recon_loss: str = "mse"  # PCA minimises squared error
+    output: str = "linear"  # no squashing: the decoder is an affine map, as in PCA
+
+
+class LinearAE(DenseAE):
+    """x_hat = W' (W x + b) + b': at its optimum it spans the principal subspace (Baldi & Hornik 1989)."""
+
+    Options = LinearOptions
+    description = "Linear encoder and decoder trained with squared error: learns PCA's subspace."
+
+    def __init__(self, input_shape, latent_dim, options):
+        dense = DenseOptions(
+            recon_loss=options.recon_loss, output=options.output, noise=options.noise,
+            noise_level=options.noise_level, hidden_dims=(), code_activation="linear",
+        )
+        super().__init__(input_shape, latent_dim, dense)
+        self.options = options
+
+
+@dataclass(frozen=True)
+class VanillaOptions(DenseOptions):
+    hidden_dims: tuple[int, ...] = ()  # the code is the one hidden layer: h = f(W x + b)
+    code_activation: str = "sigmoid"  # f in h = f(W x + b)
+
+
+class VanillaAE(DenseAE):
+    Options = VanillaOptions
+    description = "One hidden layer h = f(Wx + b), x_hat = g(W'h + b'); the code is that layer."
+
+
+@dataclass(frozen=True)
+class SparseOptions(VanillaOptions):
+    sparsity: str = "kl"  # "kl": KL(rho || rho_hat) per unit (Ng's notes); "l1": L1 norm of the code
+    sparsity_target: float = 0.05  # rho, the wanted mean activation of each code unit (kl only)
+    sparsity_weight: float = 0.5  # weight of the sparsity term in the loss
+
+    def validate(self) -> None:
+        super().validate()
+        if self.sparsity not in ("kl", "l1"):
+            raise ValueError(f"sparsity must be 'kl' or 'l1', got {self.sparsity!r}")
+        if not 0.0 < self.sparsity_target < 1.0:
+            raise ValueError(f"sparsity_target must be in (0, 1), got {self.sparsity_target}")
+        if self.sparsity_weight < 0:
+            raise ValueError(f"sparsity_weight must be >= 0, got {self.sparsity_weight}")
+        if self.sparsity == "kl" and self.code_activation != "sigmoid":
+            raise ValueError("sparsity 'kl' needs code_activation 'sigmoid' (activations must lie in (0, 1))")
+
+
+class SparseAE(VanillaAE):
+    Options = SparseOptions
+    description = "Vanilla autoencoder with a sparsity penalty on the code: L1, or KL to a target rate."
+
+    def penalties(self, x_in, out):
+        opts = self.options
+        if opts.sparsity == "l1":
+            value = out.z.abs().sum(dim=1).mean()
+        else:
+            rho = torch.tensor(opts.sparsity_target, device=out.z.device)
+            rho_hat = out.z.mean(dim=0).clamp(1e-6, 1 - 1e-6)
+            value = torch.sum(rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat)))
+        return {"sparsity": opts.sparsity_weight * value}
+
+
+@dataclass(frozen=True)
+class DenoisingOptions(DenseOptions):
+    hidden_dims: tuple[int, ...] = (256,)
+    noise: str = "gaussian"  # corruption applied to the input while training
+    noise_level: float = 0.3
+
+    def validate(self) -> None:
+        super().validate()
+        if self.noise == "none":
+            raise ValueError("a denoising autoencoder needs a noise kind other than 'none'")
+
+
+class DenoisingAE(DenseAE):
+    Options = DenoisingOptions
+    description = "Sees corrupted inputs while training, is scored against the clean ones (Vincent et al. 2008)."
+
+
+@dataclass(frozen=True)
+class ContractiveOptions(VanillaOptions):
+    contractive_weight: float = 0.1  # lambda in lambda * ||J_f(x)||_F^2
+
+    def validate(self) -> None:
+        super().validate()
+        if self.contractive_weight < 0:
+            raise ValueError(f"contractive_weight must be >= 0, got {self.contractive_weight}")
+
+
+class ContractiveAE(VanillaAE):
+    Options = ContractiveOptions
+    description = "Penalises the squared Frobenius norm of the encoder's Jacobian (Rifai et al. 2011)."
+
+    def penalties(self, x_in, out):
+        # The exact Jacobian of the code w.r.t. each input, one row per code unit, for any encoder.
+        def encode_one(sample):
+            return self.encoder(sample.unsqueeze(0)).squeeze(0)
+
+        jacobian = torch.func.vmap(torch.func.jacrev(encode_one))(x_in)
+        frobenius = jacobian.pow(2).flatten(1).sum(dim=1)
+        return {"contractive": self.options.contractive_weight * frobenius.mean()}
+
+
+@dataclass(frozen=True)
+class VAEOptions(DenseOptions):
+    hidden_dims: tuple[int, ...] = (256, 128)
+    beta: float = 1.0  # weight of KL(q(z|x) || N(0, I)); beta > 1 is the beta-VAE of Higgins et al. 2017
+
+    def validate(self) -> None:
+        super().validate()
+        if self.beta < 0:
+            raise ValueError(f"beta must be >= 0, got {self.beta}")
+
+
+class VAE(DenseAE):
+    Options = VAEOptions
+    variational = True
+    description = "Variational autoencoder: Gaussian code with reparameterization, analytic KL, weight beta."
+

@@ -1,0 +1,258 @@
+"""One training loop for every model: validation, early stopping, time budget, stop event,
+callbacks, resumable checkpoints, and DistributedDataParallel under torchrun. It never prints."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from ae_core.models import Autoencoder
+from ae_core.runtime import Distributed, resolve_device, set_threads
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    epoch: int  # 1-based
+    batch: int  # 1-based, within the epoch
+    batches: int  # batches per epoch
+    loss: float
+    elapsed: float  # seconds since fit started
+    eta: float  # estimated seconds left
+
+
+@dataclass(frozen=True)
+class EpochInfo:
+    epoch: int
+    epochs: int
+    train: dict[str, float]  # mean loss parts over the epoch
+    val: dict[str, float]  # loss parts on the validation split
+    best: bool  # whether this epoch improved the best validation loss
+    elapsed: float
+    eta: float
+    lr: float
+
+
+@dataclass
+class FitResult:
+    history: list[dict[str, Any]] = field(default_factory=list)  # one row per epoch
+    best_epoch: int = 0
+    best_val_loss: float = math.inf
+    stopped: str = "completed"  # completed | early_stopping | time_budget | stop_event
+    epochs_run: int = 0
+    seconds: float = 0.0
+
+
+def fit(
+    model: Autoencoder,
+    x_train: np.ndarray | torch.Tensor,
+    *,
+    x_val: np.ndarray | torch.Tensor | None = None,
+    val_fraction: float = 0.1,
+    epochs: int = 20,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    schedule: str = "cosine",
+    patience: int | None = None,
+    max_minutes: float | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    threads: int | None = None,
+    stop_event: threading.Event | None = None,
+    on_batch: Callable[[BatchInfo], None] | None = None,
+    on_epoch: Callable[[EpochInfo], None] | None = None,
+    checkpoint_dir: str | os.PathLike | None = None,
+    checkpoint_meta: dict[str, Any] | None = None,
+    resume: str | os.PathLike | None = None,
+) -> FitResult:
+    """Train ``model`` in place; at the end it holds the weights of the best validation epoch.
+
+    Parameters
+    ----------
+    x_train : float32 data shaped ``(N, *model.input_shape)``
+    x_val : validation data; if None, ``val_fraction`` of ``x_train`` is held out (seeded)
+    schedule : "cosine" decays the learning rate to 1% over the run (by epochs, or by the time
+        budget when that ends sooner), "constant" keeps it
+    patience : stop after this many epochs without a better validation loss (None: never)
+    max_minutes : time budget; the run stops after the batch that crosses it
+    seed : seeds the split, the batch order, the noise and the sampling: runs repeat exactly
+    device : "auto", "cpu", "cuda" or "mps"
+    threads : torch CPU threads; default all cores this process may use (set it lower when a UI
+        shares the machine)
+    stop_event : when set, training stops after the current batch and keeps the best weights
+    on_batch, on_epoch : progress callbacks
+    checkpoint_dir : the best model so far is saved here (atomically) whenever it improves,
+        with the optimizer state, so the run can be resumed and a crash loses nothing saved
+    resume : a checkpoint written by ``fit`` to continue from (weights, optimizer, epoch count)
+    """
+    _validate(epochs, batch_size, lr, val_fraction, schedule, patience, max_minutes)
+    from ae_core.checkpoints import load_training_state, save_checkpoint  # avoids an import cycle
+
+    set_threads(threads)
+    dist = Distributed.from_environment(device)
+    torch_device = dist.device if dist.active else resolve_device(device)
+    x_train, x_val = _split(x_train, x_val, val_fraction, seed, model.input_shape)
+    model.to(torch_device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    result = FitResult()
+    start_epoch = 0
+    if resume is not None:
+        start_epoch, result = load_training_state(resume, model, optimizer)
+    step_module = dist.wrap(_LossModule(model))
+    generator = torch.Generator().manual_seed(seed + dist.rank)
+    torch.manual_seed(seed + dist.rank)
+    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    shard = dist.shard_indices(len(x_train), seed)
+    n_batches = max(1, math.ceil(len(shard) / batch_size))
+    total_batches = (epochs - start_epoch) * n_batches
+    t0 = time.perf_counter()
+    budget = None if max_minutes is None else max_minutes * 60.0
+    stale = 0
+    done_batches = 0
+    for epoch in range(start_epoch + 1, epochs + 1):
+        model.train()
+        order = shard[torch.randperm(len(shard), generator=generator)]
+        sums: dict[str, float] = {}
+        seen = 0
+        for b in range(n_batches):
+            progress = max(done_batches / max(total_batches, 1), _elapsed(t0) / budget if budget else 0.0)
+            lr_now = _learning_rate(lr, schedule, min(progress, 1.0))
+            for group in optimizer.param_groups:
+                group["lr"] = lr_now
+            xb = x_train[order[b * batch_size : (b + 1) * batch_size]].to(torch_device, non_blocking=True)
+            parts = step_module(xb, generator)
+            optimizer.zero_grad(set_to_none=True)
+            parts["loss"].backward()
+            optimizer.step()
+            done_batches += 1
+            for name, value in parts.items():
+                sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
+            seen += len(xb)
+            elapsed = _elapsed(t0)
+            eta = _eta(elapsed, done_batches, total_batches, budget)
+            if on_batch is not None:
+                on_batch(BatchInfo(epoch, b + 1, n_batches, float(parts["loss"].detach()), elapsed, eta))
+            if _interrupted(stop_event, budget, elapsed, dist):
+                break
+        train_parts = dist.mean({k: v / max(seen, 1) for k, v in sums.items()})
+        val_parts = dist.mean(evaluate_loss(model, x_val, batch_size, torch_device, dist))
+        improved = not math.isfinite(result.best_val_loss) or val_parts["loss"] < result.best_val_loss - 1e-6 * abs(result.best_val_loss)
+        if improved:
+            result.best_val_loss, result.best_epoch, stale = val_parts["loss"], epoch, 0
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        else:
+            stale += 1
+        elapsed = _elapsed(t0)
+        result.history.append({"epoch": epoch, "train": train_parts, "val": val_parts, "seconds": elapsed, "lr": lr_now})
+        result.epochs_run = epoch
+        if improved and checkpoint_dir is not None and dist.is_main:
+            meta = dict(checkpoint_meta or {})
+            save_checkpoint(model, checkpoint_dir, training=_training_state(result, epoch), optimizer=optimizer, **meta)
+        if on_epoch is not None:
+            eta = _eta(elapsed, done_batches, total_batches, budget)
+            on_epoch(EpochInfo(epoch, epochs, train_parts, val_parts, improved, elapsed, eta, lr_now))
+        if stop_event is not None and stop_event.is_set():
+            result.stopped = "stop_event"
+        elif budget is not None and _elapsed(t0) >= budget:
+            result.stopped = "time_budget"
+        elif patience is not None and stale >= patience:
+            result.stopped = "early_stopping"
+        if dist.agree_to_stop(result.stopped != "completed"):
+            break
+    model.load_state_dict(best_state)
+    result.seconds = _elapsed(t0)
+    dist.close()
+    return result
+
+
+@torch.no_grad()
+def evaluate_loss(model: Autoencoder, x: torch.Tensor, batch_size: int, device, dist=None) -> dict[str, float]:
+    """Mean loss parts over ``x`` (eval mode: no noise, no sampling)."""
+    model.eval()
+    sums: dict[str, float] = {}
+    for i in range(0, len(x), batch_size * 4):
+        xb = x[i : i + batch_size * 4].to(device)
+        with torch.enable_grad() if _needs_grad(model) else torch.no_grad():
+            parts = model.loss(xb, model(xb), xb)
+        for name, value in parts.items():
+            sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
+    model.train()
+    return {k: v / max(len(x), 1) for k, v in sums.items()}
+
+
+class _LossModule(torch.nn.Module):
+    """The training objective as a module, so DistributedDataParallel wraps all of it."""
+
+    def __init__(self, model: Autoencoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, generator=None):
+        return self.model.training_loss(x, generator)
+
+
+def _needs_grad(model) -> bool:
+    # Penalties built from autograd (the contractive Jacobian) need it even when evaluating.
+    return type(model).penalties is not Autoencoder.penalties and hasattr(model.options, "contractive_weight")
+
+
+def _split(x_train, x_val, val_fraction, seed, input_shape):
+    x = torch.as_tensor(np.asarray(x_train, dtype=np.float32)) if not torch.is_tensor(x_train) else x_train.float()
+    if tuple(x.shape[1:]) != tuple(input_shape):
+        raise ValueError(f"training data has samples of shape {tuple(x.shape[1:])}, the model expects {tuple(input_shape)}")
+    if x_val is not None:
+        xv = torch.as_tensor(np.asarray(x_val, dtype=np.float32)) if not torch.is_tensor(x_val) else x_val.float()
+        return x, xv
+    if len(x) < 2:
+        raise ValueError(f"need at least 2 training samples to hold out a validation split, got {len(x)}")
+    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    n_val = min(max(1, round(len(x) * val_fraction)), len(x) - 1)
+    return x[perm[n_val:]], x[perm[:n_val]]
+
+
+def _validate(epochs, batch_size, lr, val_fraction, schedule, patience, max_minutes):
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr}")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
+    if patience is not None and patience < 1:
+        raise ValueError(f"patience must be at least 1, got {patience}")
+    if max_minutes is not None and not max_minutes > 0:
+        raise ValueError(f"max_minutes must be positive, got {max_minutes}")
+
+
+def _learning_rate(lr: float, schedule: str, progress: float) -> float:
+    if schedule == "constant":
+        return lr
+    return lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _elapsed(t0: float) -> float:
+    return time.perf_counter() - t0
+
+
+def _eta(elapsed: float, done: int, total: int, budget: float | None) -> float:
+    by_steps = elapsed / max(done, 1) * max(total - done, 0)
+    return min(by_steps, max(budget - elapsed, 0.0)) if budget else by_steps
+
+
+def _interrupted(stop_event, budget, elapsed, dist) -> bool:
+    local = bool(stop_event is not None and stop_event.is_set()) or bool(budget is not None and elapsed >= budget)
+    return dist.agree_to_stop(local)
+
+
+def _training_state(result: FitResult, epoch: int) -> dict[str, Any]:
+    return {"epoch": epoch, "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss, "history": result.history}

@@ -1,0 +1,82 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ae_core import MODELS
+from ae_core.checkpoints import load_checkpoint
+from ae_core.cli import main
+from ae_core.datasets import DATASETS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_models_and_datasets_are_listed_one_per_line(capsys):
+    assert main(["models"]) == 0
+    assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == list(MODELS)
+    assert main(["datasets"]) == 0
+    assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == list(DATASETS)
+
+
+def test_train_then_evaluate(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "--dataset", "digits", "--model", "sparse", "--latent-dim", "16", "--epochs", "2",
+                 "--sparsity", "l1", "--sparsity-weight", "0.01", "--threads", "1", "--out", str(out)])
+    assert code == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert summary["out"] == str(out) and summary["epochs_run"] == 2
+    assert "epoch 2/2" in captured.err
+    checkpoint = load_checkpoint(out)
+    assert checkpoint.model.options.sparsity == "l1"
+    assert checkpoint.metrics["sse_per_sample"] == pytest.approx(summary["test"]["sse_per_sample"])
+    assert main(["evaluate", str(out)]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert {"sse_per_sample", "mse", "bce"} <= set(metrics)
+    assert metrics["sse_per_sample"] == pytest.approx(summary["test"]["sse_per_sample"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--dataset", "digits", "--model", "gan", "--latent-dim", "2"], "unknown model 'gan'"),
+        (["train", "--dataset", "nope", "--model", "deep", "--latent-dim", "2"], "unknown dataset 'nope'"),
+        (["train", "--dataset", "digits", "--model", "vae", "--latent-dim", "2", "--beta", "x"], "could not convert string to float: 'x'"),
+        (["train", "--dataset", "digits", "--model", "deep", "--latent-dim", "2", "--beta", "2"], "unknown option(s) ['beta'] for model 'deep'"),
+        (["evaluate", "/no/such/checkpoint"], "does not exist"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_evaluate_refuses_data_of_another_shape(tmp_path, capsys):
+    main(["train", "--dataset", "digits", "--model", "linear", "--latent-dim", "2", "--epochs", "1", "--out", str(tmp_path / "m"), "--threads", "1"])
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "m"), "--dataset", "shapes?n=20"]) == 2
+    assert "expects inputs of shape (1, 8, 8)" in capsys.readouterr().err
+
+
+def test_python_dash_m_entry_point(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "ae_core", "evaluate", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_torchrun_trains_with_two_cpu_processes(tmp_path):
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "ae_core", "train",
+           "--dataset", "digits", "--model", "conv", "--latent-dim", "4", "--epochs", "2", "--threads", "1", "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summaries = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert len(summaries) == 1 and summaries[0]["epochs_run"] == 2  # only rank 0 reports and saves
+    checkpoint = load_checkpoint(out)
+    assert checkpoint.config["training"]["epoch"] == 2
+    assert not any(k.startswith("module.") for k in checkpoint.model.state_dict())

@@ -1,0 +1,184 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ae_core import MODELS, build_model, interpolate
+from ae_core.checkpoints import load_checkpoint, save_checkpoint
+from ae_core.models.base import reconstruction_loss
+
+IMAGE, COLOR, TABLE = (1, 12, 12), (3, 10, 14), (20,)
+CONV = {"conv", "conv_vae"}
+
+
+def shapes_for(name):
+    return [IMAGE, COLOR] if name in CONV else [IMAGE, COLOR, TABLE]
+
+
+CASES = [(name, shape) for name in MODELS for shape in shapes_for(name)]
+
+
+@pytest.mark.parametrize(("name", "shape"), CASES)
+@pytest.mark.parametrize("latent_dim", [3, 400])  # under- and over-complete
+def test_shapes_and_differentiable_loss(name, shape, latent_dim):
+    model = build_model(name, shape, latent_dim, seed=0)
+    x = torch.rand(5, *shape)
+    out = model(x)
+    assert out.recon.shape == x.shape
+    assert out.z.shape == (5, latent_dim)
+    assert model.encode(x).shape == (5, latent_dim)
+    assert model.decode(torch.randn(2, latent_dim)).shape == (2, *shape)
+    assert (out.mu is not None) == model.variational
+    parts = model.training_loss(x)
+    assert torch.isfinite(parts["loss"])
+    assert parts["loss"].shape == ()
+    parts["loss"].backward()
+    grads = [p.grad for p in model.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+
+
+@pytest.mark.parametrize(("name", "shape"), CASES)
+def test_save_load_round_trip(name, shape, tmp_path):
+    model = build_model(name, shape, 4, seed=1).eval()
+    x = torch.rand(3, *shape)
+    save_checkpoint(model, tmp_path / "ck", dataset="digits", metrics={"mse": 0.1})
+    loaded = load_checkpoint(tmp_path / "ck")
+    assert loaded.model.registry_name == name
+    assert loaded.metrics == {"mse": 0.1}
+    torch.testing.assert_close(loaded.model.encode(x), model.encode(x))
+    torch.testing.assert_close(loaded.model.decode(model.encode(x)), model.decode(model.encode(x)))
+
+
+def test_outputs_in_unit_interval_for_bce_and_free_for_linear():
+    x = torch.rand(4, 20)
+    assert build_model("deep", TABLE, 3)(x).recon.min() >= 0
+    linear = build_model("linear", TABLE, 3)
+    assert linear.options.recon_loss == "mse"
+    with torch.no_grad():
+        linear.decoder[0].bias.fill_(5.0)
+    assert linear(x).recon.max() > 1
+
+
+def test_bce_and_mse_losses_are_what_they_say():
+    logits, x = torch.tensor([[0.0, 2.0]]), torch.tensor([[1.0, 0.0]])
+    bce = reconstruction_loss(logits, x, "bce")
+    expected = -(math.log(0.5) + math.log(1 - 1 / (1 + math.exp(-2))))
+    assert float(bce) == pytest.approx(expected, rel=1e-5)
+    mse = reconstruction_loss(logits, x, "mse", "linear")
+    assert float(mse) == pytest.approx(1 + 4)
+
+
+def test_contractive_penalty_is_the_exact_jacobian_norm():
+    model = build_model("contractive", TABLE, 6, contractive_weight=1.0, seed=0)
+    x = torch.rand(7, 20)
+    penalty = model.penalties(x, model(x))["contractive"]
+    # Closed form for a sigmoid layer (Rifai et al. 2011, eq. 5): sum_j (h_j (1 - h_j))^2 sum_i W_ji^2.
+    weight = model.encoder[1].weight
+    h = model.encode(x)
+    closed = ((h * (1 - h)) ** 2 @ (weight**2).sum(dim=1)).mean()
+    torch.testing.assert_close(penalty, closed)
+    penalty.backward()
+    assert weight.grad is not None and weight.grad.abs().sum() > 0
+
+
+def test_sparse_penalty_makes_codes_sparser(tiny_images):
+    from ae_core.training import fit
+
+    means = {}
+    for weight in (0.0, 3.0):
+        model = build_model("sparse", IMAGE, 32, sparsity_weight=weight, sparsity_target=0.05, seed=0)
+        fit(model, tiny_images, epochs=60, batch_size=20, lr=1e-2, threads=1)
+        means[weight] = float(model.embed(tiny_images).mean())
+    assert means[3.0] < 0.5 * means[0.0], means
+    assert means[3.0] < 0.2, means
+
+
+@pytest.mark.parametrize("kind", ["l1", "kl"])
+def test_sparse_penalty_kinds(kind):
+    model = build_model("sparse", TABLE, 8, sparsity=kind)
+    parts = model.training_loss(torch.rand(4, 20))
+    assert float(parts["sparsity"]) > 0
+
+
+def test_denoising_corrupts_only_while_training():
+    model = build_model("denoising", TABLE, 4, noise="masking", noise_level=0.5)
+    x = torch.ones(2, 20)
+    assert (model.corrupt(x) == 0).any()
+    assert torch.equal(build_model("deep", TABLE, 4).corrupt(x), x)
+
+
+def test_vae_samples_while_training_and_uses_the_mean_otherwise():
+    model = build_model("vae", TABLE, 4, seed=0)
+    x = torch.rand(3, 20)
+    model.train()
+    assert not torch.allclose(model(x).z, model(x).z)
+    model.eval()
+    torch.testing.assert_close(model(x).z, model.encode(x))
+    parts = model.loss(x, model(x))
+    assert float(parts["kl"]) >= 0
+
+
+def test_beta_scales_the_kl_term():
+    x = torch.rand(3, 20)
+    losses = {}
+    for beta in (1.0, 4.0):
+        model = build_model("vae", TABLE, 4, beta=beta, seed=0).eval()
+        parts = model.loss(x, model(x))
+        losses[beta] = float(parts["loss"] - parts["recon"]), float(parts["kl"])
+    assert losses[4.0][0] == pytest.approx(4 * losses[1.0][1], rel=1e-5)
+
+
+def test_interpolation_linear_and_spherical():
+    z0, z1 = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    line = interpolate(z0, z1, 5)
+    np.testing.assert_allclose(line[[0, -1]], [z0, z1], atol=1e-6)
+    arc = interpolate(z0, z1, 5, "slerp")
+    np.testing.assert_allclose(np.linalg.norm(arc, axis=1), 1.0, atol=1e-6)
+    assert np.linalg.norm(line[2]) < 0.8
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "transformer"}, "unknown model 'transformer'; valid: linear"),
+        ({"latent_dim": 0}, "latent_dim must be a positive integer"),
+        ({"input_shape": (2, 8, 8)}, "1 or 3 channels"),
+        ({"input_shape": (8, 8)}, "input_shape must be"),
+        ({"name": "conv", "input_shape": (20,)}, "needs image input"),
+        ({"depth": 3}, "unknown option(s) ['depth']"),
+        ({"recon_loss": "l1"}, "recon_loss must be one of"),
+        ({"recon_loss": "bce", "output": "linear"}, "needs output 'sigmoid'"),
+        ({"noise": "pink"}, "noise must be one of"),
+        ({"noise_level": 1.5}, "noise_level must be in [0, 1]"),
+        ({"hidden_dims": (0,)}, "hidden_dims must be positive"),
+        ({"activation": "swishy"}, "activation must be one of"),
+        ({"name": "sparse", "sparsity": "l2"}, "sparsity must be 'kl' or 'l1'"),
+        ({"name": "sparse", "sparsity_target": 1.0}, "sparsity_target must be in (0, 1)"),
+        ({"name": "sparse", "code_activation": "relu"}, "needs code_activation 'sigmoid'"),
+        ({"name": "denoising", "noise": "none"}, "needs a noise kind"),
+        ({"name": "contractive", "contractive_weight": -1}, "contractive_weight must be >= 0"),
+        ({"name": "vae", "beta": -0.5}, "beta must be >= 0"),
+        ({"name": "conv", "input_shape": IMAGE, "upsample": "cubic"}, "upsample must be one of"),
+        ({"name": "conv", "input_shape": IMAGE, "channels": ()}, "channels must be a non-empty list"),
+    ],
+)
+def test_invalid_settings_name_the_bad_value(kwargs, message):
+    args = {"name": "deep", "input_shape": TABLE, "latent_dim": 4} | kwargs
+    name, shape, latent = args.pop("name"), args.pop("input_shape"), args.pop("latent_dim")
+    with pytest.raises(ValueError) as err:
+        build_model(name, shape, latent, **args)
+    assert message in str(err.value)
+
+
+def test_options_from_strings_as_the_cli_passes_them():
+    model = build_model("deep", TABLE, 4, hidden_dims="32,16", noise_level="0.2")
+    assert model.options.hidden_dims == (32, 16)
+    assert model.encoder[1].out_features == 32
+
+
+@pytest.mark.parametrize("upsample", ["transpose", "nearest", "bilinear"])
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 7, 9), (1, 1, 1)])
+def test_conv_decoder_matches_any_image_size(upsample, shape):
+    model = build_model("conv", shape, 5, upsample=upsample)
+    assert model(torch.rand(2, *shape)).recon.shape == (2, *shape)

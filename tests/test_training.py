@@ -1,0 +1,150 @@
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from ae_core import build_model
+from ae_core.checkpoints import load_checkpoint
+from ae_core.training import fit
+
+SHAPE = (1, 12, 12)
+
+
+def test_training_reduces_the_loss_and_keeps_the_best_epoch(tiny_images):
+    model = build_model("deep", SHAPE, 4, hidden_dims=(32,), seed=0)
+    result = fit(model, tiny_images, epochs=30, batch_size=8, lr=3e-3, threads=1)
+    val = [row["val"]["loss"] for row in result.history]
+    assert val[-1] < 0.8 * val[0]
+    assert result.best_val_loss == pytest.approx(min(val))
+    assert result.history[result.best_epoch - 1]["val"]["loss"] == result.best_val_loss
+    assert result.stopped == "completed"
+
+
+def test_runs_repeat_exactly_with_the_same_seed(tiny_images):
+    histories = []
+    for _ in range(2):
+        model = build_model("denoising", SHAPE, 4, hidden_dims=(16,), seed=3)
+        histories.append(fit(model, tiny_images, epochs=3, batch_size=8, seed=5, threads=1).history)
+    assert [h["val"] for h in histories[0]] == [h["val"] for h in histories[1]]
+    other = build_model("denoising", SHAPE, 4, hidden_dims=(16,), seed=3)
+    assert fit(other, tiny_images, epochs=3, batch_size=8, seed=6, threads=1).history[-1]["val"] != histories[0][-1]["val"]
+
+
+def test_stop_event_ends_training_within_one_batch(tiny_images):
+    stop = threading.Event()
+    batches = []
+
+    def on_batch(info):
+        batches.append(info)
+        if len(batches) == 7:
+            stop.set()
+
+    model = build_model("deep", SHAPE, 4, hidden_dims=(16,))
+    result = fit(model, tiny_images, epochs=100, batch_size=4, stop_event=stop, on_batch=on_batch, threads=1)
+    assert len(batches) == 7
+    assert result.stopped == "stop_event"
+    assert result.epochs_run == 1
+
+
+def test_stop_keeps_the_best_weights(tiny_images, tmp_path):
+    model = build_model("deep", SHAPE, 4, hidden_dims=(16,), seed=0)
+    stop = threading.Event()
+    saved = {}
+
+    def on_epoch(info):
+        if info.best:
+            saved["state"] = {k: v.clone() for k, v in model.state_dict().items()}
+        if info.epoch == 4:
+            stop.set()
+
+    result = fit(model, tiny_images, epochs=50, batch_size=8, lr=5e-2, stop_event=stop, on_epoch=on_epoch,
+                 checkpoint_dir=tmp_path / "best", threads=1)
+    assert result.stopped == "stop_event"
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, saved["state"][key])
+    on_disk = load_checkpoint(tmp_path / "best")
+    assert on_disk.config["training"]["best_epoch"] == result.best_epoch
+    for key, value in on_disk.model.state_dict().items():
+        torch.testing.assert_close(value, saved["state"][key])
+
+
+def test_time_budget_stops_the_run(tiny_images):
+    model = build_model("deep", SHAPE, 4)
+    result = fit(model, tiny_images, epochs=100_000, batch_size=4, max_minutes=0.02, threads=1)
+    assert result.stopped == "time_budget"
+    assert 1.0 <= result.seconds < 5
+
+
+def test_early_stopping_after_patience(tiny_images):
+    model = build_model("deep", SHAPE, 4)
+    result = fit(model, tiny_images, epochs=500, batch_size=8, lr=0.5, patience=3, threads=1)
+    assert result.stopped == "early_stopping"
+    assert result.epochs_run == result.best_epoch + 3
+
+
+def test_callbacks_report_progress(tiny_images):
+    batches, epochs = [], []
+    model = build_model("vae", SHAPE, 2, hidden_dims=(16,))
+    fit(model, tiny_images, epochs=3, batch_size=10, on_batch=batches.append, on_epoch=epochs.append, threads=1)
+    assert [e.epoch for e in epochs] == [1, 2, 3]
+    assert {"loss", "recon", "kl"} <= set(epochs[0].train) and {"loss", "recon", "kl"} <= set(epochs[0].val)
+    assert batches[-1].eta == pytest.approx(0.0, abs=1e-9) and batches[0].eta > 0
+    assert batches[0].batches == len(batches) // 3
+
+
+def test_resume_continues_where_it_stopped(tiny_images, tmp_path):
+    model = build_model("deep", SHAPE, 4, seed=0)
+    fit(model, tiny_images, epochs=3, batch_size=8, checkpoint_dir=tmp_path / "ck", threads=1)
+    resumed = build_model("deep", SHAPE, 4, seed=99)
+    result = fit(resumed, tiny_images, epochs=5, batch_size=8, resume=tmp_path / "ck", checkpoint_dir=tmp_path / "ck", threads=1)
+    assert [row["epoch"] for row in result.history] == [1, 2, 3, 4, 5]
+    assert result.epochs_run == 5
+
+
+def test_resume_refuses_another_model(tiny_images, tmp_path):
+    fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, checkpoint_dir=tmp_path / "ck", threads=1)
+    with pytest.raises(ValueError, match="cannot resume a 'vae' model from a 'deep' checkpoint"):
+        fit(build_model("vae", SHAPE, 4), tiny_images, epochs=2, resume=tmp_path / "ck", threads=1)
+
+
+def test_training_never_prints(tiny_images, capsys):
+    fit(build_model("contractive", SHAPE, 4), tiny_images, epochs=2, threads=1)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epochs": 0}, "epochs must be at least 1"),
+        ({"batch_size": 0}, "batch_size must be at least 1"),
+        ({"lr": -1.0}, "lr must be positive"),
+        ({"val_fraction": 1.0}, "val_fraction must be in (0, 1)"),
+        ({"schedule": "step"}, "schedule must be 'cosine' or 'constant'"),
+        ({"patience": 0}, "patience must be at least 1"),
+        ({"max_minutes": 0}, "max_minutes must be positive"),
+        ({"device": "tpu"}, "device must be one of"),
+        ({"threads": 0}, "threads must be at least 1"),
+    ],
+)
+def test_invalid_training_settings(tiny_images, kwargs, message):
+    with pytest.raises(ValueError) as err:
+        fit(build_model("deep", SHAPE, 4), tiny_images, **kwargs)
+    assert message in str(err.value)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_missing_gpu_is_a_clear_error(tiny_images):
+    with pytest.raises(ValueError, match="no CUDA GPU is available"):
+        fit(build_model("deep", SHAPE, 4), tiny_images, device="cuda", threads=1)
+
+
+def test_data_of_the_wrong_shape_is_refused():
+    with pytest.raises(ValueError, match=r"samples of shape \(1, 8, 8\), the model expects \(1, 12, 12\)"):
+        fit(build_model("deep", SHAPE, 4), np.zeros((10, 1, 8, 8), np.float32))
+
+
+def test_threads_are_set_on_purpose(tiny_images):
+    fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, threads=1)
+    assert torch.get_num_threads() == 1
