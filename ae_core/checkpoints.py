@@ -81,7 +81,7 @@ def save_checkpoint(
         "metrics": metrics or {},
         "training": training,
         "extra": extra or {},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "versions": {"torch": torch.__version__, "python": platform.python_version(), "format": FORMAT_VERSION},
     }
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
@@ -134,7 +134,9 @@ def read_config(directory: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint {str(path)!r}: {CONFIG} is not a Latent Lab checkpoint config")
     if config.get("format_version", 0) > FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint {str(path)!r} was written by a newer Latent Lab (format {config['format_version']})")
+        raise CheckpointError(
+            f"checkpoint {str(path)!r} was written by a newer Latent Lab (format {config['format_version']})"
+        )
     model = config.get("model")
     if not isinstance(model, dict) or model.get("name") not in MODELS:
         name = model.get("name") if isinstance(model, dict) else None
@@ -159,7 +161,9 @@ def load_training_state(directory, model: Autoencoder, optimizer: torch.optim.Op
     config = read_config(path)
     check_compatible(config, model.input_shape, "the model being trained")
     if config["model"]["name"] != model.registry_name:
-        raise CheckpointError(f"cannot resume a {model.registry_name!r} model from a {config['model']['name']!r} checkpoint")
+        raise CheckpointError(
+            f"cannot resume a {model.registry_name!r} model from a {config['model']['name']!r} checkpoint"
+        )
     _load_weights(model, path / WEIGHTS)
     training = config.get("training") or {}
     if (path / OPTIMIZER).is_file() and "optimizer_param_groups" in training:
@@ -201,7 +205,9 @@ def import_zip(source: str | os.PathLike | bytes, destination: str | os.PathLike
         for member in members:
             name = member.filename.replace("\\", "/").split("/")[-1]
             if name not in ALLOWED_FILES or member.filename.count("/") > 1 or ".." in member.filename:
-                raise CheckpointError(f"the zip holds {member.filename!r}; only {', '.join(ALLOWED_FILES)} are accepted")
+                raise CheckpointError(
+                    f"the zip holds {member.filename!r}; only {', '.join(ALLOWED_FILES)} are accepted"
+                )
             by_name[name] = member
         if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
             raise CheckpointError(f"the zip unpacks to more than {MAX_ZIP_BYTES >> 20} MiB; refused")
@@ -246,7 +252,9 @@ def _load_weights(model: Autoencoder, file: Path) -> None:
             for label, keys in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong))
             if keys
         )
-        raise CheckpointError(f"the weights in {str(file.parent)!r} do not fit model {model.registry_name!r} ({detail})")
+        raise CheckpointError(
+            f"the weights in {str(file.parent)!r} do not fit model {model.registry_name!r} ({detail})"
+        )
     model.load_state_dict(state)
 
 

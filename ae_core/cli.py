@@ -81,19 +81,35 @@ def _datasets(args) -> int:
 
 
 def _train(args) -> int:
-    options = {name: getattr(args, "opt_" + name) for name in _all_option_names() if getattr(args, "opt_" + name) is not None}
+    options = {
+        name: getattr(args, "opt_" + name) for name in _all_option_names() if getattr(args, "opt_" + name) is not None
+    }
     dataset = load_dataset(args.dataset)
     model = build_model(args.model, dataset.shape, args.latent_dim, seed=args.seed, **options)
     is_main = int(os.environ.get("RANK", "0")) == 0
-    out = Path(args.out or Path("runs") / f"{_slug(args.dataset)}-{args.model}-{args.latent_dim}-{_dt.datetime.now():%Y%m%d-%H%M%S}")
+    out = Path(
+        args.out
+        or Path("runs") / f"{_slug(args.dataset)}-{args.model}-{args.latent_dim}-{_dt.datetime.now():%Y%m%d-%H%M%S}"
+    )
     meta = {"dataset": dataset.spec, "scaler": dataset.scaler, "label_names": dataset.label_names}
     bar = _progress_bar(args.epochs) if is_main else None
     try:
         result = fit(
-            model, dataset.x_train, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-            max_minutes=args.max_minutes, seed=args.seed, device=args.device, threads=args.threads,
-            on_batch=bar.on_batch if bar else None, on_epoch=bar.on_epoch if bar else None,
-            checkpoint_dir=out if is_main else None, checkpoint_meta=meta, resume=args.resume,
+            model,
+            dataset.x_train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            patience=args.patience,
+            max_minutes=args.max_minutes,
+            seed=args.seed,
+            device=args.device,
+            threads=args.threads,
+            on_batch=bar.on_batch if bar else None,
+            on_epoch=bar.on_epoch if bar else None,
+            checkpoint_dir=out if is_main else None,
+            checkpoint_meta=meta,
+            resume=args.resume,
         )
     finally:
         if bar:
@@ -102,12 +118,26 @@ def _train(args) -> int:
         return 0
     model.cpu()
     metrics = evaluate(model, dataset.x_test)
-    training = {"epoch": result.epochs_run, "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
-                "history": result.history, "stopped": result.stopped, "seconds": round(result.seconds, 2)}
+    training = {
+        "epoch": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "best_val_loss": result.best_val_loss,
+        "history": result.history,
+        "stopped": result.stopped,
+        "seconds": round(result.seconds, 2),
+    }
     save_checkpoint(model, out, metrics=metrics, training=training, **meta)
-    summary = {"out": str(out), "model": args.model, "dataset": dataset.spec, "latent_dim": args.latent_dim,
-               "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "stopped": result.stopped,
-               "seconds": round(result.seconds, 2), "test": metrics}
+    summary = {
+        "out": str(out),
+        "model": args.model,
+        "dataset": dataset.spec,
+        "latent_dim": args.latent_dim,
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "stopped": result.stopped,
+        "seconds": round(result.seconds, 2),
+        "test": metrics,
+    }
     print(json.dumps(summary))
     return 0
 
@@ -120,7 +150,11 @@ def _evaluate(args) -> int:
     dataset = load_dataset(spec, scaler=checkpoint.scaler)
     check_compatible(checkpoint.config, dataset.shape, f"dataset {spec!r}")
     x, _ = dataset.split(args.split)
-    print(json.dumps({"checkpoint": str(args.checkpoint), "dataset": spec, "split": args.split, **evaluate(checkpoint.model, x)}))
+    print(
+        json.dumps(
+            {"checkpoint": str(args.checkpoint), "dataset": spec, "split": args.split, **evaluate(checkpoint.model, x)}
+        )
+    )
     return 0
 
 
@@ -138,8 +172,14 @@ class _progress_bar:
         if self.bar is None or info.batch == 1:
             if self.bar is not None:
                 self.bar.close()
-            self.bar = self.tqdm(total=info.batches, desc=f"epoch {info.epoch}/{self.epochs}", file=sys.stderr,
-                                 leave=False, mininterval=0.5, dynamic_ncols=True)
+            self.bar = self.tqdm(
+                total=info.batches,
+                desc=f"epoch {info.epoch}/{self.epochs}",
+                file=sys.stderr,
+                leave=False,
+                mininterval=0.5,
+                dynamic_ncols=True,
+            )
         self.bar.update(1)
         self.bar.set_postfix(loss=f"{info.loss:.4g}", eta=f"{info.eta:.0f}s", refresh=False)
 
@@ -148,8 +188,11 @@ class _progress_bar:
             self.bar.close()
             self.bar = None
         mark = " *" if info.best else ""
-        print(f"epoch {info.epoch}/{info.epochs}  train {info.train['loss']:.4f}  val {info.val['loss']:.4f}"
-              f"  {info.elapsed:.0f}s{mark}", file=sys.stderr)
+        print(
+            f"epoch {info.epoch}/{info.epochs}  train {info.train['loss']:.4f}  val {info.val['loss']:.4f}"
+            f"  {info.elapsed:.0f}s{mark}",
+            file=sys.stderr,
+        )
 
     def close(self) -> None:
         if self.bar is not None:

@@ -15,7 +15,9 @@ MAX_PIXELS = 40_000_000  # larger images are refused (decompression-bomb guard)
 MIN_SIDE = 2
 
 
-def read_image(source: bytes | str | os.PathLike, *, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def read_image(
+    source: bytes | str | os.PathLike, *, name: str | None = None, max_pixels: int = MAX_PIXELS
+) -> np.ndarray:
     """Decode an image into a float32 ``(H, W, C)`` array in [0, 1], C = 1 or 3.
 
     EXIF orientation is applied, 16-bit images keep their precision, transparency is

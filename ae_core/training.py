@@ -7,8 +7,9 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -143,14 +144,18 @@ def fit(
                 break
         train_parts = dist.mean({k: v / max(seen, 1) for k, v in sums.items()})
         val_parts = dist.mean(evaluate_loss(model, x_val, batch_size, torch_device, dist))
-        improved = not math.isfinite(result.best_val_loss) or val_parts["loss"] < result.best_val_loss - 1e-6 * abs(result.best_val_loss)
+        improved = not math.isfinite(result.best_val_loss) or val_parts["loss"] < result.best_val_loss - 1e-6 * abs(
+            result.best_val_loss
+        )
         if improved:
             result.best_val_loss, result.best_epoch, stale = val_parts["loss"], epoch, 0
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
             stale += 1
         elapsed = _elapsed(t0)
-        result.history.append({"epoch": epoch, "train": train_parts, "val": val_parts, "seconds": elapsed, "lr": lr_now})
+        result.history.append(
+            {"epoch": epoch, "train": train_parts, "val": val_parts, "seconds": elapsed, "lr": lr_now}
+        )
         result.epochs_run = epoch
         if improved and checkpoint_dir is not None and dist.is_main:
             meta = dict(checkpoint_meta or {})
@@ -206,7 +211,9 @@ def _needs_grad(model) -> bool:
 def _split(x_train, x_val, val_fraction, seed, input_shape):
     x = torch.as_tensor(np.asarray(x_train, dtype=np.float32)) if not torch.is_tensor(x_train) else x_train.float()
     if tuple(x.shape[1:]) != tuple(input_shape):
-        raise ValueError(f"training data has samples of shape {tuple(x.shape[1:])}, the model expects {tuple(input_shape)}")
+        raise ValueError(
+            f"training data has samples of shape {tuple(x.shape[1:])}, the model expects {tuple(input_shape)}"
+        )
     if x_val is not None:
         xv = torch.as_tensor(np.asarray(x_val, dtype=np.float32)) if not torch.is_tensor(x_val) else x_val.float()
         return x, xv
@@ -255,4 +262,9 @@ def _interrupted(stop_event, budget, elapsed, dist) -> bool:
 
 
 def _training_state(result: FitResult, epoch: int) -> dict[str, Any]:
-    return {"epoch": epoch, "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss, "history": result.history}
+    return {
+        "epoch": epoch,
+        "best_epoch": result.best_epoch,
+        "best_val_loss": result.best_val_loss,
+        "history": result.history,
+    }

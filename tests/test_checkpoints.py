@@ -8,7 +8,14 @@ import torch
 
 from ae_core import build_model
 from ae_core import checkpoints as ck
-from ae_core.checkpoints import CheckpointError, check_compatible, export_zip, import_zip, load_checkpoint, save_checkpoint
+from ae_core.checkpoints import (
+    CheckpointError,
+    check_compatible,
+    export_zip,
+    import_zip,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 SHAPE = (1, 8, 8)
 
@@ -23,8 +30,12 @@ def saved(tmp_path):
 def test_config_holds_what_is_needed_to_rebuild(saved):
     _, path = saved
     config = json.loads((path / "config.json").read_text())
-    assert config["model"] == {"name": "conv_vae", "input_shape": [1, 8, 8], "latent_dim": 3,
-                               "options": config["model"]["options"]}
+    assert config["model"] == {
+        "name": "conv_vae",
+        "input_shape": [1, 8, 8],
+        "latent_dim": 3,
+        "options": config["model"]["options"],
+    }
     assert config["model"]["options"]["beta"] == 2.0
     assert config["dataset"] == "digits" and config["versions"]["torch"] == torch.__version__
     assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.safetensors"]
@@ -120,5 +131,7 @@ def test_not_a_zip(tmp_path):
 
 def test_checkpoint_that_does_not_fit_the_data(saved):
     _, path = saved
-    with pytest.raises(CheckpointError, match=r"expects inputs of shape \(1, 8, 8\) but dataset 'mnist' has shape \(1, 28, 28\)"):
+    with pytest.raises(
+        CheckpointError, match=r"expects inputs of shape \(1, 8, 8\) but dataset 'mnist' has shape \(1, 28, 28\)"
+    ):
         check_compatible(load_checkpoint(path).config, (1, 28, 28), "dataset 'mnist'")

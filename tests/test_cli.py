@@ -23,8 +23,27 @@ def test_models_and_datasets_are_listed_one_per_line(capsys):
 
 def test_train_then_evaluate(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["train", "--dataset", "digits", "--model", "sparse", "--latent-dim", "16", "--epochs", "2",
-                 "--sparsity", "l1", "--sparsity-weight", "0.01", "--threads", "1", "--out", str(out)])
+    code = main(
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--model",
+            "sparse",
+            "--latent-dim",
+            "16",
+            "--epochs",
+            "2",
+            "--sparsity",
+            "l1",
+            "--sparsity-weight",
+            "0.01",
+            "--threads",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out.strip().splitlines()[-1])
@@ -44,8 +63,14 @@ def test_train_then_evaluate(tmp_path, capsys):
     [
         (["train", "--dataset", "digits", "--model", "gan", "--latent-dim", "2"], "unknown model 'gan'"),
         (["train", "--dataset", "nope", "--model", "deep", "--latent-dim", "2"], "unknown dataset 'nope'"),
-        (["train", "--dataset", "digits", "--model", "vae", "--latent-dim", "2", "--beta", "x"], "could not convert string to float: 'x'"),
-        (["train", "--dataset", "digits", "--model", "deep", "--latent-dim", "2", "--beta", "2"], "unknown option(s) ['beta'] for model 'deep'"),
+        (
+            ["train", "--dataset", "digits", "--model", "vae", "--latent-dim", "2", "--beta", "x"],
+            "could not convert string to float: 'x'",
+        ),
+        (
+            ["train", "--dataset", "digits", "--model", "deep", "--latent-dim", "2", "--beta", "2"],
+            "unknown option(s) ['beta'] for model 'deep'",
+        ),
         (["evaluate", "/no/such/checkpoint"], "does not exist"),
     ],
 )
@@ -56,14 +81,32 @@ def test_errors_are_one_line_and_exit_2(argv, message, capsys):
 
 
 def test_evaluate_refuses_data_of_another_shape(tmp_path, capsys):
-    main(["train", "--dataset", "digits", "--model", "linear", "--latent-dim", "2", "--epochs", "1", "--out", str(tmp_path / "m"), "--threads", "1"])
+    main(
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--model",
+            "linear",
+            "--latent-dim",
+            "2",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "m"),
+            "--threads",
+            "1",
+        ]
+    )
     capsys.readouterr()
     assert main(["evaluate", str(tmp_path / "m"), "--dataset", "shapes?n=20"]) == 2
     assert "expects inputs of shape (1, 8, 8)" in capsys.readouterr().err
 
 
 def test_python_dash_m_entry_point(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "ae_core", "evaluate", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ae_core", "evaluate", str(tmp_path)], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
 
 
@@ -71,8 +114,28 @@ def test_python_dash_m_entry_point(tmp_path):
 def test_torchrun_trains_with_two_cpu_processes(tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "ae_core", "train",
-           "--dataset", "digits", "--model", "conv", "--latent-dim", "4", "--epochs", "2", "--threads", "1", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "ae_core",
+        "train",
+        "--dataset",
+        "digits",
+        "--model",
+        "conv",
+        "--latent-dim",
+        "4",
+        "--epochs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     summaries = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]

@@ -14,7 +14,15 @@ from ae_core.datasets import SHAPE_KINDS, load_dataset
 from ae_core.datasets import download as dl
 
 
-@pytest.mark.parametrize(("spec", "shape"), [("digits", (1, 8, 8)), ("shapes?n=300&size=24", (1, 24, 24)), ("photos?n=200", (1, 32, 32)), ("photos?n=50&color=1&patch=16", (3, 16, 16))])
+@pytest.mark.parametrize(
+    ("spec", "shape"),
+    [
+        ("digits", (1, 8, 8)),
+        ("shapes?n=300&size=24", (1, 24, 24)),
+        ("photos?n=200", (1, 32, 32)),
+        ("photos?n=50&color=1&patch=16", (3, 16, 16)),
+    ],
+)
 def test_builtin_datasets_are_float32_in_unit_interval(spec, shape):
     data = load_dataset(spec)
     assert data.shape == shape
@@ -31,7 +39,11 @@ def test_digits_has_labels_and_a_fixed_split():
 
 
 def test_shapes_are_seeded_with_known_factors():
-    a, b, c = load_dataset("shapes?n=200&seed=1"), load_dataset("shapes?n=200&seed=1"), load_dataset("shapes?n=200&seed=2")
+    a, b, c = (
+        load_dataset("shapes?n=200&seed=1"),
+        load_dataset("shapes?n=200&seed=1"),
+        load_dataset("shapes?n=200&seed=2"),
+    )
     np.testing.assert_array_equal(a.x_train, b.x_train)
     assert not np.array_equal(a.x_train, c.x_train)
     assert a.label_names == list(SHAPE_KINDS)
@@ -54,8 +66,13 @@ def save_npz(path, **arrays):
 
 def test_npz_mnist_layout_scales_uint8(tmp_path):
     rng = np.random.default_rng(0)
-    spec = save_npz(tmp_path / "m.npz", x_train=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), y_train=np.arange(20) % 10,
-                    x_test=rng.integers(0, 256, (5, 28, 28), dtype=np.uint8), y_test=np.arange(5))
+    spec = save_npz(
+        tmp_path / "m.npz",
+        x_train=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        y_train=np.arange(20) % 10,
+        x_test=rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),
+        y_test=np.arange(5),
+    )
     data = load_dataset(spec)
     assert data.shape == (1, 28, 28) and len(data.x_test) == 5
     assert data.x_train.max() <= 1 and data.x_train.max() > 0.9
@@ -83,7 +100,10 @@ def test_npz_channels_last_images(tmp_path):
         ({"a": np.zeros(3)}, "needs arrays 'x_train' and 'x_test'"),
         ({"x": np.array([np.zeros(2), "a"], dtype=object)}, "object arrays, which are never unpickled"),
         ({"x": np.array([[1.0, np.nan]] * 5)}, "missing or infinite values"),
-        ({"x_train": np.zeros((5, 4)), "x_test": np.zeros((5, 3))}, "train samples have shape (4,) but test samples (3,)"),
+        (
+            {"x_train": np.zeros((5, 4)), "x_test": np.zeros((5, 3))},
+            "train samples have shape (4,) but test samples (3,)",
+        ),
         ({"x": np.zeros((5, 4)), "y": np.zeros(4)}, "labels have shape (4,) but there are 5 samples"),
         ({"x": np.zeros((5, 4, 4, 5))}, "neither tables"),
         ({"x": np.full((5, 4, 4), 300.0)}, "expected [0, 1] or [0, 255]"),
@@ -167,7 +187,12 @@ def idx_server(tmp_path):
     rng = np.random.default_rng(0)
     served = tmp_path / "mirror"
     served.mkdir()
-    arrays = [rng.integers(0, 256, (30, 28, 28)), rng.integers(0, 10, 30), rng.integers(0, 256, (10, 28, 28)), rng.integers(0, 10, 10)]
+    arrays = [
+        rng.integers(0, 256, (30, 28, 28)),
+        rng.integers(0, 10, 30),
+        rng.integers(0, 256, (10, 28, 28)),
+        rng.integers(0, 10, 10),
+    ]
     for name, array in zip(dl.FILES, arrays):
         (served / name).write_bytes(idx_bytes(array))
     requests = []

@@ -28,7 +28,9 @@ def test_runs_repeat_exactly_with_the_same_seed(tiny_images):
         histories.append(fit(model, tiny_images, epochs=3, batch_size=8, seed=5, threads=1).history)
     assert [h["val"] for h in histories[0]] == [h["val"] for h in histories[1]]
     other = build_model("denoising", SHAPE, 4, hidden_dims=(16,), seed=3)
-    assert fit(other, tiny_images, epochs=3, batch_size=8, seed=6, threads=1).history[-1]["val"] != histories[0][-1]["val"]
+    assert (
+        fit(other, tiny_images, epochs=3, batch_size=8, seed=6, threads=1).history[-1]["val"] != histories[0][-1]["val"]
+    )
 
 
 def test_stop_event_ends_training_within_one_batch(tiny_images):
@@ -58,8 +60,17 @@ def test_stop_keeps_the_best_weights(tiny_images, tmp_path):
         if info.epoch == 4:
             stop.set()
 
-    result = fit(model, tiny_images, epochs=50, batch_size=8, lr=5e-2, stop_event=stop, on_epoch=on_epoch,
-                 checkpoint_dir=tmp_path / "best", threads=1)
+    result = fit(
+        model,
+        tiny_images,
+        epochs=50,
+        batch_size=8,
+        lr=5e-2,
+        stop_event=stop,
+        on_epoch=on_epoch,
+        checkpoint_dir=tmp_path / "best",
+        threads=1,
+    )
     assert result.stopped == "stop_event"
     for key, value in model.state_dict().items():
         torch.testing.assert_close(value, saved["state"][key])
@@ -97,7 +108,9 @@ def test_resume_continues_where_it_stopped(tiny_images, tmp_path):
     model = build_model("deep", SHAPE, 4, seed=0)
     fit(model, tiny_images, epochs=3, batch_size=8, checkpoint_dir=tmp_path / "ck", threads=1)
     resumed = build_model("deep", SHAPE, 4, seed=99)
-    result = fit(resumed, tiny_images, epochs=5, batch_size=8, resume=tmp_path / "ck", checkpoint_dir=tmp_path / "ck", threads=1)
+    result = fit(
+        resumed, tiny_images, epochs=5, batch_size=8, resume=tmp_path / "ck", checkpoint_dir=tmp_path / "ck", threads=1
+    )
     assert [row["epoch"] for row in result.history] == [1, 2, 3, 4, 5]
     assert result.epochs_run == 5
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from ae_core.datasets.base import Dataset, Scaler, parse_spec, seeded_split
-from ae_core.datasets.builtin import SHAPE_KINDS, load_digits_dataset, load_photos_dataset, load_shapes_dataset, photo, render_shapes
+from ae_core.datasets.builtin import (
+    SHAPE_KINDS,
+    load_digits_dataset,
+    load_photos_dataset,
+    load_shapes_dataset,
+    photo,
+    render_shapes,
+)
 from ae_core.datasets.download import FAMILIES, load_idx_family
 from ae_core.datasets.files import load_csv, load_image_folder, load_image_zip, load_npz
 
@@ -53,5 +60,13 @@ def load_dataset(spec: str, scaler: dict | None = None) -> Dataset:
 
 
 __all__ = [
-    "DATASETS", "SHAPE_KINDS", "Dataset", "Scaler", "load_dataset", "parse_spec", "photo", "render_shapes", "seeded_split",
+    "DATASETS",
+    "SHAPE_KINDS",
+    "Dataset",
+    "Scaler",
+    "load_dataset",
+    "parse_spec",
+    "photo",
+    "render_shapes",
+    "seeded_split",
 ]

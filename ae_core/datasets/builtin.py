@@ -17,7 +17,12 @@ def load_digits_dataset(options: dict[str, str]) -> Dataset:
     y = bunch.target.astype(np.int64)
     train, test = seeded_split(len(x), 0.2, option(options, "seed", 0))
     return Dataset(
-        "digits", x[train], x[test], y[train], y[test], [str(d) for d in range(10)],
+        "digits",
+        x[train],
+        x[test],
+        y[train],
+        y[test],
+        [str(d) for d in range(10)],
         description="1,797 handwritten digits, 8x8 pixels (scikit-learn's bundled copy of the UCI set).",
     )
 
@@ -76,14 +81,31 @@ def load_shapes_dataset(options: dict[str, str]) -> Dataset:
     train, test = seeded_split(n, 0.2, seed)
     order = np.concatenate([train, test])
     return Dataset(
-        f"shapes?n={n}&size={size}&seed={seed}", x[train], x[test], factors["kind"][train], factors["kind"][test],
-        list(SHAPE_KINDS), factors={k: v[order] for k, v in factors.items()},
+        f"shapes?n={n}&size={size}&seed={seed}",
+        x[train],
+        x[test],
+        factors["kind"][train],
+        factors["kind"][test],
+        list(SHAPE_KINDS),
+        factors={k: v[order] for k, v in factors.items()},
         description=f"{n:,} procedural {size}x{size} shapes with known kind, size, rotation and position.",
     )
 
 
 # Natural photographs shipped by scikit-image and scikit-learn. The last two are held out.
-TRAIN_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "china", "brick", "grass", "gravel", "coins", "moon")
+TRAIN_PHOTOS = (
+    "astronaut",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "motorcycle_left",
+    "china",
+    "brick",
+    "grass",
+    "gravel",
+    "coins",
+    "moon",
+)
 TEST_PHOTOS = ("camera", "flower")
 
 
@@ -124,14 +146,16 @@ def load_photos_dataset(options: dict[str, str]) -> Dataset:
             image = np.repeat(image, 3, axis=2) if color and image.shape[2] == 1 else image
             h, w = image.shape[:2]
             tops, lefts = rng.integers(0, h - patch + 1, per_photo), rng.integers(0, w - patch + 1, per_photo)
-            out += [image[t : t + patch, l : l + patch].transpose(2, 0, 1) for t, l in zip(tops, lefts)]
+            out += [image[t : t + patch, s : s + patch].transpose(2, 0, 1) for t, s in zip(tops, lefts)]
         return np.stack(out[:count]).astype(np.float32)
 
     rng = np.random.default_rng(seed)
     x_train = patches(TRAIN_PHOTOS, n, rng)
     x_test = patches(TEST_PHOTOS, max(n // 5, 1), rng)
     return Dataset(
-        f"photos?patch={patch}&n={n}&color={color}&seed={seed}", x_train, x_test,
+        f"photos?patch={patch}&n={n}&color={color}&seed={seed}",
+        x_train,
+        x_test,
         description=f"{patch}x{patch} patches of scikit-image's and scikit-learn's sample photos; "
         f"test patches come from held-out photos ({', '.join(TEST_PHOTOS)}).",
     )

@@ -15,27 +15,44 @@ import numpy as np
 
 from ae_core.datasets.base import Dataset
 
-FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 # name -> (default mirror, md5 of the four FILES, label names); checksums as published with
 # torchvision's dataset classes.
 FAMILIES: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
     "mnist": (
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
-        ("f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
-         "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c"),
+        (
+            "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "d53e105ee54ea40749a09fcbcd1e9432",
+            "9fb629c4189551a2d022fa330f9573f3",
+            "ec29112dd5afa0611ce80d1b7f02629c",
+        ),
         [str(d) for d in range(10)],
     ),
     "fashion-mnist": (
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-        ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
-         "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"),
+        (
+            "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "25c81989df183df01b3e8a0aad5dffbe",
+            "bef4ecab320f06d8554ea6380940ec79",
+            "bb300cfdad3c16e7a12a480ee83cd310",
+        ),
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
     ),
     "kmnist": (
         "http://codh.rois.ac.jp/kmnist/dataset/kmnist/",
-        ("bdb82020997e1d708af4cf47b453dcf7", "e144d726b3acfaa3e44228e80efcd344",
-         "5c965bf0a639b31b8f53240b1b52f4d7", "7320c461ea6c1c855c0b718fb2a4b134"),
+        (
+            "bdb82020997e1d708af4cf47b453dcf7",
+            "e144d726b3acfaa3e44228e80efcd344",
+            "5c965bf0a639b31b8f53240b1b52f4d7",
+            "7320c461ea6c1c855c0b718fb2a4b134",
+        ),
         ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
     ),
 }
@@ -65,8 +82,12 @@ def load_idx_family(name: str, local_dir: str | None, options: dict[str, str]) -
     if len(x_train) != len(y_train) or len(x_test) != len(y_test):
         raise ValueError(f"{name}: image and label files disagree in length")
     return Dataset(
-        name, (x_train[:, None] / 255.0).astype(np.float32), (x_test[:, None] / 255.0).astype(np.float32),
-        y_train.astype(np.int64), y_test.astype(np.int64), label_names,
+        name,
+        (x_train[:, None] / 255.0).astype(np.float32),
+        (x_test[:, None] / 255.0).astype(np.float32),
+        y_train.astype(np.int64),
+        y_test.astype(np.int64),
+        label_names,
         description=f"{name}: {len(x_train):,} training and {len(x_test):,} test images, 28x28.",
     )
 

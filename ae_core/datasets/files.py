@@ -27,7 +27,9 @@ def load_npz(path: str, options: dict[str, str], scaler: dict | None = None) -> 
             arrays = {k: archive[k] for k in archive.files}
     except ValueError as exc:
         if "pickle" in str(exc).lower():
-            raise ValueError(f"{file}: holds object arrays, which are never unpickled; save plain numeric arrays") from None
+            raise ValueError(
+                f"{file}: holds object arrays, which are never unpickled; save plain numeric arrays"
+            ) from None
         raise ValueError(f"{file}: not a readable .npz file ({exc})") from None
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
         raise ValueError(f"{file}: not a readable .npz file ({exc})") from None
@@ -42,7 +44,9 @@ def load_npz(path: str, options: dict[str, str], scaler: dict | None = None) -> 
         y = None if y is None else _labels(y, len(x), file)
         y_train, y_test = (None, None) if y is None else (y[train], y[test])
     else:
-        raise ValueError(f"{file}: needs arrays 'x_train' and 'x_test' (with 'y_train', 'y_test') or 'x' (with 'y'); found {sorted(arrays)}")
+        raise ValueError(
+            f"{file}: needs arrays 'x_train' and 'x_test' (with 'y_train', 'y_test') or 'x' (with 'y'); found {sorted(arrays)}"
+        )
     for name, array in (("x_train", x_train), ("x_test", x_test)):
         if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
             raise ValueError(f"{file}: {name} has dtype {array.dtype}; numbers are needed")
@@ -67,7 +71,9 @@ def load_csv(path: str, options: dict[str, str], scaler: dict | None = None) -> 
         if not pd.api.types.is_numeric_dtype(features[column]):
             bad = features[column][pd.to_numeric(features[column], errors="coerce").isna() & features[column].notna()]
             row = bad.index[0] + 2 if len(bad) else "?"
-            raise ValueError(f"{file}: column {column!r} has text ({bad.iloc[0]!r} on line {row}); only numbers can be features")
+            raise ValueError(
+                f"{file}: column {column!r} has text ({bad.iloc[0]!r} on line {row}); only numbers can be features"
+            )
     if features.shape[1] == 0 or len(features) < 2:
         raise ValueError(f"{file}: needs at least one numeric column and two rows")
     x = features.to_numpy(np.float64)
@@ -77,7 +83,14 @@ def load_csv(path: str, options: dict[str, str], scaler: dict | None = None) -> 
         y, names = codes.astype(np.int64), [str(u) for u in uniques]
     train, test = seeded_split(len(x), option(options, "test", 0.2, float), option(options, "seed", 0))
     dataset = _finish(
-        f"csv:{path}", x[train], x[test], None if y is None else y[train], None if y is None else y[test], file, options, scaler
+        f"csv:{path}",
+        x[train],
+        x[test],
+        None if y is None else y[train],
+        None if y is None else y[test],
+        file,
+        options,
+        scaler,
     )
     return replace(dataset, label_names=names, feature_names=[str(c) for c in features.columns])
 
@@ -95,7 +108,9 @@ def load_image_zip(path: str, options: dict[str, str]) -> Dataset:
     file = _existing(path)
     try:
         with zipfile.ZipFile(file) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and Path(m.filename).suffix.lower() in IMAGE_SUFFIXES]
+            members = [
+                m for m in archive.infolist() if not m.is_dir() and Path(m.filename).suffix.lower() in IMAGE_SUFFIXES
+            ]
             if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
                 raise ValueError(f"{file}: unpacks to more than {MAX_ZIP_BYTES >> 30} GiB of images; refused")
             items = [(m.filename, archive.read(m)) for m in members if not Path(m.filename).name.startswith(".")]
@@ -120,7 +135,12 @@ def _images_dataset(spec: str, items: list[tuple[str, bytes]], source: Path, opt
         y = np.array([classes.index(name.split("/")[-2] if "/" in name else "") for name, _ in items], np.int64)
     train, test = seeded_split(len(x), option(options, "test", 0.2, float), option(options, "seed", 0))
     return Dataset(
-        spec, x[train], x[test], None if y is None else y[train], None if y is None else y[test], names,
+        spec,
+        x[train],
+        x[test],
+        None if y is None else y[train],
+        None if y is None else y[test],
+        names,
         description=f"{len(x)} images from {source.name}, resized to {height}x{width}.",
     )
 
@@ -139,7 +159,9 @@ def _finish(spec, x_train, x_test, y_train, y_test, file: Path, options, scaler_
     if x_train.ndim == 2:
         # New data for a trained model is scaled with the model's stored scaler, not refitted.
         scaler = Scaler.from_dict(scaler_dict) if scaler_dict else Scaler.fit(x_train, options.get("scale", "minmax"))
-        return Dataset(spec, scaler.transform(x_train), scaler.transform(x_test), y_train, y_test, scaler=scaler.to_dict())
+        return Dataset(
+            spec, scaler.transform(x_train), scaler.transform(x_test), y_train, y_test, scaler=scaler.to_dict()
+        )
     x_train, x_test = _to_nchw(x_train, file), _to_nchw(x_test, file)
     if x_train.dtype == np.uint8:
         return Dataset(spec, (x_train / 255.0).astype(np.float32), (x_test / 255.0).astype(np.float32), y_train, y_test)
@@ -157,7 +179,9 @@ def _to_nchw(x: np.ndarray, file: Path) -> np.ndarray:
         return x
     if x.ndim == 4 and x.shape[3] in (1, 3):
         return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-    raise ValueError(f"{file}: samples of shape {x.shape[1:]} are neither tables (N, D) nor images with 1 or 3 channels")
+    raise ValueError(
+        f"{file}: samples of shape {x.shape[1:]} are neither tables (N, D) nor images with 1 or 3 channels"
+    )
 
 
 def _labels(y, n: int, file: Path) -> np.ndarray:

@@ -8,7 +8,7 @@ import torch
 
 from ae_core.models.base import AEOptions, AEOutput, Autoencoder, interpolate, make_options, reconstruction_loss
 from ae_core.models.conv import ConvAE, ConvVAE
-from ae_core.models.dense import ContractiveAE, DenoisingAE, DenseAE, LinearAE, SparseAE, VanillaAE, VAE
+from ae_core.models.dense import VAE, ContractiveAE, DenoisingAE, DenseAE, LinearAE, SparseAE, VanillaAE
 
 MODELS: dict[str, type[Autoencoder]] = {
     "linear": LinearAE,
@@ -66,6 +66,13 @@ def model_from_config(config: dict[str, Any]) -> Autoencoder:
 
 
 __all__ = [
-    "MODELS", "AEOptions", "AEOutput", "Autoencoder", "build_model", "interpolate",
-    "model_from_config", "reconstruction_loss", "validate_input_shape",
+    "MODELS",
+    "AEOptions",
+    "AEOutput",
+    "Autoencoder",
+    "build_model",
+    "interpolate",
+    "model_from_config",
+    "reconstruction_loss",
+    "validate_input_shape",
 ]

@@ -109,7 +109,9 @@ class Autoencoder(nn.Module):
             kl = -0.5 * torch.sum(1 + out.logvar - out.mu.pow(2) - out.logvar.exp(), dim=1)
             parts["kl"] = kl.mean()
         parts.update(self.penalties(x if x_in is None else x_in, out))
-        parts["loss"] = parts["recon"] + sum(self.weighted(name, value) for name, value in parts.items() if name != "recon")
+        parts["loss"] = parts["recon"] + sum(
+            self.weighted(name, value) for name, value in parts.items() if name != "recon"
+        )
         return parts
 
     # -- hooks for variants ---------------------------------------------------------------------
@@ -213,7 +215,10 @@ def make_options(cls: type[AEOptions], values: dict[str, Any], model_name: str) 
     for key, value in values.items():
         default = known[key].default
         if isinstance(default, tuple):
-            value = tuple(int(v) for v in (value if isinstance(value, (list, tuple)) else str(value).split(",") if str(value) else ()))
+            value = tuple(
+                int(v)
+                for v in (value if isinstance(value, (list, tuple)) else str(value).split(",") if str(value) else ())
+            )
         elif isinstance(default, bool):
             value = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
         elif isinstance(default, float):

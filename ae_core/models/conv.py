@@ -58,7 +58,10 @@ class ConvAE(Autoencoder):
                 padding = (h_out - (2 * h_in - 1), w_out - (2 * w_in - 1))
                 layers.append(nn.ConvTranspose2d(c_in, c_out, 3, stride=2, padding=1, output_padding=padding))
             else:
-                layers += [nn.Upsample(size=(h_out, w_out), mode=options.upsample), nn.Conv2d(c_in, c_out, 3, padding=1)]
+                layers += [
+                    nn.Upsample(size=(h_out, w_out), mode=options.upsample),
+                    nn.Conv2d(c_in, c_out, 3, padding=1),
+                ]
             if i < len(steps) - 1:
                 layers.append(activation(options.activation))
         self.decoder = nn.Sequential(*layers)

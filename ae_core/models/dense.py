@@ -82,8 +82,12 @@ class LinearAE(DenseAE):
 
     def __init__(self, input_shape, latent_dim, options):
         dense = DenseOptions(
-            recon_loss=options.recon_loss, output=options.output, noise=options.noise,
-            noise_level=options.noise_level, hidden_dims=(), code_activation="linear",
+            recon_loss=options.recon_loss,
+            output=options.output,
+            noise=options.noise,
+            noise_level=options.noise_level,
+            hidden_dims=(),
+            code_activation="linear",
         )
         super().__init__(input_shape, latent_dim, dense)
         self.options = options
@@ -189,4 +193,3 @@ class VAE(DenseAE):
     Options = VAEOptions
     variational = True
     description = "Variational autoencoder: Gaussian code with reparameterization, analytic KL, weight beta."
-
