@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=20)
     train.add_argument("--max-minutes", type=float, default=None, help="time budget")
     train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=1e-3)
+    train.add_argument("--lr", type=float, default=3e-3)
     train.add_argument("--patience", type=int, default=None, help="early stopping after N epochs without improvement")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")

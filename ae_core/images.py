@@ -81,3 +81,17 @@ def to_chw(image: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray, 
     if resized:
         image = resize(image, (height, width, channels), anti_aliasing=True, preserve_range=True)
     return np.ascontiguousarray(image.transpose(2, 0, 1)).clip(0, 1).astype(np.float32), resized
+
+
+def image_for_model(data: bytes, name: str, input_shape: tuple[int, ...]) -> tuple[np.ndarray, str]:
+    """An uploaded image as a batch of one model input, and a note on what was changed."""
+    if len(input_shape) != 3:
+        raise ValueError(f"this model takes table rows of {input_shape[0]} numbers, not images")
+    image = read_image(data, name=name)
+    x, resized = to_chw(image, tuple(input_shape))
+    notes = []
+    if resized:
+        notes.append(f"resized from {image.shape[1]}x{image.shape[0]} to {input_shape[2]}x{input_shape[1]}")
+    if image.shape[2] != input_shape[0]:
+        notes.append("converted to grayscale" if input_shape[0] == 1 else "converted to colour")
+    return x[None], "; ".join(notes)

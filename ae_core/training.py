@@ -58,7 +58,7 @@ def fit(
     val_fraction: float = 0.1,
     epochs: int = 20,
     batch_size: int = 128,
-    lr: float = 1e-3,
+    lr: float = 3e-3,
     weight_decay: float = 0.0,
     schedule: str = "cosine",
     patience: int | None = None,

@@ -1,0 +1,19 @@
+"""Latent Lab: the router and picture frame. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from ae_core.runtime import set_threads
+from ui.state import sidebar
+
+st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
+# One torch thread for the UI: on a 2-core machine the other core stays free for training.
+set_threads(1)
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
+]
+navigation = st.navigation(pages)
+st.sidebar.title("Latent Lab")
+sidebar()
+navigation.run()

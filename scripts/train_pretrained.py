@@ -1,0 +1,88 @@
+"""Reproduce the models shipped in ``pretrained/``.
+
+    python scripts/train_pretrained.py                 # every recipe on an offline dataset
+    python scripts/train_pretrained.py --only digits-conv
+    python scripts/train_pretrained.py --mnist PATH    # also the MNIST recipes, from an mnist.npz
+
+MNIST checkpoints record the dataset as ``mnist`` (what users download), whatever file they
+were trained from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ae_core import build_model
+from ae_core.checkpoints import save_checkpoint
+from ae_core.datasets import load_dataset
+from ae_core.evaluation import evaluate
+from ae_core.training import fit
+from ae_core.zoo import PRETRAINED_DIR
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    dataset: str
+    model: str
+    latent_dim: int
+    options: dict = field(default_factory=dict)
+    epochs: int = 150
+    lr: float = 3e-3
+    batch_size: int = 64
+    max_minutes: float | None = None
+
+
+RECIPES = [
+    Recipe("digits-conv", "digits", "conv", 8, epochs=200),
+    Recipe("digits-linear", "digits", "linear", 8, epochs=100, lr=1e-2),
+    Recipe("digits-vanilla", "digits", "vanilla", 32),
+    Recipe("digits-deep", "digits", "deep", 8),
+    Recipe("digits-sparse", "digits", "sparse", 128, {"sparsity": "kl", "sparsity_target": 0.05, "sparsity_weight": 0.5}),
+    Recipe("digits-denoising", "digits", "denoising", 16, {"noise": "gaussian", "noise_level": 0.3}),
+    Recipe("digits-contractive", "digits", "contractive", 32, {"contractive_weight": 0.1}),
+    Recipe("digits-vae", "digits", "vae", 2, epochs=300),
+    Recipe("shapes-conv-vae", "shapes", "conv_vae", 8, {"beta": 2.0}, epochs=40, batch_size=128),
+    Recipe("mnist-conv", "mnist", "conv", 30, epochs=100, batch_size=128, max_minutes=10),
+    Recipe("mnist-conv-vae", "mnist", "conv_vae", 16, epochs=100, batch_size=128, max_minutes=5),
+]
+
+
+def train(recipe: Recipe, mnist_path: str | None, out_root: Path, threads: int | None) -> dict:
+    spec = f"npz:{mnist_path}?test=0.1" if recipe.dataset == "mnist" else recipe.dataset
+    data = load_dataset(spec)
+    model = build_model(recipe.model, data.shape, recipe.latent_dim, seed=0, **recipe.options)
+    result = fit(model, data.x_train, epochs=recipe.epochs, lr=recipe.lr, batch_size=recipe.batch_size,
+                 max_minutes=recipe.max_minutes, seed=0, threads=threads)
+    metrics = evaluate(model, data.x_test)
+    training = {"epoch": result.epochs_run, "best_epoch": result.best_epoch, "seconds": round(result.seconds, 1),
+                "stopped": result.stopped, "history": result.history}
+    dataset_name = "mnist" if recipe.dataset == "mnist" else data.spec
+    save_checkpoint(model, out_root / recipe.name, dataset=dataset_name, scaler=data.scaler,
+                    label_names=data.label_names, metrics=metrics, training=training)
+    return {"name": recipe.name, "seconds": round(result.seconds, 1), **metrics}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--only", nargs="*", help="recipe names")
+    parser.add_argument("--mnist", help="path of an mnist.npz (x_train, y_train[, x_test, y_test])")
+    parser.add_argument("--out", default=str(PRETRAINED_DIR))
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    for recipe in RECIPES:
+        if args.only and recipe.name not in args.only:
+            continue
+        if recipe.dataset == "mnist" and not args.mnist:
+            print(f"skip {recipe.name}: pass --mnist PATH", file=sys.stderr)
+            continue
+        print(json.dumps(train(recipe, args.mnist, Path(args.out), args.threads)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Plotly figures for the pages (drawing only; the numbers come from ae_core)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+GRID_TRACE = "decode here"
+
+
+def latent_map(
+    embedding: np.ndarray,
+    rows: np.ndarray,
+    labels: np.ndarray | None,
+    label_names: list[str] | None,
+    errors: np.ndarray,
+    marked: np.ndarray | None = None,
+    grid_steps: int = 40,
+) -> go.Figure:
+    """A 2-D or 3-D scatter of the map, coloured by label.
+
+    In 2-D an invisible grid of clickable points lies under the data, so a click on empty space
+    still reports a position (plotly only reports clicks on points).
+    """
+    three_d = embedding.shape[1] == 3
+    scatter = go.Scatter3d if three_d else go.Scattergl
+    figure = go.Figure()
+    if not three_d:
+        low, high = embedding.min(axis=0), embedding.max(axis=0)
+        pad = 0.05 * (high - low)
+        gx, gy = np.meshgrid(*(np.linspace(lo - p, hi + p, grid_steps) for lo, hi, p in zip(low, high, pad)))
+        figure.add_trace(go.Scattergl(
+            x=gx.ravel(), y=gy.ravel(), mode="markers", name=GRID_TRACE, showlegend=False,
+            marker=dict(size=9, color="rgba(0,0,0,0)"), hovertemplate="decode here<extra></extra>",
+        ))
+    groups = [None] if labels is None else sorted(set(labels.tolist()))
+    for group in groups:
+        keep = np.ones(len(rows), bool) if group is None else labels == group
+        name = "samples" if group is None else (label_names[group] if label_names and group < len(label_names) else str(group))
+        coords = dict(x=embedding[keep, 0], y=embedding[keep, 1])
+        if three_d:
+            coords["z"] = embedding[keep, 2]
+        figure.add_trace(scatter(
+            **coords, mode="markers", name=name, customdata=np.stack([rows[keep], errors[keep]], axis=1),
+            marker=dict(size=3 if three_d else 5, opacity=0.8),
+            hovertemplate=f"label {name}<br>sample %{{customdata[0]:.0f}}<br>error %{{customdata[1]:.2f}}<extra></extra>",
+        ))
+    if marked is not None:
+        coords = dict(x=marked[:, 0], y=marked[:, 1])
+        if three_d:
+            coords["z"] = marked[:, 2]
+        figure.add_trace(scatter(**coords, mode="markers", name="your input",
+                                 marker=dict(size=18 if not three_d else 8, symbol="diamond", color="black",
+                                             line=dict(width=2, color="white"))))
+    figure.update_layout(height=620, margin=dict(l=10, r=10, t=10, b=10), legend=dict(itemsizing="constant"),
+                         dragmode="pan" if three_d else "select", clickmode="event+select")
+    return figure
+
+
+def loss_curves(history: list[dict]) -> go.Figure:
+    figure = go.Figure()
+    epochs = [row["epoch"] for row in history]
+    figure.add_scatter(x=epochs, y=[row["train"]["loss"] for row in history], name="train")
+    figure.add_scatter(x=epochs, y=[row["val"]["loss"] for row in history], name="validation")
+    figure.update_layout(xaxis_title="epoch", yaxis_title="loss", height=320, margin=dict(t=20, b=40))
+    return figure

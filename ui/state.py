@@ -1,0 +1,89 @@
+"""Shared app state: which model is chosen, and cached loading of models and data.
+
+Caching lives here, in the UI layer: ``st.cache_resource`` for models (never mutated),
+``st.cache_data`` for arrays. Cache keys include the checkpoint's modification time so a
+retrained model is picked up.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from ae_core.checkpoints import Checkpoint, load_checkpoint
+from ae_core.datasets import Dataset, load_dataset
+from ae_core.projection import project
+from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models
+
+MODEL_KEY = "model_name"
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+def _load_model(path: str, modified: float) -> Checkpoint:
+    return load_checkpoint(path)
+
+
+@st.cache_data(show_spinner="Loading the data…", max_entries=8)
+def _load_data(spec: str, scaler: str | None) -> Dataset:
+    return load_dataset(spec, scaler=json.loads(scaler) if scaler else None)
+
+
+def entries() -> list[ModelEntry]:
+    return list_models()
+
+
+def sidebar() -> None:
+    """The model picker, drawn by app.py on every page; the choice persists across pages."""
+    available = entries()
+    if not available:
+        st.sidebar.error("No models found: the pretrained/ folder is missing.")
+        return
+    names = [e.name for e in available]
+    if st.session_state.get(MODEL_KEY) not in names:
+        st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
+    labels = {e.name: e.label for e in available}
+    st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get, help="Shipped in pretrained/ or saved by you.")
+    entry = available[names.index(st.session_state[MODEL_KEY])]
+    st.sidebar.caption(f"Dataset: `{entry.config.get('dataset') or 'unknown'}`")
+
+
+def current() -> tuple[Checkpoint, Dataset]:
+    """The chosen model and its dataset; shows an error and stops the page if they cannot load."""
+    available = {e.name: e for e in entries()}
+    entry = available.get(st.session_state.get(MODEL_KEY, DEFAULT_MODEL))
+    if entry is None:
+        st.info("Choose a model in the sidebar.")
+        st.stop()
+    try:
+        checkpoint = _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
+        spec = checkpoint.dataset
+        if not spec:
+            raise ValueError(f"model {entry.name!r} does not name the dataset it was trained on")
+        scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
+        dataset = _load_data(spec, scaler)
+    except (ValueError, OSError) as exc:
+        st.error(f"Cannot use model {entry.name!r}: {exc}")
+        st.stop()
+    return checkpoint, dataset
+
+
+@st.cache_data(show_spinner="Encoding the data…", max_entries=16)
+def codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
+    """Codes of (at most ``limit`` of) a split, with the rows used and their labels."""
+    x, y = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
+    rows = np.arange(len(x)) if len(x) <= limit else np.sort(np.random.default_rng(0).choice(len(x), limit, replace=False))
+    return _checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def projection_of(_codes: np.ndarray, codes_key: str, method: str, dims: int):
+    """A fitted map of the codes; maps other than PCA are also cached on disk."""
+    return project(method, _codes, dims, cache_key=codes_key)
+
+
+def model_key(checkpoint: Checkpoint) -> str:
+    """Identifies the model's weights (path and modification time) for cache keys."""
+    weights = checkpoint.path / "weights.safetensors"
+    return f"{weights.resolve()}:{weights.stat().st_mtime_ns}"

@@ -1,0 +1,36 @@
+"""Small drawing helpers shared by pages."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ae_core.images import image_for_model
+from ae_core.visual import image_grid
+
+IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+
+
+def show_samples(x: np.ndarray, caption: str | None = None, columns: int | None = None, feature_names=None) -> None:
+    """Images as a crisp grid; table rows as a table."""
+    if x.ndim == 4:
+        st.image(image_grid(x, columns=columns or min(len(x), 12)), caption=caption)
+    else:
+        st.dataframe(np.round(x, 3), column_config={i: name for i, name in enumerate(feature_names or [])})
+        if caption:
+            st.caption(caption)
+
+
+def uploaded_input(label: str, input_shape: tuple[int, ...], key: str) -> np.ndarray | None:
+    """An uploaded image fitted to the model's input, or None; bad files get one clear line."""
+    upload = st.file_uploader(label, type=IMAGE_TYPES, key=key)
+    if upload is None:
+        return None
+    try:
+        x, note = image_for_model(upload.getvalue(), upload.name, input_shape)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None
+    if note:
+        st.caption(f"Your image was {note} to fit the model.")
+    return x
