@@ -10,8 +10,9 @@ st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layo
 set_threads(1)
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
-    st.Page("pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
+    st.Page("pages/explore/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/explore/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
+    st.Page("pages/explore/generate.py", title="Generate", icon=":material/auto_awesome:"),
 ]
 navigation = st.navigation(pages)
 st.sidebar.title("Latent Lab")

@@ -30,7 +30,9 @@ class CodeDistribution:
         self.latent_dim_ = codes.shape[1]
         if self.kind != "prior":
             components = 1 if self.kind == "gaussian" else min(self.n_components, len(codes))
-            self.mixture_ = GaussianMixture(components, covariance_type="full", random_state=self.seed, reg_covar=1e-4).fit(codes)
+            self.mixture_ = GaussianMixture(
+                components, covariance_type="full", random_state=self.seed, reg_covar=1e-4
+            ).fit(codes)
         return self
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
@@ -40,7 +42,9 @@ class CodeDistribution:
         return self.mixture_.sample(n)[0].astype(np.float32)
 
 
-def dimension_order(model: Autoencoder, codes: np.ndarray, x: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+def dimension_order(
+    model: Autoencoder, codes: np.ndarray, x: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
     """Code dimensions from most to least informative, with the score used.
 
     For VAEs the score is each dimension's mean KL to the prior (dimensions with KL near 0 are
@@ -51,7 +55,7 @@ def dimension_order(model: Autoencoder, codes: np.ndarray, x: np.ndarray | None 
             model.eval()
             mu, logvar = model.encode_distribution(torch.as_tensor(np.asarray(x[:2000], np.float32)))
             kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).mean(dim=0).numpy()
-        return np.argsort(-kl), kl, "KL to the prior (nats)"
+        return np.argsort(-kl), kl, "KL"
     variance = np.asarray(codes).var(axis=0)
     return np.argsort(-variance), variance, "variance"
 
@@ -89,5 +93,7 @@ def strip_gif(images: np.ndarray, seconds_per_frame: float = 0.12, bounce: bool 
     if bounce and len(frames) > 2:
         frames += frames[-2:0:-1]
     buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=int(seconds_per_frame * 1000), loop=0)
+    frames[0].save(
+        buffer, format="GIF", save_all=True, append_images=frames[1:], duration=int(seconds_per_frame * 1000), loop=0
+    )
     return buffer.getvalue()

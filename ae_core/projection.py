@@ -23,7 +23,9 @@ def make_projector(method: str, n_components: int = 2, seed: int = 0):
         raise ValueError(f"projection method must be one of {METHODS}, got {method!r}")
     if n_components not in (2, 3):
         raise ValueError(f"a map has 2 or 3 dimensions, got {n_components}")
-    return {"pca": PCAProjector, "umap": UMAPProjector, "tsne": TSNEProjector, "raw": RawProjector}[method](n_components, seed)
+    return {"pca": PCAProjector, "umap": UMAPProjector, "tsne": TSNEProjector, "raw": RawProjector}[method](
+        n_components, seed
+    )
 
 
 class _Projector:
@@ -61,7 +63,9 @@ class PCAProjector(_Projector):
     def fit(self, codes):
         codes = self._check(codes)
         if codes.shape[1] < self.n_components:
-            raise ValueError(f"PCA to {self.n_components}-D needs codes of at least {self.n_components} numbers, got {codes.shape[1]}")
+            raise ValueError(
+                f"PCA to {self.n_components}-D needs codes of at least {self.n_components} numbers, got {codes.shape[1]}"
+            )
         self.pca_ = PCA(self.n_components, random_state=self.seed).fit(codes)
         self.embedding_ = self.pca_.transform(codes).astype(np.float32)
         return self
@@ -80,7 +84,9 @@ class RawProjector(_Projector):
     def fit(self, codes):
         codes = self._check(codes)
         if codes.shape[1] != self.n_components:
-            raise ValueError(f"the raw code has {codes.shape[1]} dimensions; it can be drawn only when that is {self.n_components}")
+            raise ValueError(
+                f"the raw code has {codes.shape[1]} dimensions; it can be drawn only when that is {self.n_components}"
+            )
         self.embedding_ = codes.copy()
         return self
 

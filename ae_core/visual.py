@@ -23,5 +23,11 @@ def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 1, min
     if channels == 1:
         grid = montage(tiles[:, 0], grid_shape=(rows, columns), padding_width=pad, fill=1.0)
     else:
-        grid = montage(tiles.transpose(0, 2, 3, 1), grid_shape=(rows, columns), padding_width=pad, fill=(1.0, 1.0, 1.0), channel_axis=-1)
+        grid = montage(
+            tiles.transpose(0, 2, 3, 1),
+            grid_shape=(rows, columns),
+            padding_width=pad,
+            fill=(1.0, 1.0, 1.0),
+            channel_axis=-1,
+        )
     return (grid * 255).round().astype(np.uint8)

@@ -38,7 +38,9 @@ def main() -> None:
         stop, reached = threading.Event(), {}
         eval_seconds = [0.0]
 
-        def on_epoch(info, model=model, data=data, target=target, stop=stop, reached=reached, eval_seconds=eval_seconds):
+        def on_epoch(
+            info, model=model, data=data, target=target, stop=stop, reached=reached, eval_seconds=eval_seconds
+        ):
             start = time.perf_counter()
             sse = evaluate(model, data.x_test)["sse_per_sample"]
             eval_seconds[0] += time.perf_counter() - start
@@ -46,10 +48,30 @@ def main() -> None:
                 reached.update(epoch=info.epoch, seconds=round(info.elapsed - eval_seconds[0], 2), sse=round(sse, 3))
                 stop.set()
 
-        result = fit(model, data.x_train, epochs=10_000, lr=3e-3, batch_size=64, max_minutes=args.max_minutes,
-                     threads=args.threads, stop_event=stop, on_epoch=on_epoch)
-        print(json.dumps({"dataset": spec, "model": name, "latent_dim": latent_dim, "target_sse": target,
-                          "reached": bool(reached), **reached, "epochs_run": result.epochs_run}))
+        result = fit(
+            model,
+            data.x_train,
+            epochs=10_000,
+            lr=3e-3,
+            batch_size=64,
+            max_minutes=args.max_minutes,
+            threads=args.threads,
+            stop_event=stop,
+            on_epoch=on_epoch,
+        )
+        print(
+            json.dumps(
+                {
+                    "dataset": spec,
+                    "model": name,
+                    "latent_dim": latent_dim,
+                    "target_sse": target,
+                    "reached": bool(reached),
+                    **reached,
+                    "epochs_run": result.epochs_run,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -57,11 +57,18 @@ def main() -> None:
         val_seconds = sum(_val_seconds(model, x[n_train:], args.batch_size) for _ in range(args.epochs))
         ours.append(n_train * args.epochs / (time.perf_counter() - start - val_seconds))
         del result
-    print(json.dumps({
-        "model": args.model, "threads": threads, "batch_size": args.batch_size,
-        "bare_samples_per_s": round(float(np.median(bare)), 1), "fit_samples_per_s": round(float(np.median(ours)), 1),
-        "ratio": round(float(np.median(ours) / np.median(bare)), 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "model": args.model,
+                "threads": threads,
+                "batch_size": args.batch_size,
+                "bare_samples_per_s": round(float(np.median(bare)), 1),
+                "fit_samples_per_s": round(float(np.median(ours)), 1),
+                "ratio": round(float(np.median(ours) / np.median(bare)), 3),
+            }
+        )
+    )
 
 
 def _val_seconds(model, x_val, batch_size) -> float:

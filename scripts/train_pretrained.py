@@ -42,7 +42,9 @@ RECIPES = [
     Recipe("digits-linear", "digits", "linear", 8, epochs=100, lr=1e-2),
     Recipe("digits-vanilla", "digits", "vanilla", 32),
     Recipe("digits-deep", "digits", "deep", 8),
-    Recipe("digits-sparse", "digits", "sparse", 128, {"sparsity": "kl", "sparsity_target": 0.05, "sparsity_weight": 0.5}),
+    Recipe(
+        "digits-sparse", "digits", "sparse", 128, {"sparsity": "kl", "sparsity_target": 0.05, "sparsity_weight": 0.5}
+    ),
     Recipe("digits-denoising", "digits", "denoising", 16, {"noise": "gaussian", "noise_level": 0.3}),
     Recipe("digits-contractive", "digits", "contractive", 32, {"contractive_weight": 0.1}),
     Recipe("digits-vae", "digits", "vae", 2, epochs=300),
@@ -56,14 +58,34 @@ def train(recipe: Recipe, mnist_path: str | None, out_root: Path, threads: int |
     spec = f"npz:{mnist_path}?test=0.1" if recipe.dataset == "mnist" else recipe.dataset
     data = load_dataset(spec)
     model = build_model(recipe.model, data.shape, recipe.latent_dim, seed=0, **recipe.options)
-    result = fit(model, data.x_train, epochs=recipe.epochs, lr=recipe.lr, batch_size=recipe.batch_size,
-                 max_minutes=recipe.max_minutes, seed=0, threads=threads)
+    result = fit(
+        model,
+        data.x_train,
+        epochs=recipe.epochs,
+        lr=recipe.lr,
+        batch_size=recipe.batch_size,
+        max_minutes=recipe.max_minutes,
+        seed=0,
+        threads=threads,
+    )
     metrics = evaluate(model, data.x_test)
-    training = {"epoch": result.epochs_run, "best_epoch": result.best_epoch, "seconds": round(result.seconds, 1),
-                "stopped": result.stopped, "history": result.history}
+    training = {
+        "epoch": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "seconds": round(result.seconds, 1),
+        "stopped": result.stopped,
+        "history": result.history,
+    }
     dataset_name = "mnist" if recipe.dataset == "mnist" else data.spec
-    save_checkpoint(model, out_root / recipe.name, dataset=dataset_name, scaler=data.scaler,
-                    label_names=data.label_names, metrics=metrics, training=training)
+    save_checkpoint(
+        model,
+        out_root / recipe.name,
+        dataset=dataset_name,
+        scaler=data.scaler,
+        label_names=data.label_names,
+        metrics=metrics,
+        training=training,
+    )
     return {"name": recipe.name, "seconds": round(result.seconds, 1), **metrics}
 
 

@@ -26,8 +26,21 @@ def free_port() -> int:
 def server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "LATENT_LAB_HOME": str(tmp_path_factory.mktemp("home"))}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -60,16 +73,96 @@ def browser():
         instance.close()
 
 
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    return page
+
+
+def main_text(page) -> str:
+    return page.evaluate("() => document.querySelector('[data-testid=stMain]').innerText")
+
+
+def wait_for_map(page):
+    page.get_by_text("Nothing selected yet").wait_for(timeout=90_000)
+    # Streamlit switches the chart to click-to-select once it is live.
+    page.wait_for_function(
+        "() => { const gd = document.querySelector('.js-plotly-plot'); return gd && gd._fullLayout && gd._fullLayout.dragmode === 'pan'; }",
+        timeout=30_000,
+    )
+
+
+def screen_position(page, trace_name, index):
+    """Where point ``index`` of the named plotly trace is drawn, in page pixels."""
+    return page.evaluate(
+        """([name, i]) => {
+          const gd = document.querySelector('.js-plotly-plot');
+          const trace = gd._fullData.find(t => t.name === name);
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+          return [box.left + xa._offset + xa.l2p(trace.x[i]), box.top + ya._offset + ya.l2p(trace.y[i])];
+        }""",
+        [trace_name, index],
+    )
+
+
+def click(page, x, y):
+    page.mouse.move(x - 4, y - 4)
+    page.mouse.move(x, y, steps=4)
+    page.mouse.click(x, y)
+
+
+def test_every_page_opens_without_an_error(server, browser):
+    for path, heading in (("", "Overview"), ("latent_map", "Latent map"), ("generate", "Generate")):
+        page = open_page(browser, f"{server}/{path}")
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
+        page.wait_for_timeout(1500)
+        assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0, main_text(
+            page
+        )[-500:]
+        page.close()
+
+
+def test_map_click_shows_the_sample_and_empty_space_decodes(server, browser, tmp_path):
+    page = open_page(browser, f"{server}/latent_map")
+    wait_for_map(page)
+    click(page, *screen_position(page, "7", 0))
+    page.get_by_text("1 selected sample").wait_for(timeout=30_000)
+    page.get_by_text("Reconstruction error").wait_for(timeout=30_000)
+    assert "Traceback" not in main_text(page)
+    # The grid's first point is the bottom-left corner of the map: empty space.
+    click(page, *screen_position(page, "decode here", 0))
+    page.get_by_text("Exact: PCA positions map back").wait_for(timeout=30_000)
+    assert "Decoded at" in main_text(page)
+    page.screenshot(path=str(tmp_path / "map.png"))
+
+
+def test_traversal_slider_changes_the_decoded_image(server, browser):
+    page = open_page(browser, f"{server}/generate")
+    page.get_by_role("tab", name="Traverse").click()
+    live = page.locator("[data-testid='stImage']", has_text="decoded live").locator("img")
+    live.wait_for(timeout=60_000)
+    before = live.get_attribute("src")
+    slider = page.get_by_role("slider").filter(has_text="").nth(1)
+    slider.focus()
+    for _ in range(15):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(old) => { const img = [...document.querySelectorAll('[data-testid=stImage]')].find(e => e.innerText.includes('decoded live')); return img && img.querySelector('img').src !== old; }",
+        arg=before,
+        timeout=30_000,
+    )
+    assert "Traceback" not in main_text(page)
+
+
 def test_app_opens_on_the_default_model_and_shows_reconstructions(server, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(server)
+    page = open_page(browser, server)
     page.get_by_text("Inputs (top) and reconstructions (bottom)").wait_for(timeout=60_000)
     image = page.locator("[data-testid='stImage'] img").first
     image.wait_for(timeout=30_000)
     assert image.evaluate("img => img.naturalWidth") > 100
     first_errors = page.get_by_text("Errors:").inner_text()
-    page.get_by_label("Sample seed").fill("5")
-    page.get_by_label("Sample seed").press("Enter")
+    page.get_by_label("Sample seed", exact=True).fill("5")
+    page.get_by_label("Sample seed", exact=True).press("Enter")
     page.wait_for_function(f"() => !document.body.innerText.includes({first_errors!r})", timeout=30_000)
     assert "Traceback" not in page.content()
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)

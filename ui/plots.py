@@ -29,31 +29,56 @@ def latent_map(
         low, high = embedding.min(axis=0), embedding.max(axis=0)
         pad = 0.05 * (high - low)
         gx, gy = np.meshgrid(*(np.linspace(lo - p, hi + p, grid_steps) for lo, hi, p in zip(low, high, pad)))
-        figure.add_trace(go.Scattergl(
-            x=gx.ravel(), y=gy.ravel(), mode="markers", name=GRID_TRACE, showlegend=False,
-            marker=dict(size=9, color="rgba(0,0,0,0)"), hovertemplate="decode here<extra></extra>",
-        ))
+        figure.add_trace(
+            go.Scattergl(
+                x=gx.ravel(),
+                y=gy.ravel(),
+                mode="markers",
+                name=GRID_TRACE,
+                showlegend=False,
+                marker=dict(size=9, color="rgba(0,0,0,0)"),
+                hovertemplate="decode here<extra></extra>",
+            )
+        )
     groups = [None] if labels is None else sorted(set(labels.tolist()))
     for group in groups:
         keep = np.ones(len(rows), bool) if group is None else labels == group
-        name = "samples" if group is None else (label_names[group] if label_names and group < len(label_names) else str(group))
+        name = (
+            "samples"
+            if group is None
+            else (label_names[group] if label_names and group < len(label_names) else str(group))
+        )
         coords = dict(x=embedding[keep, 0], y=embedding[keep, 1])
         if three_d:
             coords["z"] = embedding[keep, 2]
-        figure.add_trace(scatter(
-            **coords, mode="markers", name=name, customdata=np.stack([rows[keep], errors[keep]], axis=1),
-            marker=dict(size=3 if three_d else 5, opacity=0.8),
-            hovertemplate=f"label {name}<br>sample %{{customdata[0]:.0f}}<br>error %{{customdata[1]:.2f}}<extra></extra>",
-        ))
+        figure.add_trace(
+            scatter(
+                **coords,
+                mode="markers",
+                name=name,
+                customdata=rows[keep],
+                text=[f"{e:.2f}" for e in errors[keep]],
+                marker=dict(size=3 if three_d else 5, opacity=0.8),
+                hovertemplate=f"label {name}<br>sample %{{customdata}}<br>error %{{text}}<extra></extra>",
+            )
+        )
     if marked is not None:
         coords = dict(x=marked[:, 0], y=marked[:, 1])
         if three_d:
             coords["z"] = marked[:, 2]
-        figure.add_trace(scatter(**coords, mode="markers", name="your input",
-                                 marker=dict(size=18 if not three_d else 8, symbol="diamond", color="black",
-                                             line=dict(width=2, color="white"))))
-    figure.update_layout(height=620, margin=dict(l=10, r=10, t=10, b=10), legend=dict(itemsizing="constant"),
-                         dragmode="pan" if three_d else "select", clickmode="event+select")
+        figure.add_trace(
+            scatter(
+                **coords,
+                mode="markers",
+                name="your input",
+                marker=dict(
+                    size=18 if not three_d else 8, symbol="diamond", color="black", line=dict(width=2, color="white")
+                ),
+            )
+        )
+    # Streamlit lets a click select a point only while the drag mode is "pan" (its default);
+    # box and lasso selection stay one toolbar click away.
+    figure.update_layout(height=620, margin=dict(l=10, r=10, t=10, b=10), legend=dict(itemsizing="constant"))
     return figure
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
+from ae_core.explore import CodeDistribution
 from ae_core.projection import project
 from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models
 
@@ -44,7 +45,9 @@ def sidebar() -> None:
     if st.session_state.get(MODEL_KEY) not in names:
         st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
     labels = {e.name: e.label for e in available}
-    st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get, help="Shipped in pretrained/ or saved by you.")
+    st.sidebar.selectbox(
+        "Model", names, key=MODEL_KEY, format_func=labels.get, help="Shipped in pretrained/ or saved by you."
+    )
     entry = available[names.index(st.session_state[MODEL_KEY])]
     st.sidebar.caption(f"Dataset: `{entry.config.get('dataset') or 'unknown'}`")
 
@@ -73,7 +76,9 @@ def current() -> tuple[Checkpoint, Dataset]:
 def codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     """Codes of (at most ``limit`` of) a split, with the rows used and their labels."""
     x, y = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
-    rows = np.arange(len(x)) if len(x) <= limit else np.sort(np.random.default_rng(0).choice(len(x), limit, replace=False))
+    rows = (
+        np.arange(len(x)) if len(x) <= limit else np.sort(np.random.default_rng(0).choice(len(x), limit, replace=False))
+    )
     return _checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]
 
 
@@ -87,3 +92,8 @@ def model_key(checkpoint: Checkpoint) -> str:
     """Identifies the model's weights (path and modification time) for cache keys."""
     weights = checkpoint.path / "weights.safetensors"
     return f"{weights.resolve()}:{weights.stat().st_mtime_ns}"
+
+
+@st.cache_resource(show_spinner="Fitting a distribution to the codes…", max_entries=16)
+def code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDistribution:
+    return CodeDistribution(kind).fit(_codes)
