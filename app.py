@@ -3,11 +3,12 @@
 import streamlit as st
 
 from ae_core.runtime import set_threads
-from ui.state import sidebar
+from ui.state import sidebar, start_umap_warm_up
 
 st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
 # One torch thread for the UI: on a 2-core machine the other core stays free for training.
 set_threads(1)
+start_umap_warm_up()
 
 pages = [
     st.Page("pages/explore/overview.py", title="Overview", icon=":material/home:", default=True),

@@ -8,6 +8,7 @@ retrained model is picked up.
 from __future__ import annotations
 
 import json
+import threading
 
 import numpy as np
 import streamlit as st
@@ -15,7 +16,7 @@ import streamlit as st
 from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
 from ae_core.explore import CodeDistribution
-from ae_core.projection import project
+from ae_core.projection import project, warm_up_umap
 from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models
 
 MODEL_KEY = "model_name"
@@ -97,3 +98,12 @@ def model_key(checkpoint: Checkpoint) -> str:
 @st.cache_resource(show_spinner="Fitting a distribution to the codes…", max_entries=16)
 def code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDistribution:
     return CodeDistribution(kind).fit(_codes)
+
+
+@st.cache_resource(show_spinner=False)
+def start_umap_warm_up() -> threading.Thread:
+    """Compile UMAP's numba code in the background once per server process, so the first UMAP
+    map a user asks for does not wait for the compiler."""
+    thread = threading.Thread(target=warm_up_umap, name="umap-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -98,6 +98,12 @@ elif clicked_space:
         if projector.note
         else "Exact: PCA positions map back to codes exactly (within the 2 kept directions)."
     )
+    if method == "umap" and st.button("Refine with UMAP's own inverse transform (about 15 s)"):
+        with st.spinner("Running UMAP's inverse transform…", show_time=True):
+            try:
+                show_samples(model.decode_numpy(projector.umap_inverse_transform(where)), "UMAP's inverse transform")
+            except ValueError as exc:
+                st.error(str(exc))
 else:
     st.caption(
         f"The map shows {len(codes):,} {split} samples ({names[method]} of {model.latent_dim}-number codes). Nothing selected yet."

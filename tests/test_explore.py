@@ -1,0 +1,51 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ae_core import build_model
+from ae_core.explore import CodeDistribution, dimension_order, manifold_codes, strip_gif, strip_png, traversal_codes
+
+
+def test_fitted_distribution_samples_where_the_codes_are(rng):
+    codes = rng.normal(10, 0.5, (500, 3))
+    for kind in ("gaussian", "mixture"):
+        samples = CodeDistribution(kind).fit(codes).sample(200, seed=1)
+        assert abs(samples.mean() - 10) < 0.3
+    prior = CodeDistribution("prior").fit(codes).sample(200, seed=1)
+    assert abs(prior.mean()) < 0.3
+    np.testing.assert_array_equal(CodeDistribution("gaussian").fit(codes).sample(4, 7), CodeDistribution("gaussian").fit(codes).sample(4, 7))
+    with pytest.raises(ValueError, match="sample source must be one of"):
+        CodeDistribution("uniform")
+
+
+def test_dimensions_are_ordered_by_variance_or_by_kl(rng):
+    codes = rng.normal(0, [0.1, 3.0, 1.0], (100, 3))
+    order, score, name = dimension_order(build_model("deep", (4,), 3), codes)
+    assert order.tolist() == [1, 2, 0] and name == "variance"
+    vae = build_model("vae", (1, 8, 8), 4, seed=0)
+    order, score, name = dimension_order(vae, codes, rng.random((20, 1, 8, 8)).astype(np.float32))
+    assert name == "KL" and len(order) == 4 and (score >= 0).all()
+
+
+def test_traversal_changes_one_dimension_per_row():
+    grid = traversal_codes(np.zeros(4), [2, 0], np.array([-1.0, 0.0, 1.0])).reshape(2, 3, 4)
+    np.testing.assert_array_equal(grid[0, :, 2], [-1, 0, 1])
+    np.testing.assert_array_equal(grid[1, :, 0], [-1, 0, 1])
+    assert grid[0, :, [0, 1, 3]].sum() == 0
+
+
+def test_manifold_grid_covers_the_plane():
+    grid = manifold_codes(np.array([-1.0, -2.0]), np.array([1.0, 2.0]), 5)
+    assert grid.shape == (25, 2) and grid[0].tolist() == [-1.0, 2.0] and grid[-1].tolist() == [1.0, -2.0]
+    with pytest.raises(ValueError, match="needs a 2-dimensional code"):
+        manifold_codes(np.zeros(3), np.ones(3), 4)
+
+
+def test_strips_export_as_png_and_animated_gif(rng):
+    images = rng.random((6, 1, 8, 8)).astype(np.float32)
+    png = Image.open(io.BytesIO(strip_png(images)))
+    assert png.format == "PNG" and png.size[0] > 6 * 8
+    gif = Image.open(io.BytesIO(strip_gif(images)))
+    assert gif.format == "GIF" and gif.n_frames == 10  # forward and back

@@ -1,0 +1,61 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ae_core.images import image_for_model, read_image
+
+
+def encode(image: Image.Image, fmt="PNG", **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def test_an_rgb_upload_is_fitted_to_a_grayscale_model_with_a_note():
+    x, note = image_for_model(encode(Image.new("RGB", (40, 30), (200, 10, 10))), "red.png", (1, 8, 8))
+    assert x.shape == (1, 1, 8, 8) and 0 <= x.min() and x.max() <= 1
+    assert "resized from 40x30 to 8x8" in note and "grayscale" in note
+
+
+def test_sixteen_bit_alpha_and_exif_orientation():
+    deep = Image.fromarray(np.full((4, 5), 65535, np.uint16))
+    assert read_image(encode(deep)).max() == pytest.approx(1.0)
+    clear = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    assert read_image(encode(clear)).min() == pytest.approx(1.0)  # transparent flattened onto white
+    tall = Image.new("L", (6, 3))
+    exif = tall.getexif()
+    exif[0x0112] = 6  # "rotate 90": the picture is really 3 wide, 6 high
+    assert read_image(encode(tall, "JPEG", exif=exif)).shape[:2] == (6, 3)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"just some text", "not an image"),
+        (encode(Image.new("RGB", (64, 64)))[:60], "damaged or truncated"),
+        (encode(Image.new("L", (1, 1))), "only 1x1 pixels"),
+    ],
+)
+def test_bad_images_get_one_clear_line(data, message):
+    with pytest.raises(ValueError) as err:
+        read_image(data, name="upload.png")
+    assert message in str(err.value) and str(err.value).startswith("upload.png")
+
+
+def test_huge_images_are_refused_before_decoding():
+    with pytest.raises(ValueError, match="more than the limit of 1,000 pixels"):
+        read_image(encode(Image.new("L", (100, 100))), max_pixels=1000)
+
+
+def test_animated_gifs_are_refused():
+    frames = [Image.new("L", (8, 8), v) for v in (0, 255)]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(ValueError, match="animated images are not supported"):
+        read_image(data)
+
+
+def test_a_table_model_takes_no_images():
+    with pytest.raises(ValueError, match="takes table rows of 13 numbers"):
+        image_for_model(encode(Image.new("L", (8, 8))), "x.png", (13,))
