@@ -113,11 +113,16 @@ class UMAPProjector(_Projector):
         # nearest-neighbour descent, whose numba compilation alone takes over a minute on 2 cores.
         distances, index = NearestNeighbors(n_neighbors=n_neighbors).fit(codes).kneighbors(codes)
         self.umap_ = UMAP(
-            n_components=self.n_components, n_neighbors=n_neighbors, random_state=self.seed,
-            precomputed_knn=(index, distances, None), n_epochs=200,
+            n_components=self.n_components,
+            n_neighbors=n_neighbors,
+            random_state=self.seed,
+            precomputed_knn=(index, distances, None),
+            n_epochs=200,
         )
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "n_jobs overridden by random_state": wanted, for repeatable maps
+            warnings.simplefilter(
+                "ignore", UserWarning
+            )  # "n_jobs overridden by random_state": wanted, for repeatable maps
             self.embedding_ = self.umap_.fit_transform(codes).astype(np.float32)
         self._remember(codes)
         return self

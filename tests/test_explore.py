@@ -15,7 +15,9 @@ def test_fitted_distribution_samples_where_the_codes_are(rng):
         assert abs(samples.mean() - 10) < 0.3
     prior = CodeDistribution("prior").fit(codes).sample(200, seed=1)
     assert abs(prior.mean()) < 0.3
-    np.testing.assert_array_equal(CodeDistribution("gaussian").fit(codes).sample(4, 7), CodeDistribution("gaussian").fit(codes).sample(4, 7))
+    np.testing.assert_array_equal(
+        CodeDistribution("gaussian").fit(codes).sample(4, 7), CodeDistribution("gaussian").fit(codes).sample(4, 7)
+    )
     with pytest.raises(ValueError, match="sample source must be one of"):
         CodeDistribution("uniform")
 

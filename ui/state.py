@@ -8,7 +8,9 @@ retrained model is picked up.
 from __future__ import annotations
 
 import json
-import threading
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -16,10 +18,11 @@ import streamlit as st
 from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
 from ae_core.explore import CodeDistribution
-from ae_core.projection import project, warm_up_umap
+from ae_core.projection import project
 from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models
 
 MODEL_KEY = "model_name"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=16)
@@ -101,9 +104,14 @@ def code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDist
 
 
 @st.cache_resource(show_spinner=False)
-def start_umap_warm_up() -> threading.Thread:
-    """Compile UMAP's numba code in the background once per server process, so the first UMAP
-    map a user asks for does not wait for the compiler."""
-    thread = threading.Thread(target=warm_up_umap, name="umap-warm-up", daemon=True)
-    thread.start()
-    return thread
+def start_umap_warm_up() -> subprocess.Popen | None:
+    """Compile UMAP's numba code once, in a low-priority child process, so the numba disk cache
+    is filled before a user asks for a UMAP map. A thread would hold the GIL while numba
+    compiles and make the app sluggish for the better part of a minute."""
+    code = "import os; os.nice(10); from ae_core.projection import warm_up_umap; warm_up_umap()"
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    except OSError:
+        return None

@@ -95,11 +95,13 @@ with tabs[1]:
 
 @st.fragment
 def traverse() -> None:
+    # Only this fragment reruns when a slider moves.
     order, score, score_name = dimension_order(model, train_codes, data.x_train)
     centre, spread = train_codes.mean(axis=0), train_codes.std(axis=0) + 1e-6
     shown = [int(d) for d in order[: min(6, model.latent_dim)]]
     start = st.number_input("Start from test sample", 0, len(x_test) - 1, 0, key="traverse_index")
-    z = model.embed(x_test[start : start + 1])[0]
+    base = model.embed(x_test[start : start + 1])[0]
+    z = base.copy()
     left, right = st.columns([2, 1])
     with left:
         for d in shown:
@@ -108,15 +110,16 @@ def traverse() -> None:
                 f"dimension {d} ({score_name} {score[d]:.3g})",
                 low,
                 high,
-                float(np.clip(z[d], low, high)),
+                float(np.clip(base[d], low, high)),
                 key=f"traverse_{key}_{start}_{d}",
             )
     with right:
         st.image(strip_png(model.decode_numpy(z[None])), caption="decoded live")
     values = centre[shown][:, None] + np.linspace(-3, 3, 9)[None] * spread[shown][:, None]
-    grid = model.decode_numpy(traversal_codes(z, shown, values))
-    st.markdown(f"**Traversal grid** — one row per dimension (highest {score_name} first), −3σ to +3σ")
-    show_samples(grid, columns=9)
+    st.markdown(
+        f"**Traversal grid** — from test sample {start}, one row per dimension (highest {score_name} first), −3σ to +3σ"
+    )
+    show_samples(model.decode_numpy(traversal_codes(base, shown, values)), columns=9)
 
 
 with tabs[2]:

@@ -1,0 +1,112 @@
+"""Browser latency from moving a traversal slider to the new decoded image on screen.
+
+    python bench/slider_latency.py [--moves 30] [--model digits-conv]
+
+Starts `streamlit run app.py` on 127.0.0.1, drives Debian's Chromium with Playwright, presses
+an arrow key on the first traversal slider and times until the "decoded live" image changes.
+Prints p50 and p95 in milliseconds (goal: p95 under 150 ms on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LIVE = "[...document.querySelectorAll('[data-testid=stImage]')].find(e => e.innerText.includes('decoded live')).querySelector('img')"
+CHANGED = f"(old) => {{ const img = {LIVE}; return img && img.src !== old; }}"
+LIVE_SRC = f"() => {LIVE}.src"
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "LATENT_LAB_HOME": tempfile.mkdtemp()}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--moves", type=int, default=30)
+    args = parser.parse_args()
+    proc, url = start_server()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            # The root first: Streamlit decides between its two page systems on the first run.
+            page.goto(url)
+            page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+            page.goto(url + "/generate")
+            page.get_by_role("tab", name="Traverse").click()
+            page.get_by_text("decoded live").wait_for(timeout=120_000)
+            slider = page.get_by_role("slider").nth(1)
+            slider.focus()
+            timings = []
+            for i in range(args.moves + 3):
+                before = page.evaluate(LIVE_SRC)
+                start = time.perf_counter()
+                page.keyboard.press("ArrowRight" if (i // 10) % 2 == 0 else "ArrowLeft")
+                page.wait_for_function(CHANGED, arg=before, timeout=30_000, polling="raf")
+                if i >= 3:  # the first moves warm caches
+                    timings.append((time.perf_counter() - start) * 1000)
+                page.wait_for_timeout(150)
+            browser.close()
+    finally:
+        proc.terminate()
+    timings.sort()
+    print(
+        json.dumps(
+            {
+                "moves": len(timings),
+                "p50_ms": round(timings[len(timings) // 2], 1),
+                "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+                "max_ms": round(timings[-1], 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
