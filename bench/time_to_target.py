@@ -21,9 +21,9 @@ from ae_core.training import fit
 
 CASES = [
     # dataset, model, latent_dim, target test SSE per sample
-    ("digits", "conv", 8, 4.0),
-    ("digits", "deep", 8, 4.0),
-    ("shapes", "conv", 8, 20.0),
+    ("digits", "conv", 8, 1.5),
+    ("digits", "deep", 8, 1.5),
+    ("shapes", "conv", 8, 10.0),
 ]
 
 

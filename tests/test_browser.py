@@ -73,6 +73,17 @@ def browser():
         instance.close()
 
 
+@pytest.fixture(scope="module")
+def app_url(server, browser):
+    """The server, after one visit to the root: on a fresh server Streamlit chooses its page
+    system on the first run, and a first visit straight to a sub-page shows 'Page not found'."""
+    page = browser.new_page()
+    page.goto(server)
+    page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+    page.close()
+    return server
+
+
 def open_page(browser, url):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
@@ -111,9 +122,9 @@ def click(page, x, y):
     page.mouse.click(x, y)
 
 
-def test_every_page_opens_without_an_error(server, browser):
+def test_every_page_opens_without_an_error(app_url, browser):
     for path, heading in (("", "Overview"), ("latent_map", "Latent map"), ("generate", "Generate")):
-        page = open_page(browser, f"{server}/{path}")
+        page = open_page(browser, f"{app_url}/{path}")
         page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
         page.wait_for_timeout(1500)
         assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0, main_text(
@@ -122,8 +133,8 @@ def test_every_page_opens_without_an_error(server, browser):
         page.close()
 
 
-def test_map_click_shows_the_sample_and_empty_space_decodes(server, browser, tmp_path):
-    page = open_page(browser, f"{server}/latent_map")
+def test_map_click_shows_the_sample_and_empty_space_decodes(app_url, browser, tmp_path):
+    page = open_page(browser, f"{app_url}/latent_map")
     wait_for_map(page)
     click(page, *screen_position(page, "7", 0))
     page.get_by_text("1 selected sample").wait_for(timeout=30_000)
@@ -136,8 +147,8 @@ def test_map_click_shows_the_sample_and_empty_space_decodes(server, browser, tmp
     page.screenshot(path=str(tmp_path / "map.png"))
 
 
-def test_traversal_slider_changes_the_decoded_image(server, browser):
-    page = open_page(browser, f"{server}/generate")
+def test_traversal_slider_changes_the_decoded_image(app_url, browser):
+    page = open_page(browser, f"{app_url}/generate")
     page.get_by_role("tab", name="Traverse").click()
     live = page.locator("[data-testid='stImage']", has_text="decoded live").locator("img")
     live.wait_for(timeout=60_000)
@@ -154,8 +165,8 @@ def test_traversal_slider_changes_the_decoded_image(server, browser):
     assert "Traceback" not in main_text(page)
 
 
-def test_app_opens_on_the_default_model_and_shows_reconstructions(server, browser, tmp_path):
-    page = open_page(browser, server)
+def test_app_opens_on_the_default_model_and_shows_reconstructions(app_url, browser, tmp_path):
+    page = open_page(browser, app_url)
     page.get_by_text("Inputs (top) and reconstructions (bottom)").wait_for(timeout=60_000)
     image = page.locator("[data-testid='stImage'] img").first
     image.wait_for(timeout=30_000)
@@ -166,3 +177,22 @@ def test_app_opens_on_the_default_model_and_shows_reconstructions(server, browse
     page.wait_for_function(f"() => !document.body.innerText.includes({first_errors!r})", timeout=30_000)
     assert "Traceback" not in page.content()
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+
+
+def test_uploading_an_image_places_it_on_the_map_and_a_bad_file_gets_a_message(app_url, browser, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    picture = tmp_path / "digit.png"
+    Image.fromarray((np.eye(32)[::-1] * 255).astype(np.uint8)).convert("RGB").save(picture)
+    (tmp_path / "fake.png").write_bytes(b"this is not a picture")
+    page = open_page(browser, f"{app_url}/latent_map")
+    wait_for_map(page)
+    page.get_by_text("Place your own image on the map").click()
+    page.locator("input[type=file]").set_input_files(str(picture))
+    page.get_by_text("Your input and its reconstruction").wait_for(timeout=60_000)
+    assert "Your image was resized from 32x32 to 8x8" in main_text(page)
+    assert page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.some(t => t.name === 'your input')")
+    page.locator("input[type=file]").set_input_files(str(tmp_path / "fake.png"))
+    page.get_by_text("fake.png: not an image").wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stException']").count() == 0
