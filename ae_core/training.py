@@ -101,6 +101,10 @@ def fit(
     torch_device = dist.device if dist.active else resolve_device(device)
     x_train, x_val = _split(x_train, x_val, val_fraction, seed, model.input_shape)
     model.to(torch_device)
+    images = len(model.input_shape) == 3
+    if images and torch_device.type == "cpu":
+        # oneDNN convolutions run about a fifth faster on channels-last tensors on CPUs.
+        model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     result = FitResult()
     start_epoch = 0
@@ -128,6 +132,8 @@ def fit(
             for group in optimizer.param_groups:
                 group["lr"] = lr_now
             xb = x_train[order[b * batch_size : (b + 1) * batch_size]].to(torch_device, non_blocking=True)
+            if images and torch_device.type == "cpu":
+                xb = xb.contiguous(memory_format=torch.channels_last)
             parts = step_module(xb, generator)
             optimizer.zero_grad(set_to_none=True)
             parts["loss"].backward()

@@ -1,9 +1,9 @@
 """Browser latency from moving a traversal slider to the new decoded image on screen.
 
-    python bench/slider_latency.py [--moves 30] [--model digits-conv]
+    PYTHONPATH=. python bench/slider_latency.py [--moves 30]
 
-Starts `streamlit run app.py` on 127.0.0.1, drives Debian's Chromium with Playwright, presses
-an arrow key on the first traversal slider and times until the "decoded live" image changes.
+Starts `streamlit run app.py` on 127.0.0.1, drives Debian's Chromium with Playwright, presses an
+arrow key on the first traversal slider and times until the "decoded live" image changes.
 Prints p50 and p95 in milliseconds (goal: p95 under 150 ms on 2 cores).
 """
 
@@ -11,54 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.streamlit_server import start_streamlit
+
 LIVE = "[...document.querySelectorAll('[data-testid=stImage]')].find(e => e.innerText.includes('decoded live')).querySelector('img')"
 CHANGED = f"(old) => {{ const img = {LIVE}; return img && img.src !== old; }}"
 LIVE_SRC = f"() => {LIVE}.src"
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "LATENT_LAB_HOME": tempfile.mkdtemp()}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
 
 
 def main() -> None:
@@ -67,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--moves", type=int, default=30)
     args = parser.parse_args()
-    proc, url = start_server()
+    proc, url = start_streamlit(tempfile.mkdtemp())
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(

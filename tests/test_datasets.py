@@ -242,3 +242,11 @@ def test_damaged_idx_file(tmp_path):
         (tmp_path / name).write_bytes(gzip.compress(b"\x00\x00\x08\x03" + b"\x00" * 20))
     with pytest.raises(ValueError, match="its header promises"):
         load_dataset(f"mnist:{tmp_path}")
+
+
+def test_file_specs_keep_their_options_so_the_split_reloads_identically(tmp_path):
+    x = np.random.default_rng(0).random((50, 3))
+    spec = save_npz(tmp_path / "t.npz", x=x) + "?test=0.1&seed=3"
+    data = load_dataset(spec)
+    assert data.spec == spec and len(data.x_test) == 5
+    np.testing.assert_array_equal(load_dataset(data.spec).x_test, data.x_test)
