@@ -94,8 +94,10 @@ def save_checkpoint(
             config["training"] = {**(config["training"] or {}), "optimizer_param_groups": groups}
         (tmp / CONFIG).write_text(json.dumps(config, indent=2, default=_json_default))
         for f in tmp.iterdir():
+            os.chmod(f, 0o644)
             with open(f, "rb") as handle:
                 os.fsync(handle.fileno())
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a checkpoint is an ordinary folder
         _swap_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

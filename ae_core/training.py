@@ -190,7 +190,7 @@ def evaluate_loss(model: Autoencoder, x: torch.Tensor, batch_size: int, device, 
     sums: dict[str, float] = {}
     for i in range(0, len(x), batch_size * 4):
         xb = x[i : i + batch_size * 4].to(device)
-        with torch.enable_grad() if _needs_grad(model) else torch.no_grad():
+        with torch.enable_grad() if model.penalty_needs_grad else torch.no_grad():
             parts = model.loss(xb, model(xb), xb)
         for name, value in parts.items():
             sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
@@ -207,11 +207,6 @@ class _LossModule(torch.nn.Module):
 
     def forward(self, x, generator=None):
         return self.model.training_loss(x, generator)
-
-
-def _needs_grad(model) -> bool:
-    # Penalties built from autograd (the contractive Jacobian) need it even when evaluating.
-    return type(model).penalties is not Autoencoder.penalties and hasattr(model.options, "contractive_weight")
 
 
 def _split(x_train, x_val, val_fraction, seed, input_shape):

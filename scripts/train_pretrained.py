@@ -49,7 +49,8 @@ RECIPES = [
     Recipe("digits-contractive", "digits", "contractive", 32, {"contractive_weight": 0.1}),
     Recipe("digits-vae", "digits", "vae", 2, epochs=300),
     Recipe("shapes-conv-vae", "shapes", "conv_vae", 8, {"beta": 2.0}, epochs=40, batch_size=128),
-    Recipe("mnist-conv", "mnist", "conv", 30, epochs=100, batch_size=128, max_minutes=10),
+    # Squared error is what the classic MNIST benchmark reports, so this recipe trains on it.
+    Recipe("mnist-conv", "mnist", "conv", 30, {"recon_loss": "mse"}, epochs=20, batch_size=128, max_minutes=10),
     Recipe("mnist-conv-vae", "mnist", "conv_vae", 16, epochs=100, batch_size=128, max_minutes=5),
 ]
 

@@ -55,7 +55,9 @@ def load_dataset(spec: str, scaler: dict | None = None) -> Dataset:
     if name in loaders:
         if not argument:
             raise ValueError(f"dataset {name!r} needs a path: '{name}:PATH'")
-        dataset = loaders[name](argument, options, scaler) if name in ("npz", "csv") else loaders[name](argument, options)
+        dataset = (
+            loaders[name](argument, options, scaler) if name in ("npz", "csv") else loaders[name](argument, options)
+        )
         # Keep the options (split, seed, label column...) so the spec reloads the very same split.
         return replace(dataset, spec=spec.strip()) if options else dataset
     raise ValueError(f"unknown dataset {spec!r}; valid: {', '.join(DATASETS)}")

@@ -61,6 +61,7 @@ class Autoencoder(nn.Module):
 
     Options: ClassVar[type[AEOptions]] = AEOptions
     variational: ClassVar[bool] = False
+    penalty_needs_grad: ClassVar[bool] = False  # the penalty uses autograd (so validation needs it too)
     description: ClassVar[str] = ""
     encoder: nn.Module
     decoder: nn.Module

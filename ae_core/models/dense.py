@@ -166,6 +166,7 @@ class ContractiveOptions(VanillaOptions):
 
 class ContractiveAE(VanillaAE):
     Options = ContractiveOptions
+    penalty_needs_grad = True
     description = "Penalises the squared Frobenius norm of the encoder's Jacobian (Rifai et al. 2011)."
 
     def penalties(self, x_in, out):
