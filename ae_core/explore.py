@@ -80,10 +80,10 @@ def manifold_codes(low: np.ndarray, high: np.ndarray, steps: int) -> np.ndarray:
     return np.array([[x, y] for y in ys for x in xs], np.float32)
 
 
-def strip_png(images: np.ndarray) -> bytes:
-    """A row of images as PNG bytes."""
+def strip_png(images: np.ndarray, min_side: int = 64) -> bytes:
+    """A row of images as PNG bytes, each at least ``min_side`` pixels high."""
     buffer = io.BytesIO()
-    Image.fromarray(image_grid(images, columns=len(images))).save(buffer, format="PNG")
+    Image.fromarray(image_grid(images, columns=len(images), min_side=min_side)).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

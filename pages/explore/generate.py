@@ -114,7 +114,7 @@ def traverse() -> None:
                 key=f"traverse_{key}_{start}_{d}",
             )
     with right:
-        st.image(strip_png(model.decode_numpy(z[None])), caption="decoded live")
+        st.image(strip_png(model.decode_numpy(z[None]), min_side=160), caption="decoded live")
     values = centre[shown][:, None] + np.linspace(-3, 3, 9)[None] * spread[shown][:, None]
     st.markdown(
         f"**Traversal grid** — from test sample {start}, one row per dimension (highest {score_name} first), −3σ to +3σ"
