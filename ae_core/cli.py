@@ -118,15 +118,7 @@ def _train(args) -> int:
         return 0
     model.cpu()
     metrics = evaluate(model, dataset.x_test)
-    training = {
-        "epoch": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "best_val_loss": result.best_val_loss,
-        "history": result.history,
-        "stopped": result.stopped,
-        "seconds": round(result.seconds, 2),
-    }
-    save_checkpoint(model, out, metrics=metrics, training=training, **meta)
+    save_checkpoint(model, out, metrics=metrics, training=result.as_dict(), **meta)
     summary = {
         "out": str(out),
         "model": args.model,

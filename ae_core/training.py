@@ -49,6 +49,17 @@ class FitResult:
     epochs_run: int = 0
     seconds: float = 0.0
 
+    def as_dict(self) -> dict[str, Any]:
+        """What a checkpoint's ``training`` section stores (and ``resume`` reads back)."""
+        return {
+            "epoch": self.epochs_run,
+            "best_epoch": self.best_epoch,
+            "best_val_loss": self.best_val_loss,
+            "history": self.history,
+            "stopped": self.stopped,
+            "seconds": round(self.seconds, 2),
+        }
+
 
 def fit(
     model: Autoencoder,
@@ -162,10 +173,10 @@ def fit(
         result.history.append(
             {"epoch": epoch, "train": train_parts, "val": val_parts, "seconds": elapsed, "lr": lr_now}
         )
-        result.epochs_run = epoch
+        result.epochs_run, result.seconds = epoch, elapsed
         if improved and checkpoint_dir is not None and dist.is_main:
             meta = dict(checkpoint_meta or {})
-            save_checkpoint(model, checkpoint_dir, training=_training_state(result, epoch), optimizer=optimizer, **meta)
+            save_checkpoint(model, checkpoint_dir, training=result.as_dict(), optimizer=optimizer, **meta)
         if on_epoch is not None:
             eta = _eta(elapsed, done_batches, total_batches, budget)
             on_epoch(EpochInfo(epoch, epochs, train_parts, val_parts, improved, elapsed, eta, lr_now))
@@ -260,12 +271,3 @@ def _eta(elapsed: float, done: int, total: int, budget: float | None) -> float:
 def _interrupted(stop_event, budget, elapsed, dist) -> bool:
     local = bool(stop_event is not None and stop_event.is_set()) or bool(budget is not None and elapsed >= budget)
     return dist.agree_to_stop(local)
-
-
-def _training_state(result: FitResult, epoch: int) -> dict[str, Any]:
-    return {
-        "epoch": epoch,
-        "best_epoch": result.best_epoch,
-        "best_val_loss": result.best_val_loss,
-        "history": result.history,
-    }

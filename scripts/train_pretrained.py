@@ -70,13 +70,6 @@ def train(recipe: Recipe, mnist_path: str | None, out_root: Path, threads: int |
         threads=threads,
     )
     metrics = evaluate(model, data.x_test)
-    training = {
-        "epoch": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "seconds": round(result.seconds, 1),
-        "stopped": result.stopped,
-        "history": result.history,
-    }
     dataset_name = "mnist" if recipe.dataset == "mnist" else data.spec
     save_checkpoint(
         model,
@@ -85,7 +78,7 @@ def train(recipe: Recipe, mnist_path: str | None, out_root: Path, threads: int |
         scaler=data.scaler,
         label_names=data.label_names,
         metrics=metrics,
-        training=training,
+        training=result.as_dict(),
     )
     return {"name": recipe.name, "seconds": round(result.seconds, 1), **metrics}
 
