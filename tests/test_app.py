@@ -74,6 +74,8 @@ def test_generate_page_interpolates_samples_and_traverses():
     captions_of_images = [c for image in app.get("image") for c in image.captions]
     assert any("decoded codes along a linear path" in c for c in captions_of_images)
 
+    assert any("Traversal grid" in md.value and "highest variance first" in md.value for md in app.markdown)
+
     def live_image():
         return next(str(image.proto) for image in app.get("image") if "decoded live" in image.captions)
 
@@ -89,4 +91,5 @@ def test_generate_page_for_a_vae_orders_by_kl_and_shows_the_manifold():
     app = run_page("pages/explore/generate.py", model_name="digits-vae")
     assert not app.exception
     assert [t.label for t in app.tabs][-1] == "Manifold"
-    assert any("KL" in s.label for s in app.slider)
+    assert any("highest KL first" in md.value for md in app.markdown)
+    assert any(s.label.startswith("dimension") and "KL" in s.label for s in app.slider)

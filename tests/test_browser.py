@@ -115,7 +115,7 @@ def test_traversal_slider_changes_the_decoded_image(app_url, browser):
     live = page.locator("[data-testid='stImage']", has_text="decoded live").locator("img")
     live.wait_for(timeout=60_000)
     before = live.get_attribute("src")
-    slider = page.get_by_role("slider").filter(has_text="").nth(1)
+    slider = page.get_by_role("slider", name="dimension").first
     slider.focus()
     for _ in range(15):
         page.keyboard.press("ArrowRight")

@@ -8,6 +8,7 @@ retrained model is picked up.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,7 +108,10 @@ def code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDist
 def start_umap_warm_up() -> subprocess.Popen | None:
     """Compile UMAP's numba code once, in a low-priority child process, so the numba disk cache
     is filled before a user asks for a UMAP map. A thread would hold the GIL while numba
-    compiles and make the app sluggish for the better part of a minute."""
+    compiles and make the app sluggish for the better part of a minute. LATENT_LAB_UMAP_WARMUP=0
+    turns it off."""
+    if os.environ.get("LATENT_LAB_UMAP_WARMUP", "1") == "0":
+        return None
     code = "import os; os.nice(10); from ae_core.projection import warm_up_umap; warm_up_umap()"
     try:
         return subprocess.Popen(

@@ -94,36 +94,33 @@ with tabs[1]:
 
 
 @st.fragment
-def traverse() -> None:
-    # Only this fragment reruns when a slider moves.
+def live_traversal(
+    base: np.ndarray, shown: list[int], lows: list[float], highs: list[float], labels: list[str], start: int
+) -> None:
+    # Only this fragment reruns when a slider moves: the sliders and one decoded picture.
+    z = base.copy()
+    left, right = st.columns([2, 1])
+    with left:
+        for d, low, high, label in zip(shown, lows, highs, labels):
+            z[d] = st.slider(label, low, high, float(np.clip(base[d], low, high)), key=f"traverse_{key}_{start}_{d}")
+    with right:
+        st.image(strip_png(model.decode_numpy(z[None]), min_side=160), caption="decoded live")
+
+
+with tabs[2]:
     order, score, score_name = dimension_order(model, train_codes, data.x_train)
     centre, spread = train_codes.mean(axis=0), train_codes.std(axis=0) + 1e-6
     shown = [int(d) for d in order[: min(6, model.latent_dim)]]
     start = st.number_input("Start from test sample", 0, len(x_test) - 1, 0, key="traverse_index")
     base = model.embed(x_test[start : start + 1])[0]
-    z = base.copy()
-    left, right = st.columns([2, 1])
-    with left:
-        for d in shown:
-            low, high = float(centre[d] - 3 * spread[d]), float(centre[d] + 3 * spread[d])
-            z[d] = st.slider(
-                f"dimension {d} ({score_name} {score[d]:.3g})",
-                low,
-                high,
-                float(np.clip(base[d], low, high)),
-                key=f"traverse_{key}_{start}_{d}",
-            )
-    with right:
-        st.image(strip_png(model.decode_numpy(z[None]), min_side=160), caption="decoded live")
-    values = centre[shown][:, None] + np.linspace(-3, 3, 9)[None] * spread[shown][:, None]
+    lows = [float(centre[d] - 3 * spread[d]) for d in shown]
+    highs = [float(centre[d] + 3 * spread[d]) for d in shown]
+    live_traversal(base, shown, lows, highs, [f"dimension {d} ({score_name} {score[d]:.3g})" for d in shown], start)
+    grid_values = centre[shown][:, None] + np.linspace(-3, 3, 9)[None] * spread[shown][:, None]
     st.markdown(
         f"**Traversal grid** — from test sample {start}, one row per dimension (highest {score_name} first), −3σ to +3σ"
     )
-    show_samples(model.decode_numpy(traversal_codes(base, shown, values)), columns=9)
-
-
-with tabs[2]:
-    traverse()
+    show_samples(model.decode_numpy(traversal_codes(base, shown, grid_values)), columns=9)
 
 if model.latent_dim == 2:
     with tabs[3]:
