@@ -15,7 +15,11 @@ pages = [
     st.Page("pages/explore/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
     st.Page("pages/explore/generate.py", title="Generate", icon=":material/auto_awesome:"),
 ]
-navigation = st.navigation(pages)
+train = [
+    st.Page("pages/train/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/train/models.py", title="Your models", icon=":material/folder_managed:"),
+]
+navigation = st.navigation({"Explore": pages, "Train": train})
 st.sidebar.title("Latent Lab")
 sidebar()
 navigation.run()

@@ -25,6 +25,7 @@ from ae_core.models import MODELS, Autoencoder, model_from_config
 FORMAT = "latent-lab-checkpoint"
 FORMAT_VERSION = 1
 CONFIG, WEIGHTS, OPTIMIZER = "config.json", "weights.safetensors", "optimizer.safetensors"
+SNAPSHOTS = "snapshots"  # per-epoch weights kept on request, carried across saves
 ALLOWED_FILES = (CONFIG, WEIGHTS, OPTIMIZER)
 MAX_ZIP_BYTES = 1 << 30  # uncompressed size accepted from an uploaded zip
 
@@ -98,11 +99,49 @@ def save_checkpoint(
             with open(f, "rb") as handle:
                 os.fsync(handle.fileno())
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; a checkpoint is an ordinary folder
+        if (target / SNAPSHOTS).is_dir():
+            shutil.copytree(target / SNAPSHOTS, tmp / SNAPSHOTS)
         _swap_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def save_snapshot(model: Autoencoder, directory: str | os.PathLike, epoch: int) -> Path:
+    """Keep the weights of one epoch in ``directory/snapshots/epoch-NNNN.safetensors`` (written to
+    a temporary name and renamed, so a half-written snapshot never exists)."""
+    folder = Path(directory) / SNAPSHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"epoch-{epoch:04d}.safetensors"
+    partial = folder / f".{final.name}.partial"
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, partial)
+    os.replace(partial, final)
+    return final
+
+
+def list_snapshots(directory: str | os.PathLike) -> dict[int, Path]:
+    """Epoch -> weights file of the snapshots kept in a checkpoint."""
+    folder = Path(directory) / SNAPSHOTS
+    found = {}
+    for file in sorted(folder.glob("epoch-*.safetensors")) if folder.is_dir() else []:
+        try:
+            found[int(file.stem.split("-")[1])] = file
+        except (IndexError, ValueError):
+            continue
+    return found
+
+
+def load_snapshot(checkpoint: Checkpoint, epoch: int) -> Autoencoder:
+    """The checkpoint's model with the weights it had after ``epoch``."""
+    snapshots = list_snapshots(checkpoint.path)
+    if epoch not in snapshots:
+        raise CheckpointError(
+            f"checkpoint {checkpoint.path.name!r} kept no snapshot of epoch {epoch}; has {sorted(snapshots)}"
+        )
+    model = model_from_config(checkpoint.config["model"])
+    _load_weights(model, snapshots[epoch])
+    return model.eval()
 
 
 def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:

@@ -15,11 +15,11 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from ae_core.checkpoints import check_compatible, load_checkpoint, save_checkpoint
+from ae_core.checkpoints import check_compatible, load_checkpoint
 from ae_core.datasets import DATASETS, load_dataset
 from ae_core.evaluation import evaluate
-from ae_core.models import MODELS, build_model
-from ae_core.training import fit
+from ae_core.models import MODELS
+from ae_core.runs import TrainingRequest, run_training
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,31 +84,33 @@ def _train(args) -> int:
     options = {
         name: getattr(args, "opt_" + name) for name in _all_option_names() if getattr(args, "opt_" + name) is not None
     }
-    dataset = load_dataset(args.dataset)
-    model = build_model(args.model, dataset.shape, args.latent_dim, seed=args.seed, **options)
+    request = TrainingRequest(
+        dataset=args.dataset,
+        model=args.model,
+        latent_dim=args.latent_dim,
+        options=options,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        patience=args.patience,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+        map_every=0,
+    )
     is_main = int(os.environ.get("RANK", "0")) == 0
     out = Path(
         args.out
         or Path("runs") / f"{_slug(args.dataset)}-{args.model}-{args.latent_dim}-{_dt.datetime.now():%Y%m%d-%H%M%S}"
     )
-    meta = {"dataset": dataset.spec, "scaler": dataset.scaler, "label_names": dataset.label_names}
     bar = _progress_bar(args.epochs) if is_main else None
     try:
-        result = fit(
-            model,
-            dataset.x_train,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            patience=args.patience,
-            max_minutes=args.max_minutes,
-            seed=args.seed,
-            device=args.device,
+        summary = run_training(
+            request,
+            out if is_main else None,
             threads=args.threads,
+            device=args.device,
             on_batch=bar.on_batch if bar else None,
             on_epoch=bar.on_epoch if bar else None,
-            checkpoint_dir=out if is_main else None,
-            checkpoint_meta=meta,
             resume=args.resume,
         )
     finally:
@@ -116,20 +118,6 @@ def _train(args) -> int:
             bar.close()
     if not is_main:
         return 0
-    model.cpu()
-    metrics = evaluate(model, dataset.x_test)
-    save_checkpoint(model, out, metrics=metrics, training=result.as_dict(), **meta)
-    summary = {
-        "out": str(out),
-        "model": args.model,
-        "dataset": dataset.spec,
-        "latent_dim": args.latent_dim,
-        "epochs_run": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "stopped": result.stopped,
-        "seconds": round(result.seconds, 2),
-        "test": metrics,
-    }
     print(json.dumps(summary))
     return 0
 
@@ -179,10 +167,10 @@ class _progress_bar:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-        mark = " *" if info.best else ""
+        mark = " *" if info["best"] else ""
         print(
-            f"epoch {info.epoch}/{info.epochs}  train {info.train['loss']:.4f}  val {info.val['loss']:.4f}"
-            f"  {info.elapsed:.0f}s{mark}",
+            f"epoch {info['epoch']}/{info['epochs']}  train {info['train']['loss']:.4f}  val {info['val']['loss']:.4f}"
+            f"  {info['elapsed']:.0f}s{mark}",
             file=sys.stderr,
         )
 

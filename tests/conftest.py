@@ -18,3 +18,11 @@ def tiny_images(rng):
     centres = rng.uniform(3, 9, size=(40, 2))
     images = np.exp(-((yy - centres[:, :1, None]) ** 2 + (xx - centres[:, 1:, None]) ** 2) / 6.0)
     return images[:, None].astype(np.float32)
+
+
+@pytest.fixture(autouse=True)
+def latent_lab_home(tmp_path, monkeypatch):
+    """Every test saves models and data in its own empty home, never in the user's."""
+    home = tmp_path / "latent-lab-home"
+    monkeypatch.setenv("LATENT_LAB_HOME", str(home))
+    return home

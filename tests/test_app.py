@@ -93,3 +93,61 @@ def test_generate_page_for_a_vae_orders_by_kl_and_shows_the_manifold():
     assert [t.label for t in app.tabs][-1] == "Manifold"
     assert any("highest KL first" in md.value for md in app.markdown)
     assert any(s.label.startswith("dimension") and "KL" in s.label for s in app.slider)
+
+
+@pytest.mark.slow
+def test_train_page_trains_in_the_background_and_the_model_appears(latent_lab_home):
+    import time
+
+    app = run_page("pages/train/train.py")
+    assert not app.exception
+    assert app.selectbox(key="train_model").value == "conv"
+    app.selectbox(key="train_model").set_value("sparse").run()
+    assert "sparsity target" in [n.label for n in app.number_input]
+    app.selectbox(key="train_model").set_value("deep").run()
+    app.number_input(key="train_epochs").set_value(3).run()
+    app.text_input(key="train_name").set_value("apptest-deep").run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    deadline = time.time() + 120
+    while not app.success and time.time() < deadline:
+        time.sleep(0.5)
+        app.run()
+    assert app.success and "Finished after 3 epochs" in app.success[0].value
+    assert "apptest-deep" in app.sidebar.selectbox[0].options[-1]
+
+
+def test_train_page_refuses_a_bad_setting_with_one_line(latent_lab_home):
+    app = run_page("pages/train/train.py")
+    app.text_input(key="train_opt_conv_channels").set_value("32,x").run()
+    assert not app.exception
+    assert "whole numbers separated by commas" in app.error[0].value
+    app = run_page("pages/train/train.py")
+    app.text_input(key="train_name").set_value("no spaces please").run()
+    app.button[0].click().run()
+    assert "not allowed" in app.error[0].value
+
+
+def test_models_page_lists_renames_and_deletes(latent_lab_home):
+    from ae_core.checkpoints import save_checkpoint
+    from ae_core.models import build_model
+    from ae_core.zoo import user_models_dir
+
+    save_checkpoint(build_model("deep", (1, 8, 8), 4, seed=0), user_models_dir() / "mine", dataset="digits")
+    app = run_page("pages/train/models.py")
+    assert not app.exception
+    names = list(app.dataframe[0].value["name"])
+    assert DEFAULT_MODEL in names and "mine" in names
+    app.selectbox(key="manage_model").set_value("mine").run()
+    app.text_input(key="manage_new_name").set_value("mine-renamed").run()
+    next(b for b in app.button if b.label == "Rename").click().run()
+    assert not app.exception
+    assert "Renamed" in app.success[0].value
+    assert "mine-renamed" in list(app.dataframe[0].value["name"])
+    app.selectbox(key="manage_model").set_value("mine-renamed").run()
+    delete = next(b for b in app.button if b.label == "Delete")
+    assert delete.disabled  # needs the confirmation first
+    app.checkbox(key="manage_sure").check().run()
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert "Deleted" in app.success[0].value
+    assert "mine-renamed" not in list(app.dataframe[0].value["name"])

@@ -158,3 +158,28 @@ def test_uploading_an_image_places_it_on_the_map_and_a_bad_file_gets_a_message(a
     page.locator("input[type=file]").set_input_files(str(tmp_path / "fake.png"))
     page.get_by_text("fake.png: not an image").wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_train_from_the_page_watch_the_curve_stop_and_find_the_model(app_url, browser, tmp_path):
+    page = open_page(browser, f"{app_url}/train")
+    page.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
+    page.get_by_role("spinbutton", name="Epochs").fill("300")
+    page.get_by_role("spinbutton", name="Epochs").press("Enter")
+    page.get_by_role("textbox", name="Save as").fill("browser-trained")
+    page.get_by_role("textbox", name="Save as").press("Enter")
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Train", exact=False).first.click()
+    # The loss chart appears once the first epoch is done and gains points as epochs pass.
+    page.get_by_text("Test samples (top)").wait_for(timeout=90_000)
+    points = "() => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullData && g._fullData[0] && g._fullData[0].name === 'train'); return gd ? gd._fullData[0].x.length : 0; }"
+    first = page.evaluate(points)
+    page.wait_for_function(f"() => ({points})() > {first}", timeout=60_000)
+    page.screenshot(path=str(tmp_path / "training.png"))
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped by you").wait_for(timeout=60_000)
+    assert "best epoch" in main_text(page)
+    page.get_by_role("combobox", name="Model", exact=True).click()
+    page.get_by_role("option", name="browser-trained", exact=False).first.wait_for(timeout=10_000)
+    page.keyboard.press("Escape")
+    page.screenshot(path=str(tmp_path / "trained.png"))
+    page.close()

@@ -89,3 +89,55 @@ def loss_curves(history: list[dict]) -> go.Figure:
     figure.add_scatter(x=epochs, y=[row["val"]["loss"] for row in history], name="validation")
     figure.update_layout(xaxis_title="epoch", yaxis_title="loss", height=320, margin=dict(t=20, b=40))
     return figure
+
+
+def map_animation(maps: list[dict], label_names: list[str] | None = None) -> go.Figure:
+    """Latent-map snapshots taken during training, replayable with a play button and a slider."""
+
+    def traces(snapshot: dict) -> list:
+        points = np.asarray(snapshot["points"])
+        labels = snapshot.get("labels")
+        if labels is None:
+            return [go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", marker=dict(size=5), name="codes")]
+        labels = np.asarray(labels)
+        return [
+            go.Scatter(
+                x=points[labels == g, 0],
+                y=points[labels == g, 1],
+                mode="markers",
+                marker=dict(size=5, opacity=0.8),
+                name=label_names[g] if label_names and g < len(label_names) else str(g),
+            )
+            for g in sorted(set(labels.tolist()))
+        ]
+
+    everything = np.concatenate([np.asarray(m["points"]) for m in maps])
+    low, high = everything.min(axis=0), everything.max(axis=0)
+    pad = 0.05 * (high - low + 1e-9)
+    frames = [go.Frame(data=traces(m), name=str(m["epoch"])) for m in maps]
+    figure = go.Figure(data=frames[-1].data, frames=frames)
+    step_args = dict(mode="immediate", frame=dict(duration=400, redraw=True), transition=dict(duration=0))
+    figure.update_layout(
+        height=420,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis=dict(range=[low[0] - pad[0], high[0] + pad[0]], title="PC 1 of the code"),
+        yaxis=dict(range=[low[1] - pad[1], high[1] + pad[1]], title="PC 2"),
+        updatemenus=[
+            dict(
+                type="buttons",
+                x=0,
+                y=1.12,
+                xanchor="left",
+                direction="left",
+                buttons=[dict(label="▶ replay", method="animate", args=[None, {**step_args, "fromcurrent": False}])],
+            )
+        ],
+        sliders=[
+            dict(
+                active=len(frames) - 1,
+                currentvalue=dict(prefix="epoch "),
+                steps=[dict(label=f.name, method="animate", args=[[f.name], step_args]) for f in frames],
+            )
+        ],
+    )
+    return figure

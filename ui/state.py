@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,9 @@ import streamlit as st
 from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
 from ae_core.explore import CodeDistribution
+from ae_core.jobs import TrainingQueue
 from ae_core.projection import project
-from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models
+from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_models_dir
 
 MODEL_KEY = "model_name"
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,3 +121,36 @@ def start_umap_warm_up() -> subprocess.Popen | None:
         )
     except OSError:
         return None
+
+
+def training_queue() -> TrainingQueue:
+    """The one queue of training runs shared by every browser session of this server."""
+    return _queue_for(str(user_models_dir()))
+
+
+@st.cache_resource(show_spinner=False)
+def _queue_for(models_dir: str) -> TrainingQueue:
+    return TrainingQueue(models_dir)
+
+
+def session_owner() -> str:
+    """A random id for this browser session, to tell its own trainings from other people's."""
+    if "owner" not in st.session_state:
+        st.session_state["owner"] = uuid.uuid4().hex
+    return st.session_state["owner"]
+
+
+def choose_model(name: str) -> None:
+    """Make ``name`` the sidebar's model (e.g. after training it)."""
+    st.session_state[MODEL_KEY] = name
+
+
+def flash(message: str) -> None:
+    """A success message shown once, after the rerun that follows an action."""
+    st.session_state["flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message, icon=":material/check_circle:")

@@ -34,3 +34,25 @@ def uploaded_input(label: str, input_shape: tuple[int, ...], key: str) -> np.nda
     if note:
         st.caption(f"Your image was {note} to fit the model.")
     return x
+
+
+def option_input(record: dict, key: str):
+    """A control for one model option (see ae_core.models.guide.option_fields)."""
+    name, default, text, choices = record["name"], record["default"], record["help"], record["choices"]
+    label = name.replace("_", " ")
+    if choices:
+        return st.selectbox(label, choices, index=list(choices).index(default), help=text, key=key)
+    if isinstance(default, bool):
+        return st.checkbox(label, value=default, help=text, key=key)
+    if isinstance(default, float):
+        return st.number_input(label, value=default, min_value=0.0, step=0.05, format="%.3f", help=text, key=key)
+    if isinstance(default, int):
+        return st.number_input(label, value=default, min_value=0, help=text, key=key)
+    if isinstance(default, tuple):
+        raw = st.text_input(label, value=",".join(str(v) for v in default), help=text, key=key)
+        try:
+            return tuple(int(v) for v in raw.replace(" ", "").split(",") if v)
+        except ValueError:
+            st.error(f"{label}: write whole numbers separated by commas, e.g. 256,128 — got {raw!r}")
+            st.stop()
+    return st.text_input(label, value=str(default), help=text, key=key)

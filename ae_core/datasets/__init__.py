@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 from dataclasses import replace
+from pathlib import Path
 
 from ae_core.datasets.base import Dataset, Scaler, parse_spec, seeded_split
 from ae_core.datasets.builtin import (
@@ -29,6 +33,36 @@ DATASETS: dict[str, str] = {
     "folder": "folder:PATH of images; subfolders are the classes",
     "zip": "zip:PATH of images; subfolders are the classes",
 }
+
+
+UPLOAD_KINDS = {".zip": "zip", ".npz": "npz", ".csv": "csv"}
+
+
+def store_upload(data: bytes, filename: str, folder: str | os.PathLike) -> Dataset:
+    """Keep an uploaded dataset file (zip of images, npz or csv) and load it.
+
+    The file is stored under a name derived from its content, so the same upload is kept once
+    and a model's dataset spec keeps pointing at it. A file that does not load is not kept.
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix not in UPLOAD_KINDS:
+        raise ValueError(
+            f"{filename!r}: upload a {', '.join(UPLOAD_KINDS)} file, not {suffix or 'a file without extension'!r}"
+        )
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(filename).stem).strip("-")[:40] or "data"
+    target = Path(folder) / f"{stem}-{hashlib.sha256(data).hexdigest()[:10]}{suffix}"
+    fresh = not target.exists()
+    if fresh:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    try:
+        return load_dataset(f"{UPLOAD_KINDS[suffix]}:{target}")
+    except ValueError as exc:
+        if fresh:
+            target.unlink(missing_ok=True)
+        raise ValueError(str(exc).replace(str(target), repr(filename))) from None
 
 
 def load_dataset(spec: str, scaler: dict | None = None) -> Dataset:
@@ -73,4 +107,5 @@ __all__ = [
     "photo",
     "render_shapes",
     "seeded_split",
+    "store_upload",
 ]

@@ -1,0 +1,166 @@
+"""A training run described by plain values: the one path from "dataset spec + model settings"
+to a saved, evaluated checkpoint. The CLI, the app's background jobs and the zoo script use it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ae_core.checkpoints import save_checkpoint, save_snapshot
+from ae_core.datasets import Dataset, load_dataset
+from ae_core.evaluation import evaluate
+from ae_core.models import Autoencoder, build_model
+from ae_core.training import BatchInfo, EpochInfo, fit
+
+PREVIEW_SAMPLES = 8  # reconstructions sent with every epoch
+MAP_SAMPLES = 600  # codes in each latent-map snapshot
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """Everything that defines a run. ``options`` are the model type's own options."""
+
+    dataset: str
+    model: str
+    latent_dim: int
+    options: dict[str, Any] = field(default_factory=dict)
+    epochs: int = 30
+    batch_size: int = 128
+    lr: float = 3e-3
+    patience: int | None = None
+    max_minutes: float | None = None
+    seed: int = 0
+    map_every: int = 2  # a latent-map snapshot every this many epochs (0: never)
+    save_epochs: tuple[int, ...] = ()  # keep the weights of these epochs (the "20/30/40/50 epochs" exercise)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "save_epochs": list(self.save_epochs)}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainingRequest:
+        return cls(**{**values, "save_epochs": tuple(values.get("save_epochs", ()))})
+
+
+def check_request(request: TrainingRequest, dataset: Dataset | None = None) -> Autoencoder:
+    """Build the model the request describes; raises ValueError naming any bad setting."""
+    if request.map_every < 0:
+        raise ValueError(f"map_every must be 0 or more, got {request.map_every}")
+    bad = [e for e in request.save_epochs if not 1 <= e <= request.epochs]
+    if bad:
+        raise ValueError(f"save_epochs must lie in 1..{request.epochs}, got {bad}")
+    dataset = dataset or load_dataset(request.dataset)
+    return build_model(request.model, dataset.shape, request.latent_dim, seed=request.seed, **request.options)
+
+
+def run_training(
+    request: TrainingRequest,
+    out: str | Path | None,
+    *,
+    threads: int | None = None,
+    device: str = "auto",
+    stop_event: threading.Event | None = None,
+    on_batch: Callable[[BatchInfo], None] | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    resume: str | Path | None = None,
+) -> dict[str, Any]:
+    """Train, keep the best epoch, evaluate on the test split and save to ``out``.
+
+    The best epoch so far is saved as it happens, so a stop, a crash or a restart of the app
+    never loses what was trained.
+
+    ``on_epoch`` receives a dict: the epoch's numbers, ``preview`` (inputs and reconstructions of
+    a few fixed test samples, float arrays) and, every ``map_every`` epochs, ``map`` (2-D PCA of
+    the codes of fixed test samples, rotated to line up with the previous snapshot, and labels).
+    Returns a JSON-able summary.
+    """
+    dataset = load_dataset(request.dataset)
+    model = check_request(request, dataset)
+    meta = {
+        "dataset": dataset.spec,
+        "scaler": dataset.scaler,
+        "label_names": dataset.label_names,
+        "extra": {"request": request.as_dict()},
+    }
+    preview_x = dataset.x_test[: min(PREVIEW_SAMPLES, len(dataset.x_test))]
+    rows = np.random.default_rng(0).permutation(len(dataset.x_test))[:MAP_SAMPLES]
+    map_x = dataset.x_test[rows]
+    map_y = None if dataset.y_test is None else dataset.y_test[rows]
+    previous_map: list[np.ndarray | None] = [None]
+
+    def epoch_hook(info: EpochInfo) -> None:
+        if out is not None and info.epoch in request.save_epochs:
+            save_snapshot(model, out, info.epoch)
+        if on_epoch is None:
+            return
+        event = {
+            "epoch": info.epoch,
+            "epochs": info.epochs,
+            "train": info.train,
+            "val": info.val,
+            "best": info.best,
+            "elapsed": info.elapsed,
+            "eta": info.eta,
+            "lr": info.lr,
+            "preview": np.stack([preview_x, model.reconstruct(preview_x)]),
+        }
+        if request.map_every and (info.epoch % request.map_every == 0 or info.epoch in (1, info.epochs)):
+            points = aligned_pca(np.nan_to_num(model.embed(map_x)), previous_map[0])
+            previous_map[0] = points
+            event["map"] = {"points": points, "labels": map_y}
+        on_epoch(event)
+
+    result = fit(
+        model,
+        dataset.x_train,
+        epochs=request.epochs,
+        batch_size=request.batch_size,
+        lr=request.lr,
+        patience=request.patience,
+        max_minutes=request.max_minutes,
+        seed=request.seed,
+        device=device,
+        threads=threads,
+        stop_event=stop_event,
+        on_batch=on_batch,
+        on_epoch=epoch_hook,
+        checkpoint_dir=out,
+        checkpoint_meta=meta,
+        resume=resume,
+    )
+    model.cpu()
+    metrics = evaluate(model, dataset.x_test)
+    if out is not None:  # None on the non-main ranks of a distributed run
+        save_checkpoint(model, out, metrics=metrics, training=result.as_dict(), **meta)
+    return {
+        "out": str(out),
+        "model": request.model,
+        "dataset": dataset.spec,
+        "latent_dim": request.latent_dim,
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "stopped": result.stopped,
+        "seconds": round(result.seconds, 2),
+        "test": metrics,
+    }
+
+
+def aligned_pca(codes: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """2-D PCA of ``codes``, rotated/reflected to best match ``reference`` (orthogonal
+    Procrustes), so successive snapshots of a changing map do not flip and spin."""
+    from scipy.linalg import orthogonal_procrustes
+    from sklearn.decomposition import PCA
+
+    codes = np.asarray(codes, np.float64)
+    if codes.shape[1] == 1:
+        points = np.column_stack([codes[:, 0] - codes[:, 0].mean(), np.zeros(len(codes))])
+    else:
+        points = PCA(2, random_state=0).fit_transform(codes)
+    if reference is not None and reference.shape == points.shape:
+        rotation, _ = orthogonal_procrustes(points, reference)
+        points = points @ rotation
+    return points.astype(np.float32)

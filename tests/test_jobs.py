@@ -1,0 +1,91 @@
+"""Background training: the queue order, stop within a batch, live progress, and what is saved."""
+
+import numpy as np
+import pytest
+
+from ae_core.checkpoints import list_snapshots, load_checkpoint, load_snapshot
+from ae_core.jobs import TrainingQueue
+from ae_core.runs import TrainingRequest, aligned_pca, run_training
+
+pytestmark = pytest.mark.slow
+
+
+def test_runs_wait_their_turn_and_report_progress(tmp_path):
+    queue = TrainingQueue(tmp_path, max_running=1, threads=1)
+    first = queue.submit("first", TrainingRequest("digits", "deep", 4, epochs=4, map_every=2))
+    second = queue.submit("second", TrainingRequest("digits", "linear", 4, epochs=2))
+    assert (first.state, second.state) == ("running", "queued")
+    assert queue.place(second) == 1
+    assert queue.wait(first, timeout=120)
+    assert first.state == "finished"
+    assert [row["epoch"] for row in first.history] == [1, 2, 3, 4]
+    assert [m["epoch"] for m in first.maps] == [1, 2, 4]
+    assert first.preview.shape == (2, 8, 1, 8, 8)
+    assert queue.wait(second, timeout=120) and second.state == "finished"
+    saved = load_checkpoint(tmp_path / "first")
+    assert saved.metrics["sse_per_sample"] == pytest.approx(first.summary["test"]["sse_per_sample"])
+    assert saved.config["extra"]["request"]["epochs"] == 4
+
+
+def test_stop_ends_a_run_after_its_batch_and_keeps_the_best_epoch(tmp_path):
+    queue = TrainingQueue(tmp_path, max_running=1, threads=1)
+    job = queue.submit("long", TrainingRequest("digits", "conv", 8, epochs=500, batch_size=32))
+    waiting = queue.submit("waiting", TrainingRequest("digits", "linear", 4, epochs=2))
+    while not job.history:
+        assert queue.wait(job, timeout=0.2) is False
+    queue.stop(waiting)
+    queue.stop(job)
+    assert queue.wait(job, timeout=60)
+    assert (job.state, waiting.state) == ("stopped", "stopped")
+    assert job.summary["epochs_run"] < 500
+    checkpoint = load_checkpoint(tmp_path / "long")
+    assert checkpoint.config["training"]["stopped"] == "stop_event"
+    assert not (tmp_path / "waiting").exists()
+
+
+def test_bad_names_and_settings_are_refused_before_queueing(tmp_path):
+    queue = TrainingQueue(tmp_path, max_running=1)
+    (tmp_path / "taken").mkdir()
+    for name, request, message in (
+        ("taken", TrainingRequest("digits", "conv", 8), "already exists"),
+        ("has space", TrainingRequest("digits", "conv", 8), "not allowed"),
+        ("ok", TrainingRequest("digits", "conv", 8, options={"beta": 2.0}), "beta"),
+        ("ok", TrainingRequest("digits", "nope", 8), "unknown model 'nope'"),
+        ("ok", TrainingRequest("digits", "conv", 8, epochs=10, save_epochs=(20,)), "save_epochs"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            queue.submit(name, request)
+    assert queue.jobs() == []
+
+
+def test_a_run_that_fails_reports_one_line_and_frees_the_machine(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the models folder should be")
+    queue = TrainingQueue(blocker, max_running=1, threads=1)
+    job = queue.submit("cannot-save", TrainingRequest("digits", "linear", 4, epochs=1))
+    after = queue.submit("after", TrainingRequest("digits", "linear", 4, epochs=1))
+    assert queue.wait(job, timeout=120)
+    assert job.state == "failed" and "not-a-folder" in job.error and "\n" not in job.error
+    assert queue.wait(after, timeout=120) and after.state == "failed"
+
+
+def test_snapshots_are_kept_across_saves(tmp_path):
+    out = tmp_path / "model"
+    run_training(TrainingRequest("digits", "deep", 4, epochs=4, save_epochs=(2, 4), map_every=0), out, threads=1)
+    assert sorted(list_snapshots(out)) == [2, 4]
+    checkpoint = load_checkpoint(out)
+    early, late = load_snapshot(checkpoint, 2), load_snapshot(checkpoint, 4)
+    x = np.random.default_rng(0).random((5, 64), dtype=np.float32)
+    assert not np.allclose(early.reconstruct(x), late.reconstruct(x))
+    with pytest.raises(ValueError, match="no snapshot of epoch 3"):
+        load_snapshot(checkpoint, 3)
+
+
+def test_aligned_pca_undoes_a_rotation():
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(200, 5)) * [5, 3, 1, 0.5, 0.1]
+    reference = aligned_pca(codes)
+    angle = 2.0
+    turned = codes.copy()
+    turned[:, :2] = codes[:, :2] @ np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    assert np.allclose(aligned_pca(turned, reference), reference, atol=1e-3)
