@@ -14,6 +14,7 @@ pages = [
     st.Page("pages/explore/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("pages/explore/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
     st.Page("pages/explore/generate.py", title="Generate", icon=":material/auto_awesome:"),
+    st.Page("pages/explore/compare.py", title="Compare with PCA", icon=":material/compare:"),
 ]
 train = [
     st.Page("pages/train/train.py", title="Train", icon=":material/model_training:"),

@@ -151,3 +151,14 @@ def test_models_page_lists_renames_and_deletes(latent_lab_home):
     next(b for b in app.button if b.label == "Delete").click().run()
     assert "Deleted" in app.success[0].value
     assert "mine-renamed" not in list(app.dataframe[0].value["name"])
+
+
+def test_compare_page_puts_pca_beside_the_autoencoder():
+    app = run_page("pages/explore/compare.py")
+    assert not app.exception
+    ae, pca = (float(m.value) for m in app.metric[:2])
+    assert ae < pca  # the shipped conv model beats PCA with the same 8 numbers
+    next(b for b in app.button if "linear autoencoder" in b.label).click().run()
+    assert not app.exception
+    assert float(app.metric[2].value.rstrip("°")) < 30
+    assert any("no epoch snapshots" in i.value for i in app.info)

@@ -94,27 +94,12 @@ def loss_curves(history: list[dict]) -> go.Figure:
 def map_animation(maps: list[dict], label_names: list[str] | None = None) -> go.Figure:
     """Latent-map snapshots taken during training, replayable with a play button and a slider."""
 
-    def traces(snapshot: dict) -> list:
-        points = np.asarray(snapshot["points"])
-        labels = snapshot.get("labels")
-        if labels is None:
-            return [go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", marker=dict(size=5), name="codes")]
-        labels = np.asarray(labels)
-        return [
-            go.Scatter(
-                x=points[labels == g, 0],
-                y=points[labels == g, 1],
-                mode="markers",
-                marker=dict(size=5, opacity=0.8),
-                name=label_names[g] if label_names and g < len(label_names) else str(g),
-            )
-            for g in sorted(set(labels.tolist()))
-        ]
-
     everything = np.concatenate([np.asarray(m["points"]) for m in maps])
     low, high = everything.min(axis=0), everything.max(axis=0)
     pad = 0.05 * (high - low + 1e-9)
-    frames = [go.Frame(data=traces(m), name=str(m["epoch"])) for m in maps]
+    frames = [
+        go.Frame(data=label_traces(m["points"], m.get("labels"), label_names), name=str(m["epoch"])) for m in maps
+    ]
     figure = go.Figure(data=frames[-1].data, frames=frames)
     step_args = dict(mode="immediate", frame=dict(duration=400, redraw=True), transition=dict(duration=0))
     figure.update_layout(
@@ -139,5 +124,40 @@ def map_animation(maps: list[dict], label_names: list[str] | None = None) -> go.
                 steps=[dict(label=f.name, method="animate", args=[[f.name], step_args]) for f in frames],
             )
         ],
+    )
+    return figure
+
+
+def label_traces(points, labels=None, label_names: list[str] | None = None) -> list:
+    """2-D points as one scatter trace per label (or one trace when there are no labels)."""
+    points = np.asarray(points)
+    if labels is None:
+        return [go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", marker=dict(size=5), name="codes")]
+    labels = np.asarray(labels)
+    return [
+        go.Scatter(
+            x=points[labels == g, 0],
+            y=points[labels == g, 1],
+            mode="markers",
+            marker=dict(size=5, opacity=0.8),
+            name=label_names[g] if label_names and g < len(label_names) else str(g),
+        )
+        for g in sorted(set(labels.tolist()))
+    ]
+
+
+def scatter_2d(points, labels=None, label_names=None, title: str = "") -> go.Figure:
+    figure = go.Figure(label_traces(points, labels, label_names))
+    figure.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=40, b=10))
+    return figure
+
+
+def error_curves(sweep: dict) -> go.Figure:
+    """Reconstruction error against code size, PCA and the autoencoder."""
+    figure = go.Figure()
+    figure.add_scatter(x=sweep["code_size"], y=sweep["pca"], name="PCA", mode="lines+markers")
+    figure.add_scatter(x=sweep["code_size"], y=sweep["autoencoder"], name="autoencoder", mode="lines+markers")
+    figure.update_layout(
+        xaxis=dict(title="code size", type="log"), yaxis_title="test error per sample", height=360, margin=dict(t=20)
     )
     return figure
