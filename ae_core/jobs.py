@@ -77,10 +77,13 @@ class Job:
 class TrainingQueue:
     """Runs ``TrainingRequest``s in child processes, at most ``max_running`` at a time."""
 
-    def __init__(self, models_dir: str | Path, max_running: int | None = None, threads: int | None = None):
+    def __init__(
+        self, models_dir: str | Path, max_running: int | None = None, threads: int | None = None, nice: int = 10
+    ):
         self.models_dir = Path(models_dir)
         self.max_running = max_running or default_max_running()
         self.threads = threads or max(1, available_cores() - 1)
+        self.nice = nice  # OS priority of training processes (higher = yields to the app)
         self._jobs: list[Job] = []
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
@@ -161,7 +164,10 @@ class TrainingQueue:
             text=True,
         )
         job._process.stdin.write(
-            json.dumps({"request": job.request.as_dict(), "out": str(job.out), "threads": self.threads}) + "\n"
+            json.dumps(
+                {"request": job.request.as_dict(), "out": str(job.out), "threads": self.threads, "nice": self.nice}
+            )
+            + "\n"
         )
         job._process.stdin.flush()
         job.state, job.started = "running", time.time()
@@ -206,6 +212,8 @@ def worker_main() -> None:
     from ae_core.runs import run_training
 
     setup = json.loads(sys.stdin.readline())
+    if hasattr(os, "nice"):
+        os.nice(setup.get("nice", 0))  # below the app: a click in the explorer beats a training step
     stop = threading.Event()
     threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
     out = sys.stdout

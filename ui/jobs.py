@@ -8,29 +8,35 @@ import numpy as np
 import streamlit as st
 
 from ae_core.jobs import Job, TrainingQueue
-from ui.plots import loss_curves, map_animation
+from ui.plots import loss_curves, map_animation, scatter_2d
 from ui.state import choose_model
 from ui.widgets import show_samples
 
 
 def training_view(queue: TrainingQueue, job: Job | None, owner: str) -> None:
-    """This session's latest run (progress, curves, reconstructions, map snapshots) and the
-    table of every run; refreshed every second while any run is queued or running."""
+    """This session's latest run and the table of every run, live while any run is active:
+    progress every second, the heavier charts every few seconds (on a 2-core machine a browser
+    redrawing plotly every second takes CPU from the training)."""
     busy = any(j.active for j in queue.jobs())
 
-    @st.fragment(run_every=1.0 if busy else None)
-    def view() -> None:
+    @st.fragment(run_every=2.0 if busy else None)
+    def status() -> None:
         if job is not None:
-            _draw(queue, job)
-        queue_table(queue, owner)
-        still_busy = any(j.active for j in queue.jobs())
-        if busy and not still_busy:
+            _status(queue, job)
+        if busy and not any(j.active for j in queue.jobs()):
             st.rerun()  # the whole app: the sidebar's model picker lists the new model
 
-    view()
+    @st.fragment(run_every=5.0 if busy else None)
+    def charts() -> None:
+        if job is not None:
+            _charts(job)
+        queue_table(queue, owner)
+
+    status()
+    charts()
 
 
-def _draw(queue: TrainingQueue, job: Job) -> None:
+def _status(queue: TrainingQueue, job: Job) -> None:
     st.subheader(f"Training “{job.name}”")
     if job.state == "queued":
         st.info(f"Waiting for the machine: place {queue.place(job)} in the queue.", icon=":material/hourglass_top:")
@@ -65,11 +71,14 @@ def _draw(queue: TrainingQueue, job: Job) -> None:
             key=f"stop_{job.id}",
             help="Ends after the current batch and keeps the best epoch so far.",
         )
+
+
+def _charts(job: Job) -> None:
     if not job.history:
         return
     curves, pictures = st.columns(2)
     with curves:
-        st.plotly_chart(loss_curves(job.history), key=f"curves_{job.id}_{len(job.history)}")
+        st.plotly_chart(loss_curves(job.history), key=f"curves_{job.id}")
     with pictures:
         if job.preview is not None and np.asarray(job.preview).ndim == 5:
             preview = np.asarray(job.preview)
@@ -78,8 +87,12 @@ def _draw(queue: TrainingQueue, job: Job) -> None:
                 columns=len(preview[0]),
                 caption=f"Test samples (top) and their reconstructions after epoch {job.history[-1]['epoch']}",
             )
-        if job.maps:
-            st.plotly_chart(map_animation(job.maps), key=f"map_{job.id}_{len(job.maps)}")
+        if job.maps and job.active:  # only the latest snapshot while training: cheap to redraw
+            latest = job.maps[-1]
+            figure = scatter_2d(latest["points"], latest["labels"], title=f"Codes after epoch {latest['epoch']}")
+            st.plotly_chart(figure, key=f"map_{job.id}")
+        elif job.maps:
+            st.plotly_chart(map_animation(job.maps), key=f"replay_{job.id}")
             st.caption(
                 "The codes of 600 test samples (2-D PCA), every few epochs; press replay to watch them organise."
             )
