@@ -89,3 +89,15 @@ def test_aligned_pca_undoes_a_rotation():
     turned = codes.copy()
     turned[:, :2] = codes[:, :2] @ np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     assert np.allclose(aligned_pca(turned, reference), reference, atol=1e-3)
+
+
+def test_a_run_whose_app_went_away_stops_and_keeps_a_loadable_model(tmp_path):
+    """When the server dies its end of the pipe closes; the run must end cleanly, not train on."""
+    queue = TrainingQueue(tmp_path, max_running=1, threads=1)
+    job = queue.submit("orphan", TrainingRequest("digits", "conv", 8, epochs=500, batch_size=32))
+    while not job.history:
+        assert queue.wait(job, timeout=0.2) is False
+    job._process.stdin.close()
+    assert queue.wait(job, timeout=60)
+    assert job.state == "stopped"
+    assert load_checkpoint(tmp_path / "orphan").config["training"]["stopped"] == "stop_event"
