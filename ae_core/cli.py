@@ -15,6 +15,9 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
+
+from ae_core.anomaly import ReconstructionScorer, ThresholdRule, anomaly_labels, detection_metrics
 from ae_core.checkpoints import check_compatible, load_checkpoint
 from ae_core.datasets import DATASETS, load_dataset
 from ae_core.evaluation import evaluate
@@ -65,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--dataset", default=None, help="dataset spec (default: the checkpoint's)")
     ev.add_argument("--split", default="test", choices=("train", "test", "all"))
     ev.set_defaults(handler=_evaluate)
+
+    sc = commands.add_parser("score", help="anomaly scores (reconstruction error) and flags as CSV")
+    sc.add_argument("checkpoint")
+    sc.add_argument("--dataset", default=None, help="dataset spec (default: the checkpoint's)")
+    sc.add_argument("--split", default="test", choices=("train", "test", "all"))
+    sc.add_argument(
+        "--threshold",
+        default="contamination:0.05",
+        help="STRATEGY[:VALUE] (contamination, sigma, mad, iqr, otsu, manual) or a threshold JSON file from the app;"
+        " fitted on the checkpoint's training split",
+    )
+    sc.add_argument("--out", default=None, help="CSV file for index, score, flagged[, label]")
+    sc.set_defaults(handler=_score)
     return parser
 
 
@@ -135,6 +151,38 @@ def _evaluate(args) -> int:
             {"checkpoint": str(args.checkpoint), "dataset": spec, "split": args.split, **evaluate(checkpoint.model, x)}
         )
     )
+    return 0
+
+
+def _score(args) -> int:
+    checkpoint = load_checkpoint(args.checkpoint)
+    spec = args.dataset or checkpoint.dataset
+    if not spec:
+        raise ValueError("the checkpoint names no dataset; pass --dataset SPEC")
+    dataset = load_dataset(spec, scaler=checkpoint.scaler)
+    check_compatible(checkpoint.config, dataset.shape, f"dataset {spec!r}")
+    text = Path(args.threshold).read_text() if Path(args.threshold).is_file() else args.threshold
+    scorer = ReconstructionScorer(checkpoint.model, ThresholdRule.parse(text)).fit(dataset.x_train)
+    x, _ = dataset.split(args.split)
+    scores = scorer.decision_function(x)
+    flagged = (scores > scorer.threshold_).astype(int)
+    labels = anomaly_labels(dataset, args.split)
+    if args.out:
+        import pandas as pd
+
+        table = pd.DataFrame({"index": np.arange(len(x)), "score": scores, "flagged": flagged})
+        if labels is not None:
+            table["anomaly"] = labels
+        table.to_csv(args.out, index=False)
+    summary = {
+        "threshold": scorer.threshold_,
+        "rule": json.loads(scorer.rule.to_json()),
+        "n": len(x),
+        "flagged": int(flagged.sum()),
+    }
+    if labels is not None:
+        summary.update(detection_metrics(labels, scores, scorer.threshold_))
+    print(json.dumps(summary))
     return 0
 
 

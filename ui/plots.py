@@ -161,3 +161,75 @@ def error_curves(sweep: dict) -> go.Figure:
         xaxis=dict(title="code size", type="log"), yaxis_title="test error per sample", height=360, margin=dict(t=20)
     )
     return figure
+
+
+def score_histogram(scores: np.ndarray, labels: np.ndarray | None, threshold: float) -> go.Figure:
+    """Histogram of anomaly scores (normal and anomalous apart when labels exist) with the threshold."""
+    figure = go.Figure()
+    bins = dict(start=float(scores.min()), end=float(scores.max()), size=float(np.ptp(scores) / 60 or 1))
+    groups = (
+        [("all samples", np.ones(len(scores), bool))]
+        if labels is None
+        else [
+            ("normal", labels == 0),
+            ("anomaly", labels == 1),
+        ]
+    )
+    for name, keep in groups:
+        figure.add_histogram(x=scores[keep], name=name, xbins=bins, opacity=0.7)
+    figure.add_vline(x=threshold, line=dict(color="black", dash="dash"), annotation_text="threshold")
+    figure.update_layout(
+        barmode="overlay", height=320, margin=dict(t=30, b=40), xaxis_title="score (reconstruction error)"
+    )
+    return figure
+
+
+def detection_curves(curve: dict, point: dict) -> go.Figure:
+    """ROC and precision-recall side by side, each with the current operating point."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("ROC", "Precision-recall"))
+    figure.add_scatter(x=curve["fpr"], y=curve["tpr"], name="ROC", row=1, col=1)
+    fpr = point["fp"] / max(point["fp"] + point["tn"], 1)
+    figure.add_scatter(
+        x=[fpr],
+        y=[point["recall"]],
+        mode="markers",
+        marker=dict(size=12, color="black"),
+        name="threshold",
+        row=1,
+        col=1,
+    )
+    figure.add_scatter(x=curve["recall"], y=curve["precision"], name="PR", row=1, col=2)
+    figure.add_scatter(
+        x=[point["recall"]],
+        y=[point["precision"]],
+        mode="markers",
+        marker=dict(size=12, color="black"),
+        name="threshold",
+        showlegend=False,
+        row=1,
+        col=2,
+    )
+    figure.update_xaxes(title_text="false positive rate", row=1, col=1)
+    figure.update_yaxes(title_text="true positive rate", row=1, col=1)
+    figure.update_xaxes(title_text="recall", row=1, col=2)
+    figure.update_yaxes(title_text="precision", row=1, col=2)
+    figure.update_layout(height=340, margin=dict(t=40, b=40), showlegend=False)
+    return figure
+
+
+def flagged_map(points: np.ndarray, flagged: np.ndarray) -> go.Figure:
+    figure = go.Figure()
+    figure.add_scatter(
+        x=points[~flagged, 0],
+        y=points[~flagged, 1],
+        mode="markers",
+        name="normal",
+        marker=dict(size=5, color="lightgray"),
+    )
+    figure.add_scatter(
+        x=points[flagged, 0], y=points[flagged, 1], mode="markers", name="flagged", marker=dict(size=7, color="crimson")
+    )
+    figure.update_layout(height=380, margin=dict(t=20, b=20), xaxis_title="PC 1 of the code", yaxis_title="PC 2")
+    return figure

@@ -7,6 +7,9 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import numpy as np
 
 from ae_core.datasets.base import Dataset, Scaler, parse_spec, seeded_split
 from ae_core.datasets.builtin import (
@@ -73,7 +76,52 @@ def load_dataset(spec: str, scaler: dict | None = None) -> Dataset:
     Raises ``ValueError`` with one line naming the problem; nothing is written except the
     download cache of the MNIST family. ``scaler`` (a checkpoint's) scales tabular data the way
     the model was trained instead of fitting a new scaling.
+
+    Any dataset takes ``normal=A,B``: the training split keeps only those classes (a one-class
+    set-up for anomaly detection) while the test split keeps every class.
     """
+    name, argument, options = parse_spec(spec)
+    if "normal" in options:
+        base = _load(_without_option(spec, "normal"), scaler)
+        return keep_classes(base, options["normal"], spec)
+    return _load(spec, scaler)
+
+
+def keep_classes(dataset: Dataset, classes: str, spec: str) -> Dataset:
+    """The one-class version of ``dataset``: training samples of ``classes`` only."""
+    if dataset.y_train is None:
+        raise ValueError(f"dataset {dataset.spec!r} has no labels, so normal={classes!r} cannot pick classes")
+    names = dataset.label_names or []
+    chosen = []
+    for item in (c.strip() for c in classes.split(",") if c.strip()):
+        if item in names:
+            chosen.append(names.index(item))
+        elif item.lstrip("-").isdigit() and int(item) in set(dataset.y_train.tolist()):
+            chosen.append(int(item))
+        else:
+            raise ValueError(
+                f"normal={classes!r}: {item!r} is not a class of {dataset.spec!r}; classes: {names or sorted(set(dataset.y_train.tolist()))}"
+            )
+    keep = np.isin(dataset.y_train, chosen)
+    canonical = (
+        dataset.spec + ("&" if "?" in dataset.spec else "?") + "normal=" + ",".join(map(str, sorted(set(chosen))))
+    )
+    return replace(
+        dataset,
+        spec=canonical,
+        x_train=dataset.x_train[keep],
+        y_train=dataset.y_train[keep],
+        extra={**dataset.extra, "normal_classes": sorted(set(chosen))},
+    )
+
+
+def _without_option(spec: str, key: str) -> str:
+    head, _, query = spec.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != key]
+    return head + ("?" + urlencode(kept, safe=",:/") if kept else "")
+
+
+def _load(spec: str, scaler: dict | None) -> Dataset:
     name, argument, options = parse_spec(spec)
     if argument is None and name.endswith(".zip"):
         name, argument = "zip", spec.partition("?")[0]

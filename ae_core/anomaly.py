@@ -1,0 +1,252 @@
+"""Anomaly detection by reconstruction error, with scikit-learn/PyOD conventions.
+
+An autoencoder trained on (mostly) normal data rebuilds normal samples well and odd ones badly;
+the reconstruction error is the anomaly score and a threshold on it makes the decision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sklearn import metrics as skm
+
+from ae_core.datasets import Dataset
+from ae_core.models import Autoencoder
+from ae_core.runs import TrainingRequest
+
+STRATEGIES = {
+    "contamination": "flag the top fraction `value` of the fitted scores (percentile)",
+    "sigma": "mean + value * standard deviation of the fitted scores",
+    "mad": "median + value * 1.4826 * median absolute deviation (robust to the anomalies themselves)",
+    "iqr": "third quartile + value * inter-quartile range (Tukey's fences)",
+    "otsu": "Otsu's threshold on the histogram of log scores (no parameter)",
+    "manual": "the score `value` itself",
+}
+DEFAULT_VALUES = {"contamination": 0.05, "sigma": 3.0, "mad": 3.5, "iqr": 1.5, "otsu": None, "manual": None}
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """How the threshold is chosen: a strategy of ``STRATEGIES`` and its parameter."""
+
+    strategy: str = "contamination"
+    value: float | None = 0.05
+
+    def __post_init__(self):
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"threshold strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
+        if self.strategy == "contamination" and not (self.value is not None and 0 < self.value <= 0.5):
+            raise ValueError(f"contamination must be in (0, 0.5], got {self.value}")
+        if self.strategy in ("sigma", "mad", "iqr") and not (self.value is not None and self.value >= 0):
+            raise ValueError(f"{self.strategy} needs a factor k >= 0, got {self.value}")
+        if self.strategy == "manual" and (self.value is None or not np.isfinite(self.value)):
+            raise ValueError(f"a manual threshold needs a finite score, got {self.value}")
+
+    @classmethod
+    def parse(cls, text: str) -> ThresholdRule:
+        """``"mad"``, ``"mad:3"``, ``"manual:0.02"`` or the JSON the page exports."""
+        text = text.strip()
+        if text.startswith("{"):
+            try:
+                values = json.loads(text)
+                return cls(values["strategy"], values.get("value"))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"threshold JSON must hold 'strategy' and 'value': {exc}") from None
+        strategy, _, value = text.partition(":")
+        try:
+            number = float(value) if value else DEFAULT_VALUES.get(strategy)
+        except ValueError:
+            raise ValueError(f"threshold {text!r}: {value!r} is not a number") from None
+        return cls(strategy, number)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    def threshold(self, scores: np.ndarray) -> float:
+        scores = np.asarray(scores, np.float64)
+        if self.strategy == "manual":
+            return float(self.value)
+        if self.strategy == "contamination":
+            return float(np.quantile(scores, 1 - self.value))
+        if self.strategy == "sigma":
+            return float(scores.mean() + self.value * scores.std())
+        if self.strategy == "mad":
+            median = np.median(scores)
+            return float(median + self.value * 1.4826 * np.median(np.abs(scores - median)))
+        if self.strategy == "iqr":
+            q1, q3 = np.quantile(scores, [0.25, 0.75])
+            return float(q3 + self.value * (q3 - q1))
+        from skimage.filters import threshold_otsu
+
+        # Errors are skewed (many small, a few large); Otsu separates two modes of their logarithm.
+        if scores.min() > 0:
+            return float(np.exp(threshold_otsu(np.log(scores))))
+        return float(threshold_otsu(scores))
+
+
+SCORES = {
+    "reconstruction": "mean squared reconstruction error",
+    "combined": "reconstruction error plus the code's Mahalanobis distance from the training codes "
+    "(both as robust z-scores of their logarithms): also catches samples that are extreme along "
+    "directions the model reconstructs well",
+}
+
+
+class ReconstructionScorer:
+    """Scores samples by how badly ``model`` reconstructs them.
+
+    Parameters
+    ----------
+    model : a trained autoencoder
+    rule : how ``fit`` sets ``threshold_`` from the scores of the data it sees
+    score : "reconstruction" (the default) or "combined" (see ``SCORES``)
+    batch_size : samples per forward pass
+    """
+
+    def __init__(
+        self,
+        model: Autoencoder,
+        rule: ThresholdRule | None = None,
+        score: str = "reconstruction",
+        batch_size: int = 1024,
+    ):
+        self.model = model
+        self.rule = rule
+        self.score = score
+        self.batch_size = batch_size
+
+    def fit(self, x: np.ndarray, y=None) -> ReconstructionScorer:
+        """Score ``x`` (normal data, or data with the expected contamination) and set the threshold."""
+        if self.score not in SCORES:
+            raise ValueError(f"score must be one of {', '.join(SCORES)}, got {self.score!r}")
+        x = _check(x, self.model)
+        if self.score == "combined":
+            from sklearn.covariance import LedoitWolf
+
+            self.covariance_ = LedoitWolf().fit(self.model.embed(x, self.batch_size))
+            self.reference_ = {
+                "reconstruction": _log_location(self._reconstruction(x)),
+                "code": _log_location(self.covariance_.mahalanobis(self.model.embed(x, self.batch_size))),
+            }
+        self.decision_scores_ = self.decision_function(x)
+        self.threshold_ = (self.rule or ThresholdRule()).threshold(self.decision_scores_)
+        return self
+
+    def decision_function(self, x: np.ndarray) -> np.ndarray:
+        """Anomaly score per sample (higher = more anomalous)."""
+        if self.score == "reconstruction":
+            return self._reconstruction(x)
+        if not hasattr(self, "covariance_"):
+            raise ValueError("call fit first: the combined score compares with the fitted codes")
+        x = _check(x, self.model)
+        code = self.covariance_.mahalanobis(self.model.embed(x, self.batch_size))
+        return _robust_z(self._reconstruction(x), self.reference_["reconstruction"]) + _robust_z(
+            code, self.reference_["code"]
+        )
+
+    def error_map(self, x: np.ndarray) -> np.ndarray:
+        """Squared error per pixel or per feature, shaped like ``x``."""
+        x = _check(x, self.model)
+        return (self.model.reconstruct(x, self.batch_size) - x) ** 2
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """1 for an anomaly, 0 for normal (PyOD's convention)."""
+        if not hasattr(self, "threshold_"):
+            raise ValueError("call fit before predict: the threshold comes from the fitted scores")
+        return (self.decision_function(x) > self.threshold_).astype(int)
+
+    def _reconstruction(self, x: np.ndarray) -> np.ndarray:
+        return self.error_map(x).reshape(len(x), -1).mean(axis=1)
+
+
+def _log_location(values: np.ndarray) -> tuple[float, float]:
+    logs = np.log(np.maximum(values, 1e-12))
+    median = float(np.median(logs))
+    return median, float(1.4826 * np.median(np.abs(logs - median))) or 1.0
+
+
+def _robust_z(values: np.ndarray, location: tuple[float, float]) -> np.ndarray:
+    return (np.log(np.maximum(values, 1e-12)) - location[0]) / location[1]
+
+
+def detector_request(dataset: Dataset, steps: int = 3000) -> TrainingRequest:
+    """Default training for an anomaly detector on ``dataset`` (no per-dataset tuning).
+
+    Images get a convolutional autoencoder, tables a small deep one, both on squared error (the
+    score). Tables are standardised, not min-max scaled: min-max clips new values into the
+    training range, which would hide exactly the extreme values that make a row odd. The run
+    lasts about ``steps`` optimizer steps whatever the data size (small one-class sets need
+    many epochs), within 5 minutes; the best validation epoch is kept.
+    """
+    batches = max(1, -(-int(len(dataset.x_train) * 0.9) // 64))
+    epochs = int(np.clip(steps // batches, 10, 500))
+    common = dict(epochs=epochs, batch_size=64, max_minutes=5, map_every=0)
+    if dataset.kind == "image":
+        return TrainingRequest(dataset.spec, "conv", 16, {"recon_loss": "mse"}, **common)
+    spec = (
+        dataset.spec
+        if "scale=" in dataset.spec
+        else dataset.spec + ("&" if "?" in dataset.spec else "?") + "scale=standard"
+    )
+    d = dataset.shape[0]
+    options = {"recon_loss": "mse", "output": "linear", "hidden_dims": (max(8, 2 * d), max(4, d))}
+    return TrainingRequest(spec, "deep", max(2, min(d // 2, 16)), options, **common)
+
+
+def anomaly_labels(dataset: Dataset, split: str = "test") -> np.ndarray | None:
+    """1 where a sample is an anomaly, when the dataset says: a one-class set-up (``normal=``:
+    other classes are anomalies) or labels that are exactly 0/1 (1 = anomaly). Else None."""
+    _, y = dataset.split(split)
+    if y is None:
+        return None
+    normal = dataset.extra.get("normal_classes")
+    if normal is not None:
+        return (~np.isin(y, normal)).astype(int)
+    if set(np.unique(y).tolist()) <= {0, 1}:
+        return np.asarray(y, int)
+    return None
+
+
+def detection_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
+    """AUROC, average precision, and precision/recall/F1 and the confusion matrix at ``threshold``."""
+    labels = np.asarray(labels, int)
+    flagged = (np.asarray(scores) > threshold).astype(int)
+    both = len(np.unique(labels)) == 2
+    tn, fp, fn, tp = skm.confusion_matrix(labels, flagged, labels=[0, 1]).ravel()
+    return {
+        "auroc": float(skm.roc_auc_score(labels, scores)) if both else float("nan"),
+        "average_precision": float(skm.average_precision_score(labels, scores)) if both else float("nan"),
+        "precision": float(skm.precision_score(labels, flagged, zero_division=0)),
+        "recall": float(skm.recall_score(labels, flagged, zero_division=0)),
+        "f1": float(skm.f1_score(labels, flagged, zero_division=0)),
+        "tp": int(tp),
+        "fp": int(fp),
+        "tn": int(tn),
+        "fn": int(fn),
+    }
+
+
+def curves(labels: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
+    """ROC (fpr, tpr) and precision-recall curves, for plotting."""
+    fpr, tpr, _ = skm.roc_curve(labels, scores)
+    precision, recall, _ = skm.precision_recall_curve(labels, scores)
+    return {"fpr": fpr, "tpr": tpr, "precision": precision, "recall": recall}
+
+
+def top_features(error_rows: np.ndarray, names: list[str] | None, k: int = 3) -> list[str]:
+    """For tables: the ``k`` features that contribute most to each row's score, as text."""
+    names = names or [f"feature {i}" for i in range(error_rows.shape[1])]
+    share = error_rows / np.maximum(error_rows.sum(axis=1, keepdims=True), 1e-12)
+    order = np.argsort(-error_rows, axis=1)[:, :k]
+    return [", ".join(f"{names[j]} ({100 * share[i, j]:.0f}%)" for j in row) for i, row in enumerate(order)]
+
+
+def _check(x: np.ndarray, model: Autoencoder) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    if x.shape[1:] != tuple(model.input_shape):
+        raise ValueError(f"samples of shape {x.shape[1:]} do not fit the model's input {tuple(model.input_shape)}")
+    if len(x) == 0:
+        raise ValueError("no samples to score")
+    return x
