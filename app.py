@@ -20,7 +20,10 @@ train = [
     st.Page("pages/train/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/train/models.py", title="Your models", icon=":material/folder_managed:"),
 ]
-navigation = st.navigation({"Explore": pages, "Train": train})
+use = [
+    st.Page("pages/use/anomaly.py", title="Anomaly studio", icon=":material/troubleshoot:"),
+]
+navigation = st.navigation({"Explore": pages, "Train": train, "Use": use})
 st.sidebar.title("Latent Lab")
 sidebar()
 navigation.run()

@@ -61,8 +61,9 @@ class ThresholdRule:
             raise ValueError(f"threshold {text!r}: {value!r} is not a number") from None
         return cls(strategy, number)
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
+    def to_json(self, score: str = "reconstruction") -> str:
+        """The rule (and which score it applies to) as JSON, for ``parse`` and the CLI."""
+        return json.dumps({**asdict(self), "score": score})
 
     def threshold(self, scores: np.ndarray) -> float:
         scores = np.asarray(scores, np.float64)
@@ -150,6 +151,12 @@ class ReconstructionScorer:
         """Squared error per pixel or per feature, shaped like ``x``."""
         x = _check(x, self.model)
         return (self.model.reconstruct(x, self.batch_size) - x) ** 2
+
+    def heatmaps(self, x: np.ndarray) -> np.ndarray:
+        """Where each image's error is, scaled to [0, 1] per image (channels averaged), shaped like ``x``."""
+        errors = self.error_map(x).mean(axis=1, keepdims=True)
+        peak = errors.reshape(len(x), -1).max(axis=1).reshape(-1, 1, 1, 1)
+        return np.repeat(errors / np.maximum(peak, 1e-12), x.shape[1], axis=1)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """1 for an anomaly, 0 for normal (PyOD's convention)."""
@@ -250,3 +257,26 @@ def _check(x: np.ndarray, model: Autoencoder) -> np.ndarray:
     if len(x) == 0:
         raise ValueError("no samples to score")
     return x
+
+
+def flagged_table(dataset: Dataset, split: str, scores: np.ndarray, threshold: float):
+    """The flagged samples of a split as a pandas DataFrame: index, score, the label when known,
+    and for tables the features in their original units (the dataset's scaler undone)."""
+    import pandas as pd
+
+    from ae_core.datasets import Scaler
+
+    x, _ = dataset.split(split)
+    rows = np.flatnonzero(scores > threshold)
+    rows = rows[np.argsort(-scores[rows])]
+    table = pd.DataFrame({"index": rows, "score": scores[rows]})
+    labels = anomaly_labels(dataset, split)
+    if labels is not None:
+        table["anomaly"] = labels[rows]
+    if dataset.kind == "tabular":
+        values = x[rows]
+        if dataset.scaler:
+            values = Scaler.from_dict(dataset.scaler).inverse_transform(values)
+        names = dataset.feature_names or [f"feature {i}" for i in range(values.shape[1])]
+        table = pd.concat([table, pd.DataFrame(values, columns=names)], axis=1)
+    return table

@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         help="STRATEGY[:VALUE] (contamination, sigma, mad, iqr, otsu, manual) or a threshold JSON file from the app;"
         " fitted on the checkpoint's training split",
     )
+    sc.add_argument(
+        "--score", default=None, choices=("reconstruction", "combined"), help="default: the JSON's, else reconstruction"
+    )
     sc.add_argument("--out", default=None, help="CSV file for index, score, flagged[, label]")
     sc.set_defaults(handler=_score)
     return parser
@@ -162,7 +165,8 @@ def _score(args) -> int:
     dataset = load_dataset(spec, scaler=checkpoint.scaler)
     check_compatible(checkpoint.config, dataset.shape, f"dataset {spec!r}")
     text = Path(args.threshold).read_text() if Path(args.threshold).is_file() else args.threshold
-    scorer = ReconstructionScorer(checkpoint.model, ThresholdRule.parse(text)).fit(dataset.x_train)
+    score = args.score or (json.loads(text).get("score") if text.strip().startswith("{") else None) or "reconstruction"
+    scorer = ReconstructionScorer(checkpoint.model, ThresholdRule.parse(text), score=score).fit(dataset.x_train)
     x, _ = dataset.split(args.split)
     scores = scorer.decision_function(x)
     flagged = (scores > scorer.threshold_).astype(int)

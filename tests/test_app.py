@@ -162,3 +162,35 @@ def test_compare_page_puts_pca_beside_the_autoencoder():
     assert not app.exception
     assert float(app.metric[2].value.rstrip("°")) < 30
     assert any("no epoch snapshots" in i.value for i in app.info)
+
+
+def test_anomaly_page_threshold_rules_move_the_flagged_count(latent_lab_home):
+    from ae_core.runs import TrainingRequest, run_training
+    from ae_core.zoo import user_models_dir
+
+    run_training(
+        TrainingRequest("digits?normal=3", "deep", 4, epochs=30, map_every=0), user_models_dir() / "det", threads=1
+    )
+    app = run_page("pages/use/anomaly.py", model_name="det")
+    assert not app.exception
+
+    def flagged():
+        return int(app.metric[0].value.split(" of ")[0].replace(",", ""))
+
+    assert float(app.metric[2].value) > 0.8  # AUROC of digit 3 against the rest
+    base = flagged()
+    app.number_input(key="anomaly_value_contamination").set_value(0.3).run()
+    assert flagged() > base
+    app.selectbox(key="anomaly_strategy").set_value("manual").run()
+    app.slider(key="anomaly_manual").set_value(app.slider(key="anomaly_manual").max).run()
+    assert flagged() == 0
+    app.selectbox(key="anomaly_strategy").set_value("otsu").run()
+    assert not app.exception and 0 < flagged() < 359
+    app.selectbox(key="anomaly_score").set_value("combined").run()
+    assert not app.exception
+
+
+def test_anomaly_page_without_labels_explains_why_there_are_no_metrics():
+    app = run_page("pages/use/anomaly.py")
+    assert not app.exception
+    assert any("does not say which samples are anomalies" in c.value for c in app.caption)

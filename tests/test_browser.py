@@ -183,3 +183,26 @@ def test_train_from_the_page_watch_the_curve_stop_and_find_the_model(app_url, br
     page.keyboard.press("Escape")
     page.screenshot(path=str(tmp_path / "trained.png"))
     page.close()
+
+
+def test_moving_the_anomaly_threshold_changes_the_flagged_count(app_url, browser, tmp_path):
+    page = open_page(browser, f"{app_url}/anomaly")
+    page.get_by_role("heading", name="Anomaly studio").first.wait_for(timeout=60_000)
+    flagged = page.locator("[data-testid=stMetric]").filter(has_text="Flagged").locator("[data-testid=stMetricValue]")
+    flagged.wait_for(timeout=60_000)
+    page.get_by_role("combobox", name="Threshold rule").click()
+    page.get_by_role("option", name="manual", exact=False).click()
+    slider = page.get_by_role("slider", name="Threshold (score)")
+    slider.wait_for(timeout=30_000)
+    before = flagged.inner_text()
+    slider.focus()
+    page.keyboard.press("Home")
+    page.wait_for_function(
+        "(old) => { const m = [...document.querySelectorAll('[data-testid=stMetric]')].find(e => e.innerText.includes('Flagged')); return m && !m.innerText.includes(old); }",
+        arg=before,
+        timeout=30_000,
+    )
+    after = flagged.inner_text()
+    assert int(after.split(" of ")[0].replace(",", "")) > int(before.split(" of ")[0].replace(",", ""))
+    page.screenshot(path=str(tmp_path / "anomaly.png"), full_page=True)
+    page.close()

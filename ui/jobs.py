@@ -13,7 +13,12 @@ from ui.state import choose_model
 from ui.widgets import show_samples
 
 
-def training_view(queue: TrainingQueue, job: Job | None, owner: str) -> None:
+def training_view(
+    queue: TrainingQueue,
+    job: Job | None,
+    owner: str,
+    next_page: tuple[str, str] = ("pages/explore/latent_map.py", "Explore this model"),
+) -> None:
     """This session's latest run and the table of every run, live while any run is active:
     progress every second, the heavier charts every few seconds (on a 2-core machine a browser
     redrawing plotly every second takes CPU from the training)."""
@@ -22,7 +27,7 @@ def training_view(queue: TrainingQueue, job: Job | None, owner: str) -> None:
     @st.fragment(run_every=2.0 if busy else None)
     def status() -> None:
         if job is not None:
-            _status(queue, job)
+            _status(queue, job, next_page)
         if busy and not any(j.active for j in queue.jobs()):
             st.rerun()  # the whole app: the sidebar's model picker lists the new model
 
@@ -36,7 +41,7 @@ def training_view(queue: TrainingQueue, job: Job | None, owner: str) -> None:
     charts()
 
 
-def _status(queue: TrainingQueue, job: Job) -> None:
+def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
     st.subheader(f"Training “{job.name}”")
     if job.state == "queued":
         st.info(f"Waiting for the machine: place {queue.place(job)} in the queue.", icon=":material/hourglass_top:")
@@ -60,8 +65,8 @@ def _status(queue: TrainingQueue, job: Job) -> None:
             f"best epoch {job.summary['best_epoch']} kept. Test error {test.get('sse_per_sample', float('nan')):.3f} per sample.",
             icon=":material/check_circle:",
         )
-        if st.button("Explore this model", on_click=choose_model, args=(job.name,), key=f"explore_{job.id}"):
-            st.switch_page("pages/explore/latent_map.py")
+        if st.button(next_page[1], on_click=choose_model, args=(job.name,), key=f"explore_{job.id}", type="primary"):
+            st.switch_page(next_page[0])
     if job.active:
         st.button(
             "Stop",

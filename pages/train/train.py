@@ -64,7 +64,14 @@ with right:
     lr = st.number_input(
         "Learning rate", 1e-5, 1.0, 3e-3, format="%.4f", key="train_lr", help="AdamW step size (cosine-annealed)."
     )
-    batch_size = st.number_input("Batch size", 8, 4096, 64, key="train_batch", help="Samples per step; smaller batches take more steps per epoch.")
+    batch_size = st.number_input(
+        "Batch size",
+        8,
+        4096,
+        64,
+        key="train_batch",
+        help="Samples per step; smaller batches take more steps per epoch.",
+    )
     minutes = st.number_input("Time budget (minutes, 0 = none)", 0.0, 600.0, 0.0, key="train_minutes")
     save_epochs = st.multiselect(
         "Keep snapshots at epochs",
