@@ -20,10 +20,14 @@ train = [
     st.Page("pages/train/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/train/models.py", title="Your models", icon=":material/folder_managed:"),
 ]
+denoise = [
+    st.Page("pages/denoise/noise_lab.py", title="Noise lab", icon=":material/grain:"),
+    st.Page("pages/denoise/photo.py", title="Photo denoiser", icon=":material/auto_fix_high:"),
+]
 use = [
     st.Page("pages/use/anomaly.py", title="Anomaly studio", icon=":material/troubleshoot:"),
 ]
-navigation = st.navigation({"Explore": pages, "Train": train, "Use": use})
+navigation = st.navigation({"Explore": pages, "Train": train, "Denoise": denoise, "Use": use})
 st.sidebar.title("Latent Lab")
 sidebar()
 navigation.run()

@@ -84,6 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     sc.add_argument("--out", default=None, help="CSV file for index, score, flagged[, label]")
     sc.set_defaults(handler=_score)
+
+    dn = commands.add_parser("denoise", help="denoise a photo with a photo_denoiser checkpoint")
+    dn.add_argument("checkpoint")
+    dn.add_argument("input", help="PNG, JPEG, WebP or TIFF")
+    dn.add_argument("output", help="PNG file to write")
+    dn.add_argument(
+        "--sigma", type=float, default=None, help="noise level in 8-bit units, e.g. 25 (default: estimated)"
+    )
+    dn.set_defaults(handler=_denoise)
     return parser
 
 
@@ -187,6 +196,40 @@ def _score(args) -> int:
     if labels is not None:
         summary.update(detection_metrics(labels, scores, scorer.threshold_))
     print(json.dumps(summary))
+    return 0
+
+
+def _denoise(args) -> int:
+    from tqdm import tqdm
+
+    from ae_core.denoise import denoise_image, noise_level
+    from ae_core.images import encode_png, read_image
+
+    checkpoint = load_checkpoint(args.checkpoint)
+    if checkpoint.config["model"]["name"] != "photo_denoiser":
+        raise ValueError(f"{args.checkpoint!r} is a {checkpoint.config['model']['name']!r} model, not a photo_denoiser")
+    if args.sigma is not None and not 0 <= args.sigma <= 255:
+        raise ValueError(f"--sigma is in 8-bit units and must be in [0, 255], got {args.sigma}")
+    image = read_image(args.input)
+    sigma = noise_level(image) if args.sigma is None else args.sigma / 255
+    with tqdm(total=1, desc="denoising", unit="tile", file=sys.stderr, leave=False) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        clean = denoise_image(checkpoint.model, image, sigma, on_progress=progress)
+    Path(args.output).write_bytes(encode_png(clean))
+    print(
+        json.dumps(
+            {
+                "output": args.output,
+                "sigma_8bit": round(sigma * 255, 2),
+                "estimated": args.sigma is None,
+                "size": [image.shape[1], image.shape[0]],
+            }
+        )
+    )
     return 0
 
 

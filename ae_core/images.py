@@ -95,3 +95,11 @@ def image_for_model(data: bytes, name: str, input_shape: tuple[int, ...]) -> tup
     if image.shape[2] != input_shape[0]:
         notes.append("converted to grayscale" if input_shape[0] == 1 else "converted to colour")
     return x[None], "; ".join(notes)
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """An ``(H, W, C)`` float image in [0, 1] as 8-bit PNG bytes."""
+    array = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(array[..., 0] if array.shape[2] == 1 else array).save(buffer, format="PNG")
+    return buffer.getvalue()

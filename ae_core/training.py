@@ -199,10 +199,11 @@ def evaluate_loss(model: Autoencoder, x: torch.Tensor, batch_size: int, device, 
     """Mean loss parts over ``x`` (eval mode: no noise, no sampling)."""
     model.eval()
     sums: dict[str, float] = {}
+    generator = torch.Generator().manual_seed(0)  # the same noise every validation pass
     for i in range(0, len(x), batch_size * 4):
         xb = x[i : i + batch_size * 4].to(device)
         with torch.enable_grad() if model.penalty_needs_grad else torch.no_grad():
-            parts = model.loss(xb, model(xb), xb)
+            parts = model.validation_loss(xb, generator)
         for name, value in parts.items():
             sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
     model.train()

@@ -9,11 +9,18 @@ from ae_core.checkpoints import load_checkpoint, save_checkpoint
 from ae_core.models.base import reconstruction_loss
 
 IMAGE, COLOR, TABLE = (1, 12, 12), (3, 10, 14), (20,)
-CONV = {"conv", "conv_vae"}
+CONV = {"conv", "conv_vae", "photo_denoiser"}
 
 
 def shapes_for(name):
     return [IMAGE, COLOR] if name in CONV else [IMAGE, COLOR, TABLE]
+
+
+def code_shape(model, n, shape):
+    """Flat codes (n, latent_dim), or a half-resolution feature map for spatial-code models."""
+    if model.spatial_code:
+        return (n, model.latent_dim, shape[1] // 2, shape[2] // 2)
+    return (n, model.latent_dim)
 
 
 CASES = [(name, shape) for name in MODELS for shape in shapes_for(name)]
@@ -26,9 +33,9 @@ def test_shapes_and_differentiable_loss(name, shape, latent_dim):
     x = torch.rand(5, *shape)
     out = model(x)
     assert out.recon.shape == x.shape
-    assert out.z.shape == (5, latent_dim)
-    assert model.encode(x).shape == (5, latent_dim)
-    assert model.decode(torch.randn(2, latent_dim)).shape == (2, *shape)
+    assert out.z.shape == code_shape(model, 5, shape)
+    assert model.encode(x).shape == code_shape(model, 5, shape)
+    assert model.decode(torch.randn(code_shape(model, 2, shape))).shape == (2, *shape)
     assert (out.mu is not None) == model.variational
     parts = model.training_loss(x)
     assert torch.isfinite(parts["loss"])

@@ -59,22 +59,36 @@ def sidebar() -> None:
     st.sidebar.caption(f"Dataset: `{entry.config.get('dataset') or 'unknown'}`")
 
 
-def current() -> tuple[Checkpoint, Dataset]:
-    """The chosen model and its dataset; shows an error and stops the page if they cannot load."""
-    available = {e.name: e for e in entries()}
-    entry = available.get(st.session_state.get(MODEL_KEY, DEFAULT_MODEL))
+def load_entry(name: str) -> Checkpoint:
+    """A listed model by name (cached; reloaded when its weights change)."""
+    entry = {e.name: e for e in entries()}.get(name)
     if entry is None:
-        st.info("Choose a model in the sidebar.")
-        st.stop()
+        raise ValueError(f"there is no model named {name!r}")
+    return _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
+
+
+def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
+    """The chosen model and its dataset; shows a message and stops the page if they cannot be used.
+
+    Pages that map or sample codes need a flat code vector; a photo denoiser's code is a
+    feature map, so those pages say so unless ``flat_code`` is False.
+    """
+    name = st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
     try:
-        checkpoint = _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
+        checkpoint = load_entry(name)
         spec = checkpoint.dataset
         if not spec:
-            raise ValueError(f"model {entry.name!r} does not name the dataset it was trained on")
+            raise ValueError(f"model {name!r} does not name the dataset it was trained on")
         scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
         dataset = _load_data(spec, scaler)
     except (ValueError, OSError) as exc:
-        st.error(f"Cannot use model {entry.name!r}: {exc}")
+        st.error(f"Cannot use model {name!r}: {exc}")
+        st.stop()
+    if flat_code and checkpoint.model.spatial_code:
+        st.info(
+            f"“{name}” is a photo denoiser: its code is a feature map, not a point to map or sample. "
+            "Use it on the Photo denoiser page, or choose another model in the sidebar."
+        )
         st.stop()
     return checkpoint, dataset
 

@@ -8,6 +8,7 @@ import torch
 
 from ae_core.models.base import AEOptions, AEOutput, Autoencoder, interpolate, make_options, reconstruction_loss
 from ae_core.models.conv import ConvAE, ConvVAE
+from ae_core.models.denoiser import PhotoDenoiser
 from ae_core.models.dense import VAE, ContractiveAE, DenoisingAE, DenseAE, LinearAE, SparseAE, VanillaAE
 
 MODELS: dict[str, type[Autoencoder]] = {
@@ -20,6 +21,7 @@ MODELS: dict[str, type[Autoencoder]] = {
     "contractive": ContractiveAE,
     "vae": VAE,
     "conv_vae": ConvVAE,
+    "photo_denoiser": PhotoDenoiser,
 }
 for _name, _cls in MODELS.items():
     _cls.registry_name = _name

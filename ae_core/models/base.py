@@ -62,6 +62,7 @@ class Autoencoder(nn.Module):
     Options: ClassVar[type[AEOptions]] = AEOptions
     variational: ClassVar[bool] = False
     penalty_needs_grad: ClassVar[bool] = False  # the penalty uses autograd (so validation needs it too)
+    spatial_code: ClassVar[bool] = False  # the code is a feature map (N, latent_dim, h, w), not a vector
     description: ClassVar[str] = ""
     encoder: nn.Module
     decoder: nn.Module
@@ -134,6 +135,10 @@ class Autoencoder(nn.Module):
         """One training objective for every model: corrupt, reconstruct, compare to the clean x."""
         x_in = self.corrupt(x, generator)
         return self.loss(x, self(x_in), x_in)
+
+    def validation_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """What the best epoch is chosen by: reconstructing clean inputs (no noise, no sampling)."""
+        return self.loss(x, self(x), x)
 
     # -- shared conveniences --------------------------------------------------------------------
     def _activate(self, logits: torch.Tensor) -> torch.Tensor:

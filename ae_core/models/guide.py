@@ -31,6 +31,7 @@ OPTION_GUIDE: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "sparsity_target": ("Wanted mean activation ρ of each code unit (KL only); small means sparse.", None),
     "sparsity_weight": ("Weight of the sparsity term in the loss.", None),
     "contractive_weight": ("λ: weight of the encoder Jacobian's squared Frobenius norm.", None),
+    "depth": ("Convolution layers in the denoiser's stack: deeper sees more context but runs slower.", None),
     "beta": ("Weight of the KL term; β > 1 trades reconstruction for a more disentangled code (β-VAE).", None),
 }
 

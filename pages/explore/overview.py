@@ -15,7 +15,7 @@ st.markdown(
     "reconstructions; the numbers below the pictures are the reconstruction errors, left to right (sum of squared differences)."
 )
 
-checkpoint, data = current()
+checkpoint, data = current(flat_code=False)
 model, config = checkpoint.model, checkpoint.config
 count = st.slider("Samples to show", 4, 24, 12, key="overview_count")
 seed = st.number_input("Sample seed", 0, 10_000, 0, key="overview_seed", help="Change it to see other test samples.")
