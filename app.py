@@ -26,6 +26,10 @@ denoise = [
 ]
 use = [
     st.Page("pages/use/anomaly.py", title="Anomaly studio", icon=":material/troubleshoot:"),
+    st.Page("pages/use/recommender.py", title="Recommender", icon=":material/movie:"),
+    st.Page("pages/use/imputation.py", title="Imputation", icon=":material/healing:"),
+    st.Page("pages/use/few_labels.py", title="Few labels", icon=":material/label:"),
+    st.Page("pages/use/code_space.py", title="Code space", icon=":material/hub:"),
 ]
 navigation = st.navigation({"Explore": pages, "Train": train, "Denoise": denoise, "Use": use})
 st.sidebar.title("Latent Lab")

@@ -47,6 +47,17 @@ RECIPES = [
     ),
     Recipe("digits-denoising", "digits", "denoising", 16, {"noise": "gaussian", "noise_level": 0.3}),
     # The denoising model's twin without noise (same layers and code): the noise lab's "plain" model.
+    # Mask-aware (AutoRec-style) model for the imputation page: learns to fill hidden pixels.
+    Recipe(
+        "digits-imputer",
+        "digits",
+        "masked",
+        64,
+        {"hidden_dims": (256,), "activation": "relu", "code_activation": "relu", "hide_fraction": 0.25},
+        epochs=300,
+    ),
+    # 32-bit binary codes for semantic hashing.
+    Recipe("digits-hashing", "digits", "hashing", 32, {"hidden_dims": (256,), "code_noise": 4.0}, epochs=300),
     Recipe("digits-plain-16", "digits", "deep", 16, {"hidden_dims": (256,)}),
     Recipe("digits-contractive", "digits", "contractive", 32, {"contractive_weight": 0.1}),
     Recipe("digits-vae", "digits", "vae", 2, epochs=300),

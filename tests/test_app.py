@@ -194,3 +194,31 @@ def test_anomaly_page_without_labels_explains_why_there_are_no_metrics():
     app = run_page("pages/use/anomaly.py")
     assert not app.exception
     assert any("does not say which samples are anomalies" in c.value for c in app.caption)
+
+
+def test_noise_lab_shows_both_models_and_the_denoising_one_wins_on_gaussian_noise():
+    app = run_page("pages/denoise/noise_lab.py", model_name="digits-denoising")
+    assert not app.exception
+    psnr = [float(c.value.split()[1]) for c in app.caption if c.value.startswith("PSNR")]
+    noisy, plain, denoising = psnr
+    assert denoising > plain and denoising > noisy
+    app.selectbox(key="lab_kind").set_value("occlusion").run()
+    assert not app.exception
+    assert any("Place the box yourself" in c.value for c in app.caption)
+
+
+def test_photo_page_denoises_the_sample_and_compares_in_demo_mode():
+    app = run_page("pages/denoise/photo.py")
+    assert not app.exception
+    assert any("held-out sample photo" in c.value for c in app.caption)
+    app.toggle(key="photo_demo").set_value(True).run()
+    assert not app.exception
+    table = app.dataframe[0].value.set_index("method")
+    assert set(table.index) >= {"noisy input", "this network", "median", "non-local means"}
+    assert table.loc["this network", "psnr"] > table.loc["noisy input", "psnr"]
+
+
+def test_explorer_pages_explain_that_a_photo_denoiser_has_no_map():
+    app = run_page("pages/explore/latent_map.py", model_name="photo-denoiser")
+    assert not app.exception
+    assert "photo denoiser" in app.info[0].value

@@ -9,7 +9,17 @@ import torch
 from ae_core.models.base import AEOptions, AEOutput, Autoencoder, interpolate, make_options, reconstruction_loss
 from ae_core.models.conv import ConvAE, ConvVAE
 from ae_core.models.denoiser import PhotoDenoiser
-from ae_core.models.dense import VAE, ContractiveAE, DenoisingAE, DenseAE, LinearAE, SparseAE, VanillaAE
+from ae_core.models.dense import (
+    VAE,
+    ContractiveAE,
+    DenoisingAE,
+    DenseAE,
+    HashingAE,
+    LinearAE,
+    MaskedAE,
+    SparseAE,
+    VanillaAE,
+)
 
 MODELS: dict[str, type[Autoencoder]] = {
     "linear": LinearAE,
@@ -22,6 +32,8 @@ MODELS: dict[str, type[Autoencoder]] = {
     "vae": VAE,
     "conv_vae": ConvVAE,
     "photo_denoiser": PhotoDenoiser,
+    "masked": MaskedAE,
+    "hashing": HashingAE,
 }
 for _name, _cls in MODELS.items():
     _cls.registry_name = _name

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -194,3 +195,77 @@ class VAE(DenseAE):
     Options = VAEOptions
     variational = True
     description = "Variational autoencoder: Gaussian code with reparameterization, analytic KL, weight beta."
+
+
+@dataclass(frozen=True)
+class MaskedOptions(DenseOptions):
+    recon_loss: str = "mse"  # squared error on the observed entries only
+    output: str = "linear"  # ratings and standardised features are not in [0, 1]
+    hidden_dims: tuple[int, ...] = ()  # AutoRec: the code is the one hidden layer
+    code_activation: str = "sigmoid"  # AutoRec's hidden activation
+    hide_fraction: float = 0.0  # observed entries hidden from the input while training (learns to fill gaps)
+
+    def validate(self) -> None:
+        super().validate()
+        if not 0.0 <= self.hide_fraction < 1.0:
+            raise ValueError(f"hide_fraction must be in [0, 1), got {self.hide_fraction}")
+
+
+class MaskedAE(DenseAE):
+    """Missing values are NaN: the input sees them as 0 and the loss counts observed entries only.
+
+    This is AutoRec (Sedhain et al. 2015) for ratings matrices, and a mask-aware autoencoder for
+    imputation: with ``hide_fraction`` > 0 some observed entries are hidden from the input while
+    training and must be predicted, which is exactly the imputation task.
+    """
+
+    Options = MaskedOptions
+    description = "Data with missing values (NaN): loss on observed entries only (AutoRec; imputation)."
+
+    def encode_distribution(self, x):
+        return super().encode_distribution(torch.nan_to_num(x, nan=0.0))
+
+    def corrupt(self, x, generator=None):
+        if self.options.hide_fraction == 0:
+            return x
+        hide = torch.rand(x.shape, generator=generator, device="cpu").to(x.device) < self.options.hide_fraction
+        return x.masked_fill(hide, float("nan"))
+
+    def loss(self, x, out, x_in=None):
+        observed = ~torch.isnan(x)
+        error = torch.where(observed, out.recon - torch.nan_to_num(x, nan=0.0), torch.zeros_like(out.recon)) ** 2
+        recon = error.flatten(1).sum(dim=1).mean()
+        return {"recon": recon, "loss": recon}
+
+
+@dataclass(frozen=True)
+class HashingOptions(DenseOptions):
+    code_activation: str = "sigmoid"  # codes in (0, 1), read as bits at 0.5
+    code_noise: float = 4.0  # std of Gaussian noise added before the code's sigmoid while training
+
+    def validate(self) -> None:
+        super().validate()
+        if self.code_activation != "sigmoid":
+            raise ValueError("a hashing autoencoder needs code_activation 'sigmoid' (its code units are read as bits)")
+        if self.code_noise < 0:
+            raise ValueError(f"code_noise must be >= 0, got {self.code_noise}")
+
+
+class HashingAE(DenseAE):
+    """Semantic hashing (Salakhutdinov & Hinton 2009): noise added before the code's sigmoid while
+    training pushes every unit to 0 or 1, so the code reads as a binary address."""
+
+    Options = HashingOptions
+    description = (
+        "Binary codes for semantic hashing: noise before the code's sigmoid forces bits (Salakhutdinov & Hinton)."
+    )
+
+    def encode_distribution(self, x):
+        logits = self.encoder[:-1](x)
+        if self.training and self.options.code_noise > 0:
+            logits = logits + self.options.code_noise * torch.randn_like(logits)
+        return torch.sigmoid(logits), None
+
+    def bits(self, x) -> np.ndarray:
+        """The binary code of each input (code units above 0.5)."""
+        return (self.embed(x) > 0.5).astype(np.uint8)

@@ -31,6 +31,8 @@ OPTION_GUIDE: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "sparsity_target": ("Wanted mean activation ρ of each code unit (KL only); small means sparse.", None),
     "sparsity_weight": ("Weight of the sparsity term in the loss.", None),
     "contractive_weight": ("λ: weight of the encoder Jacobian's squared Frobenius norm.", None),
+    "hide_fraction": ("Share of the known values hidden from the input while training, to learn filling gaps.", None),
+    "code_noise": ("Noise added before the code's sigmoid while training; large values force binary codes.", None),
     "depth": ("Convolution layers in the denoiser's stack: deeper sees more context but runs slower.", None),
     "beta": ("Weight of the KL term; β > 1 trades reconstruction for a more disentangled code (β-VAE).", None),
 }

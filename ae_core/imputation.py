@@ -1,0 +1,98 @@
+"""Filling missing values with a mask-aware autoencoder, beside mean and k-nearest-neighbour
+imputation, on data where the truth is known."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ae_core.models import Autoencoder, build_model
+from ae_core.training import fit
+
+
+def hide_values(x: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
+    """A copy of ``x`` with ``fraction`` of its values set to NaN at random (the truth is ``x``)."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction}")
+    hidden = np.asarray(x, np.float32).copy()
+    hidden[np.random.default_rng(seed).random(hidden.shape) < fraction] = np.nan
+    return hidden
+
+
+def hide_box(images: np.ndarray, top: int, left: int, size: int) -> np.ndarray:
+    """A copy of ``(N, C, H, W)`` images with a square region set to NaN (to be inpainted)."""
+    if size < 1:
+        raise ValueError(f"the box needs a positive size, got {size}")
+    hidden = np.asarray(images, np.float32).copy()
+    hidden[..., top : top + size, left : left + size] = np.nan
+    return hidden
+
+
+def train_imputer(
+    x_with_gaps: np.ndarray, latent_dim: int = 32, epochs: int = 150, seed: int = 0, threads: int | None = None
+) -> Autoencoder:
+    """A ``masked`` autoencoder trained on data with NaN gaps, hiding a further 25% of the known
+    values each step so that filling gaps is what it learns."""
+    shape = x_with_gaps.shape[1:]
+    model = build_model(
+        "masked",
+        shape,
+        latent_dim,
+        seed=seed,
+        hidden_dims=(128,),
+        activation="relu",
+        code_activation="relu",
+        hide_fraction=0.25,
+    )
+    fit(model, x_with_gaps, epochs=epochs, batch_size=64, lr=3e-3, weight_decay=1e-4, seed=seed, threads=threads)
+    return model
+
+
+def impute(
+    x_with_gaps: np.ndarray, method: str, model: Autoencoder | None = None, reference: np.ndarray | None = None
+) -> np.ndarray:
+    """Fill the NaNs of ``x_with_gaps`` by "autoencoder" (needs ``model``), "mean" or "knn"
+    (scikit-learn's imputers, fitted on ``reference``, default the data itself); known values stay."""
+    from sklearn.impute import KNNImputer, SimpleImputer
+
+    shape = x_with_gaps.shape
+    flat = x_with_gaps.reshape(len(x_with_gaps), -1)
+    if method == "autoencoder":
+        if model is None:
+            raise ValueError("autoencoder imputation needs a trained model")
+        filled = model.reconstruct(x_with_gaps).reshape(flat.shape)
+    elif method in ("mean", "knn"):
+        base = flat if reference is None else np.concatenate([reference.reshape(len(reference), -1), flat])
+        imputer = (
+            SimpleImputer(strategy="mean", keep_empty_features=True)
+            if method == "mean"
+            else KNNImputer(n_neighbors=5, keep_empty_features=True)
+        )
+        filled = imputer.fit(base).transform(flat)
+    else:
+        raise ValueError(f"method must be autoencoder, mean or knn, got {method!r}")
+    return np.where(np.isnan(flat), filled, flat).reshape(shape).astype(np.float32)
+
+
+def imputation_error(truth: np.ndarray, x_with_gaps: np.ndarray, filled: np.ndarray) -> float:
+    """Root mean squared error over the values that were missing."""
+    gaps = np.isnan(x_with_gaps)
+    if not gaps.any():
+        raise ValueError("there are no missing values to score")
+    return float(np.sqrt(np.mean((filled[gaps] - truth[gaps]) ** 2)))
+
+
+def example_table() -> np.ndarray:
+    """scikit-learn's wine measurements (178 x 13), each column scaled to [0, 1]: an offline table."""
+    from sklearn.datasets import load_wine
+
+    from ae_core.datasets import Scaler
+
+    table = load_wine().data
+    return Scaler.fit(table).transform(table)
+
+
+def rows_of(dataset) -> np.ndarray:
+    """All rows (train and test) of a tabular dataset, as the imputation page's table."""
+    if dataset.kind != "tabular":
+        raise ValueError(f"imputation of a table needs tabular data; {dataset.spec!r} holds images")
+    return np.concatenate([dataset.x_train, dataset.x_test])

@@ -1,0 +1,98 @@
+"""Unsupervised pretraining for a classifier with few labels: an autoencoder learns from all the
+(unlabelled) data, then its encoder plus a linear layer is fine-tuned on the few labelled ones."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from torch import nn
+
+from ae_core.models import build_model
+from ae_core.runtime import set_threads
+from ae_core.training import fit
+
+METHODS = (
+    "autoencoder + fine-tuning",
+    "same network from scratch",
+    "autoencoder codes + logistic regression",
+    "PCA + logistic regression",
+)
+
+
+def labelled_subset(y: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
+    """Indices of ``fraction`` of the samples, at least one per class (stratified)."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"label fraction must be in (0, 1], got {fraction}")
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        chosen.extend(rng.choice(members, max(1, round(fraction * len(members))), replace=False))
+    return np.sort(np.asarray(chosen))
+
+
+def train_classifier(encoder: nn.Module, code_size: int, n_classes: int, x, y, epochs: int = 200, seed: int = 0):
+    """Fine-tune ``encoder`` with a linear layer on top by cross-entropy; returns the network."""
+    torch.manual_seed(seed)
+    network = nn.Sequential(encoder, nn.Linear(code_size, n_classes))
+    optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3, weight_decay=1e-4)
+    x, y = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
+    generator = torch.Generator().manual_seed(seed)
+    network.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=generator)
+        for start in range(0, len(x), 64):
+            batch = order[start : start + 64]
+            loss = nn.functional.cross_entropy(network(x[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return network.eval()
+
+
+def label_fraction_curve(
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    fractions=(0.01, 0.1, 1.0),
+    code_size: int = 32,
+    seed: int = 0,
+    threads: int | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> dict[str, list[float]]:
+    """Test accuracy of each of ``METHODS`` when only ``fractions`` of the training labels are known."""
+    set_threads(threads)
+    say = on_step or (lambda text: None)
+    say("training the autoencoder on all the (unlabelled) training data")
+    autoencoder = build_model("deep", x_train.shape[1:], code_size, seed=seed, hidden_dims=(256, 128))
+    fit(autoencoder, x_train, epochs=60, batch_size=64, seed=seed, threads=threads)
+    pca = PCA(code_size, random_state=seed).fit(np.reshape(x_train, (len(x_train), -1)))
+    n_classes = int(max(y_train.max(), y_test.max())) + 1
+    curves: dict[str, list[float]] = {method: [] for method in METHODS}
+    for fraction in fractions:
+        rows = labelled_subset(y_train, fraction, seed)
+        say(f"{len(rows)} labelled samples ({fraction:.0%})")
+        epochs = int(np.clip(3000 // max(1, len(rows) // 64 + 1), 20, 300))  # about the same number of steps
+        for method in METHODS[:2]:
+            start = (
+                copy.deepcopy(autoencoder.encoder)
+                if method == METHODS[0]
+                else build_model("deep", x_train.shape[1:], code_size, seed=seed + 1, hidden_dims=(256, 128)).encoder
+            )
+            network = train_classifier(start, code_size, n_classes, x_train[rows], y_train[rows], epochs, seed)
+            with torch.no_grad():
+                predicted = network(torch.as_tensor(x_test, dtype=torch.float32)).argmax(dim=1).numpy()
+            curves[method].append(float((predicted == y_test).mean()))
+        for method, features in (
+            (METHODS[2], autoencoder.embed),
+            (METHODS[3], lambda a: pca.transform(np.reshape(a, (len(a), -1)))),
+        ):
+            regression = LogisticRegression(max_iter=2000).fit(features(x_train[rows]), y_train[rows])
+            curves[method].append(float((regression.predict(features(x_test)) == y_test).mean()))
+    return {"fractions": list(fractions), **curves}
