@@ -93,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         "--sigma", type=float, default=None, help="noise level in 8-bit units, e.g. 25 (default: estimated)"
     )
     dn.set_defaults(handler=_denoise)
+
+    rec = commands.add_parser("recommend", help="train the ratings autoencoder and print test RMSE as JSON")
+    rec.add_argument("--ratings", required=True, help="training ratings: u.data, ratings.csv or ratings.dat")
+    rec.add_argument("--test", default=None, help="test ratings (default: 20%% of --ratings held out)")
+    rec.add_argument("--epochs", type=int, default=60)
+    rec.add_argument("--threads", type=int, default=None)
+    rec.set_defaults(handler=_recommend)
     return parser
 
 
@@ -227,6 +234,33 @@ def _denoise(args) -> int:
                 "sigma_8bit": round(sigma * 255, 2),
                 "estimated": args.sigma is None,
                 "size": [image.shape[1], image.shape[0]],
+            }
+        )
+    )
+    return 0
+
+
+def _recommend(args) -> int:
+    from ae_core.recommender import Recommender, index_ratings, read_ratings, split_ratings
+
+    train_frame = read_ratings(args.ratings)
+    test_frame = read_ratings(args.test) if args.test else None
+    if test_frame is None:
+        train_frame, test_frame = split_ratings(train_frame, 0.2, seed=0)
+    train = index_ratings(train_frame)
+    test = index_ratings(test_frame, like=train)
+    if len(test) == 0:
+        raise ValueError("no test rating is by a known user of a known item")
+    model = Recommender(epochs=args.epochs).fit(train, threads=args.threads)
+    rmse = model.rmse(test)
+    print(
+        json.dumps(
+            {
+                "rmse": rmse["autorec"],
+                "baselines": {k: v for k, v in rmse.items() if k != "autorec"},
+                "train_ratings": len(train),
+                "test_ratings": len(test),
+                "test_ratings_skipped": len(test_frame) - len(test),
             }
         )
     )

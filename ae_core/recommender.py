@@ -102,9 +102,12 @@ def index_ratings(frame: pd.DataFrame, like: Ratings | None = None) -> Ratings:
     )
 
 
-def movielens_100k(cache: str | os.PathLike, url: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The u1 split of MovieLens 100k (``u1.base``, ``u1.test``), downloaded once with its checksum."""
-    archive = fetch(url or MOVIELENS_100K[0], Path(cache) / "ml-100k.zip", None if url else MOVIELENS_100K[1])
+def movielens_100k(
+    cache: str | os.PathLike, url: str | None = None, md5: str | None = MOVIELENS_100K[1]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The u1 split of MovieLens 100k (``u1.base``, ``u1.test``), downloaded once and checked
+    against its published MD5 (``url``: a mirror; ``md5`` None skips the check)."""
+    archive = fetch(url or MOVIELENS_100K[0], Path(cache) / "ml-100k.zip", md5)
     with zipfile.ZipFile(archive) as bundle:
         base = bundle.read("ml-100k/u1.base")
         test = bundle.read("ml-100k/u1.test")

@@ -222,3 +222,46 @@ def test_explorer_pages_explain_that_a_photo_denoiser_has_no_map():
     app = run_page("pages/explore/latent_map.py", model_name="photo-denoiser")
     assert not app.exception
     assert "photo denoiser" in app.info[0].value
+
+
+@pytest.mark.slow
+def test_recommender_page_trains_and_beats_the_baselines():
+    app = run_page("pages/use/recommender.py")
+    assert not app.exception
+    next(b for b in app.button if "Train" in b.label).click().run()
+    assert not app.exception
+    values = {m.label: float(m.value) for m in app.metric}
+    assert values["autoencoder"] < min(values["global mean"], values["user mean"], values["item mean"])
+    first = app.dataframe[1].value["item"].tolist()
+    app.selectbox(key="rec_user").set_value(app.selectbox(key="rec_user").options[5]).run()
+    assert app.dataframe[1].value["item"].tolist() != first
+
+
+def test_imputation_page_scores_three_methods_on_images_and_tables():
+    app = run_page("pages/use/imputation.py")
+    assert not app.exception
+    assert len(app.metric) == 3 and all(float(m.value) > 0 for m in app.metric)
+    before = [m.value for m in app.metric]
+    app.slider(key="imp_size").set_value(5).run()
+    assert [m.value for m in app.metric] != before
+    app.radio(key="imp_kind").set_value("a table: hide random values").run()
+    assert not app.exception and len(app.metric) == 3
+
+
+def test_code_space_page_compares_codes_with_raw_inputs_and_pca():
+    app = run_page("pages/use/code_space.py")
+    assert not app.exception
+    values = {m.label: m.value for m in app.metric}
+    hashed = float(values["autoencoder bits: precision@10"])
+    assert hashed > float(values["random bits: precision@10"]) + 0.5
+    assert hashed > float(values["thresholded PCA: precision@10"])
+
+
+@pytest.mark.slow
+def test_few_labels_page_draws_accuracy_against_label_fraction():
+    app = run_page("pages/use/few_labels.py")
+    app.multiselect(key="few_fractions").set_value([0.1]).run()
+    next(b for b in app.button if "Run" in b.label).click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert float(table["autoencoder + fine-tuning"][0]) > 0.8

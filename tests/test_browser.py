@@ -206,3 +206,16 @@ def test_moving_the_anomaly_threshold_changes_the_flagged_count(app_url, browser
     assert int(after.split(" of ")[0].replace(",", "")) > int(before.split(" of ")[0].replace(",", ""))
     page.screenshot(path=str(tmp_path / "anomaly.png"), full_page=True)
     page.close()
+
+
+def test_recommender_page_trains_and_recommends_in_the_browser(app_url, browser, tmp_path):
+    page = open_page(browser, f"{app_url}/recommender")
+    page.get_by_role("heading", name="Recommender").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Train the ratings autoencoder").click()
+    page.get_by_text("Test RMSE (lower is better)").wait_for(timeout=120_000)
+    page.get_by_text("Top 10 recommendations").wait_for(timeout=30_000)
+    metric = page.locator("[data-testid=stMetric]").filter(has_text="autoencoder").locator("[data-testid=stMetricValue]")
+    baseline = page.locator("[data-testid=stMetric]").filter(has_text="item mean").locator("[data-testid=stMetricValue]")
+    assert float(metric.inner_text()) < float(baseline.inner_text())
+    page.screenshot(path=str(tmp_path / "recommender.png"))
+    page.close()

@@ -1,0 +1,172 @@
+"""The course's applications on data where the right answer is known."""
+
+import hashlib
+import http.server
+import io
+import json
+import threading
+import zipfile
+from functools import partial
+
+import numpy as np
+import pytest
+
+from ae_core.cli import main
+from ae_core.codes import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, precision_at_k
+from ae_core.imputation import hide_box, hide_values, imputation_error, impute, train_imputer
+from ae_core.models import build_model
+from ae_core.pretraining import labelled_subset
+from ae_core.recommender import Recommender, index_ratings, movielens_100k, read_ratings, split_ratings, synthetic_ratings
+from ae_core.training import fit
+
+
+@pytest.fixture(scope="module")
+def ratings():
+    frame = synthetic_ratings(seed=0)
+    train_frame, test_frame = split_ratings(frame, 0.2, seed=0)
+    train = index_ratings(train_frame)
+    return train_frame, train, index_ratings(test_frame, like=train)
+
+
+@pytest.mark.slow
+def test_autorec_beats_every_mean_baseline_on_low_rank_ratings(ratings):
+    _, train, test = ratings
+    model = Recommender().fit(train, threads=1)
+    rmse = model.rmse(test)
+    assert rmse["autorec"] < 0.9 * min(rmse["global"], rmse["user"], rmse["item"]), rmse
+    top = model.recommend(0, 5)
+    rated = set(train.item_ids[train.items[train.users == 0]])
+    assert len(top) == 5 and not rated & set(top["item"])
+    assert (model.known(0)["rating"].diff().dropna() <= 0).all()
+
+
+def test_ratings_files_in_every_movielens_format():
+    rows = [(1, 10, 4.0), (1, 20, 3.0), (2, 10, 5.0)]
+    u_data = "".join(f"{u}\t{i}\t{r:g}\t881250949\n" for u, i, r in rows).encode()
+    csv = ("userId,movieId,rating,timestamp\n" + "".join(f"{u},{i},{r},1\n" for u, i, r in rows)).encode()
+    dat = "".join(f"{u}::{i}::{r:g}::1\n" for u, i, r in rows).encode()
+    for data, name in ((u_data, "u.data"), (csv, "ratings.csv"), (dat, "ratings.dat")):
+        frame = read_ratings(data, name)
+        assert frame[["user", "item", "rating"]].values.tolist() == [list(r) for r in rows], name
+    with pytest.raises(ValueError, match=r"ratings.csv: rating 'great' in row 2 is not a number"):
+        read_ratings(b"userId,movieId,rating\n1,2,3\n1,3,great\n", "ratings.csv")
+    with pytest.raises(ValueError, match="needs user, item and rating columns"):
+        read_ratings(b"1,2\n3,4\n", "pairs.csv")
+
+
+def test_test_ratings_of_unknown_users_are_left_out():
+    train = index_ratings(read_ratings(b"1\t1\t5\n2\t2\t3\n", "u.data"))
+    test = index_ratings(read_ratings(b"1\t2\t4\n9\t1\t2\n", "u.data"), like=train)
+    assert len(test) == 1 and test.users.tolist() == [0] and test.items.tolist() == [1]
+
+
+def test_movielens_download_is_checked_and_cached(tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        bundle.writestr("ml-100k/u1.base", "1\t1\t5\t0\n2\t1\t3\t0\n")
+        bundle.writestr("ml-100k/u1.test", "1\t1\t4\t0\n")
+    (served / "ml-100k.zip").write_bytes(buffer.getvalue())
+    md5 = hashlib.md5(buffer.getvalue()).hexdigest()
+    requests = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requests.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/ml-100k.zip"
+    try:
+        with pytest.raises(ValueError, match="failed its checksum"):
+            movielens_100k(tmp_path / "bad-cache", url, md5="0" * 32)
+        assert not any((tmp_path / "bad-cache").iterdir())
+        base, test = movielens_100k(tmp_path / "cache", url, md5)
+        assert len(base) == 2 and len(test) == 1
+        movielens_100k(tmp_path / "cache", url, md5)
+        assert len(requests) == 2  # the failed try and one real download; the second load is cached
+    finally:
+        server.shutdown()
+
+
+def test_recommend_cli_prints_rmse(tmp_path, capsys):
+    frame = synthetic_ratings(n_users=120, n_items=80, density=0.2, seed=1)
+    train, test = split_ratings(frame, 0.2, seed=0)
+    train.to_csv(tmp_path / "ratings.csv", index=False, header=["userId", "movieId", "rating"])
+    (tmp_path / "u1.test").write_text("".join(f"{u}\t{i}\t{r:g}\t0\n" for u, i, r in test.itertuples(index=False)))
+    assert main(["recommend", "--ratings", str(tmp_path / "ratings.csv"), "--test", str(tmp_path / "u1.test"),
+                 "--epochs", "20", "--threads", "1"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip())
+    assert 0 < summary["rmse"] < summary["baselines"]["global"]
+    assert summary["test_ratings"] + summary["test_ratings_skipped"] == len(test)
+
+
+def low_rank_table(n=400, d=12, rank=3, seed=0):
+    rng = np.random.default_rng(seed)
+    table = rng.normal(size=(n, rank)) @ rng.normal(size=(rank, d))
+    return ((table - table.min(0)) / (table.max(0) - table.min(0))).astype(np.float32)
+
+
+@pytest.mark.slow
+def test_autoencoder_imputation_beats_the_mean_where_columns_are_related():
+    truth = low_rank_table()
+    gaps = hide_values(truth, 0.2, seed=0)
+    model = train_imputer(gaps, latent_dim=6, epochs=150, threads=1)
+    errors = {m: imputation_error(truth, gaps, impute(gaps, m, model)) for m in ("autoencoder", "mean", "knn")}
+    assert errors["autoencoder"] < 0.6 * errors["mean"], errors
+    filled = impute(gaps, "autoencoder", model)
+    known = ~np.isnan(gaps)
+    assert np.array_equal(filled[known], truth[known])
+
+
+def test_gaps_and_bad_settings():
+    images = np.ones((2, 1, 8, 8), np.float32)
+    boxed = hide_box(images, 2, 3, 4)
+    assert np.isnan(boxed).sum() == 2 * 16 and np.isnan(boxed[0, 0, 2:6, 3:7]).all()
+    with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\), got 1.5"):
+        hide_values(images, 1.5)
+    with pytest.raises(ValueError, match="method must be autoencoder, mean or knn"):
+        impute(boxed, "magic")
+    with pytest.raises(ValueError, match="no missing values"):
+        imputation_error(images, images, images)
+
+
+def test_labelled_subset_keeps_every_class():
+    y = np.repeat(np.arange(10), 50)
+    rows = labelled_subset(y, 0.01)
+    assert set(y[rows]) == set(range(10)) and len(rows) == 10
+    assert len(labelled_subset(y, 0.1)) == 50
+    with pytest.raises(ValueError, match="label fraction must be in"):
+        labelled_subset(y, 0)
+
+
+def blobs(seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 6, (4, 10))
+    y = np.repeat(np.arange(4), 60)
+    return (centres[y] + rng.normal(size=(240, 10))).astype(np.float32), y
+
+
+def test_knn_and_clustering_find_well_separated_groups():
+    x, y = blobs()
+    found = knn_accuracy(x[::2], y[::2], x[1::2], y[1::2], k=3)
+    assert found["accuracy"] > 0.95 and found["dimensions"] == 10
+    scores = cluster_scores(x, y, 4)
+    assert scores["nmi"] > 0.9 and scores["ari"] > 0.9
+
+
+def test_hamming_retrieval_and_hashing_codes():
+    database = np.array([[0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 1]], np.uint8)
+    assert hamming_neighbours(database, np.array([[0, 0, 0, 0]], np.uint8), 2).tolist() == [[0, 2]]
+    bits, thresholds = binary_codes(np.array([[0.1, 5.0], [0.9, 1.0], [0.5, 3.0]]))
+    assert bits.tolist() == [[0, 1], [1, 0], [0, 0]] and thresholds.tolist() == [0.5, 3.0]
+    x, y = blobs(1)
+    x = (x - x.min()) / (x.max() - x.min())
+    model = build_model("hashing", (10,), 8, seed=0, hidden_dims=(32,))
+    fit(model, x, epochs=200, batch_size=32, threads=1)
+    codes = model.embed(x)
+    assert ((codes < 0.1) | (codes > 0.9)).mean() > 0.8  # the code noise drove units to 0 or 1
+    bits = model.bits(x)
+    random = np.random.default_rng(0).integers(0, 2, bits.shape, dtype=np.uint8)
+    assert precision_at_k(bits, y, bits, y, 10) > precision_at_k(random, y, random, y, 10) + 0.3
