@@ -31,7 +31,7 @@ use = [
     st.Page("pages/use/few_labels.py", title="Few labels", icon=":material/label:"),
     st.Page("pages/use/code_space.py", title="Code space", icon=":material/hub:"),
 ]
-navigation = st.navigation({"Explore": pages, "Train": train, "Denoise": denoise, "Use": use})
+navigation = st.navigation({"Explore": pages, "Train": train, "Denoise": denoise, "Use": use}, expanded=True)
 st.sidebar.title("Latent Lab")
 sidebar()
 navigation.run()

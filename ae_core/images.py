@@ -103,3 +103,23 @@ def encode_png(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array[..., 0] if array.shape[2] == 1 else array).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def drawing_for_model(drawing: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+    """A drawn digit (2-D grey levels, ink bright on black) as a batch of one model input,
+    framed the way MNIST and scikit-learn's digits are: the ink's bounding box, centred in a
+    square with a margin of a fifth of its side, resized to the model's input."""
+    if len(input_shape) != 3:
+        raise ValueError(f"this model takes table rows of {input_shape[0]} numbers, not drawings")
+    drawing = np.asarray(drawing, np.float32)
+    ink = np.argwhere(drawing > 0.05)
+    if len(ink) == 0:
+        raise ValueError("the drawing is empty; draw something first")
+    (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0) + 1
+    crop = drawing[top:bottom, left:right]
+    side = int(max(crop.shape) * 1.4) + 1
+    square = np.zeros((side, side), np.float32)
+    y, x = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
+    square[y : y + crop.shape[0], x : x + crop.shape[1]] = crop
+    x_in, _ = to_chw(square[..., None], tuple(input_shape))
+    return x_in[None]

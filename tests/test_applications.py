@@ -16,7 +16,14 @@ from ae_core.codes import binary_codes, cluster_scores, hamming_neighbours, knn_
 from ae_core.imputation import hide_box, hide_values, imputation_error, impute, train_imputer
 from ae_core.models import build_model
 from ae_core.pretraining import labelled_subset
-from ae_core.recommender import Recommender, index_ratings, movielens_100k, read_ratings, split_ratings, synthetic_ratings
+from ae_core.recommender import (
+    Recommender,
+    index_ratings,
+    movielens_100k,
+    read_ratings,
+    split_ratings,
+    synthetic_ratings,
+)
 from ae_core.training import fit
 
 
@@ -95,8 +102,22 @@ def test_recommend_cli_prints_rmse(tmp_path, capsys):
     train, test = split_ratings(frame, 0.2, seed=0)
     train.to_csv(tmp_path / "ratings.csv", index=False, header=["userId", "movieId", "rating"])
     (tmp_path / "u1.test").write_text("".join(f"{u}\t{i}\t{r:g}\t0\n" for u, i, r in test.itertuples(index=False)))
-    assert main(["recommend", "--ratings", str(tmp_path / "ratings.csv"), "--test", str(tmp_path / "u1.test"),
-                 "--epochs", "20", "--threads", "1"]) == 0
+    assert (
+        main(
+            [
+                "recommend",
+                "--ratings",
+                str(tmp_path / "ratings.csv"),
+                "--test",
+                str(tmp_path / "u1.test"),
+                "--epochs",
+                "20",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out.strip())
     assert 0 < summary["rmse"] < summary["baselines"]["global"]
     assert summary["test_ratings"] + summary["test_ratings_skipped"] == len(test)

@@ -214,8 +214,34 @@ def test_recommender_page_trains_and_recommends_in_the_browser(app_url, browser,
     page.get_by_role("button", name="Train the ratings autoencoder").click()
     page.get_by_text("Test RMSE (lower is better)").wait_for(timeout=120_000)
     page.get_by_text("Top 10 recommendations").wait_for(timeout=30_000)
-    metric = page.locator("[data-testid=stMetric]").filter(has_text="autoencoder").locator("[data-testid=stMetricValue]")
-    baseline = page.locator("[data-testid=stMetric]").filter(has_text="item mean").locator("[data-testid=stMetricValue]")
+    metric = (
+        page.locator("[data-testid=stMetric]").filter(has_text="autoencoder").locator("[data-testid=stMetricValue]")
+    )
+    baseline = (
+        page.locator("[data-testid=stMetric]").filter(has_text="item mean").locator("[data-testid=stMetricValue]")
+    )
     assert float(metric.inner_text()) < float(baseline.inner_text())
     page.screenshot(path=str(tmp_path / "recommender.png"))
+    page.close()
+
+
+def test_drawing_a_digit_places_it_on_the_map(app_url, browser, tmp_path):
+    page = open_page(browser, f"{app_url}/latent_map")
+    wait_for_map(page)
+    page.get_by_text("Place your own image on the map").click()
+    page.get_by_role("tab", name="Draw").click()
+    canvas = page.locator("canvas").filter(has=page.locator("xpath=self::canvas[@width='280']")).first
+    canvas.wait_for(timeout=30_000)
+    box = canvas.bounding_box()
+    # A "1": one vertical stroke.
+    page.mouse.move(box["x"] + 140, box["y"] + 40)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(box["x"] + 140, box["y"] + 40 + step * 10)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g._fullData && g._fullData.some(t => t.name === 'your input'))",
+        timeout=60_000,
+    )
+    page.screenshot(path=str(tmp_path / "drawn.png"))
     page.close()

@@ -4,7 +4,9 @@ import numpy as np
 import streamlit as st
 
 from ae_core.evaluation import reconstruction_errors
+from ae_core.images import drawing_for_model
 from ae_core.projection import METHODS
+from ui.canvas import drawing_pad
 from ui.plots import latent_map
 from ui.state import codes_of, current, model_key, projection_of
 from ui.widgets import show_samples, uploaded_input
@@ -46,8 +48,19 @@ with st.spinner(
         st.error(str(exc))
         st.stop()
 
-with st.expander("Place your own image on the map"):
-    new_x = uploaded_input("Image", model.input_shape, key="map_upload") if data.kind == "image" else None
+with st.expander("Place your own image on the map: upload or draw one"):
+    new_x = None
+    if data.kind == "image":
+        upload_tab, draw_tab = st.tabs(["Upload", "Draw"])
+        with upload_tab:
+            new_x = uploaded_input("Image", model.input_shape, key="map_upload")
+        with draw_tab:
+            drawn = drawing_pad(key="map_draw")
+            if drawn is not None:
+                try:
+                    new_x = drawing_for_model(drawn, model.input_shape)
+                except ValueError as exc:
+                    st.error(str(exc))
 marked = None
 if new_x is not None:
     if projector.can_transform:
