@@ -157,13 +157,19 @@ def _train(args) -> int:
     return 0
 
 
-def _evaluate(args) -> int:
+def _checkpoint_and_data(args):
+    """The checkpoint and the dataset it is used on (``--dataset``, else its own), checked to fit."""
     checkpoint = load_checkpoint(args.checkpoint)
     spec = args.dataset or checkpoint.dataset
     if not spec:
         raise ValueError("the checkpoint names no dataset; pass --dataset SPEC")
     dataset = load_dataset(spec, scaler=checkpoint.scaler)
     check_compatible(checkpoint.config, dataset.shape, f"dataset {spec!r}")
+    return checkpoint, dataset, spec
+
+
+def _evaluate(args) -> int:
+    checkpoint, dataset, spec = _checkpoint_and_data(args)
     x, _ = dataset.split(args.split)
     print(
         json.dumps(
@@ -174,12 +180,7 @@ def _evaluate(args) -> int:
 
 
 def _score(args) -> int:
-    checkpoint = load_checkpoint(args.checkpoint)
-    spec = args.dataset or checkpoint.dataset
-    if not spec:
-        raise ValueError("the checkpoint names no dataset; pass --dataset SPEC")
-    dataset = load_dataset(spec, scaler=checkpoint.scaler)
-    check_compatible(checkpoint.config, dataset.shape, f"dataset {spec!r}")
+    checkpoint, dataset, _ = _checkpoint_and_data(args)
     text = Path(args.threshold).read_text() if Path(args.threshold).is_file() else args.threshold
     score = args.score or (json.loads(text).get("score") if text.strip().startswith("{") else None) or "reconstruction"
     scorer = ReconstructionScorer(checkpoint.model, ThresholdRule.parse(text), score=score).fit(dataset.x_train)

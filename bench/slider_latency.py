@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 
-from scripts.streamlit_server import start_streamlit
+from scripts.streamlit_server import open_app, start_streamlit
 
 LIVE = "[...document.querySelectorAll('[data-testid=stImage]')].find(e => e.innerText.includes('decoded live')).querySelector('img')"
 CHANGED = f"(old) => {{ const img = {LIVE}; return img && img.src !== old; }}"
@@ -36,14 +36,7 @@ def main() -> None:
     proc, url = start_streamlit(tempfile.mkdtemp())
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            # The root first: Streamlit decides between its two page systems on the first run.
-            page.goto(url)
-            page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+            browser, page = open_app(p, url)
             if args.while_training:
                 trainer = browser.new_page(viewport={"width": 1400, "height": 1000})
                 trainer.goto(url + "/train")

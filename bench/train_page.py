@@ -14,7 +14,7 @@ import re
 import tempfile
 import time
 
-from scripts.streamlit_server import start_streamlit
+from scripts.streamlit_server import open_app, start_streamlit
 
 
 def main() -> None:
@@ -24,13 +24,7 @@ def main() -> None:
     proc, url = start_streamlit(tempfile.mkdtemp())
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+            browser, page = open_app(p, url)
             page.goto(url + "/train")
             button = page.get_by_role("button", name="Train").first
             button.wait_for(timeout=60_000)

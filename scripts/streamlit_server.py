@@ -43,3 +43,17 @@ def start_streamlit(home: str, timeout: float = 60.0) -> tuple[subprocess.Popen,
             time.sleep(0.5)
     proc.kill()
     raise RuntimeError(f"streamlit did not start within {timeout:.0f} s")
+
+
+def open_app(playwright, url: str):
+    """Debian's Chromium (headless) on the app's root page, once the app has drawn it: Streamlit
+    decides between its two page systems on the first run, so the root comes first.
+    Returns the browser and the page."""
+    browser = playwright.chromium.launch(
+        executable_path=os.environ.get("LATENT_LAB_CHROMIUM", "/usr/bin/chromium"),
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+    return browser, page
