@@ -25,22 +25,23 @@ def denoise_image(
     model: Autoencoder,
     image: np.ndarray,
     sigma: float | None = None,
-    tile: int = 256,
+    tile: int = 512,
     overlap: int = 16,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """Denoise an (H, W, C) float image in [0, 1] with a photo denoiser, tile by tile.
 
-    A grayscale model denoises colour images channel by channel. Tiles overlap by ``overlap``
-    pixels and only their centres are kept, so seams do not show; memory stays that of one tile
-    whatever the image size. ``sigma`` is the noise level in [0, 1] units (None: estimated).
+    A grayscale model denoises colour images channel by channel. The image is cut into
+    ``tile`` x ``tile`` pieces, each processed with ``overlap`` extra pixels of context on every
+    side that are then dropped, so seams do not show; memory stays that of one tile whatever the
+    image size. ``sigma`` is the noise level in [0, 1] units (None: estimated).
     ``on_progress(done, total)`` is called after each tile.
     """
     image = np.asarray(image, np.float32)
     if image.ndim != 3:
         raise ValueError(f"denoise_image needs an (H, W, C) image, got shape {image.shape}")
-    if tile % 2 or tile <= 2 * overlap:
-        raise ValueError(f"tile must be even and larger than twice the overlap, got tile={tile}, overlap={overlap}")
+    if tile % 2 or overlap % 2 or tile < 2 or overlap < 0:
+        raise ValueError(f"tile and overlap must be even (tile at least 2), got tile={tile}, overlap={overlap}")
     sigma = noise_level(image) if sigma is None else float(sigma)
     if not 0 <= sigma <= 1:
         raise ValueError(f"sigma must be in [0, 1] (8-bit units / 255), got {sigma}")
@@ -50,17 +51,21 @@ def denoise_image(
         raise ValueError(f"a {model_channels}-channel denoiser cannot take a {image.shape[2]}-channel image")
     model.eval()
     h, w = image.shape[:2]
-    step = tile - 2 * overlap
+    longest = max(h, w) + max(h, w) % 2
+    step = min(tile, longest)  # a small image is one small tile, not a mostly padded large one
+    piece_side = step + 2 * overlap
     tops, lefts = range(0, h, step), range(0, w, step)
     total, done = len(planes) * len(tops) * len(lefts), 0
     out = []
     for plane in planes:
         # Reflect-pad so every tile, border ones included, sees real image context.
-        padded = np.pad(plane, ((overlap, overlap + tile), (overlap, overlap + tile), (0, 0)), mode="reflect")
+        padded = np.pad(
+            plane, ((overlap, overlap + piece_side), (overlap, overlap + piece_side), (0, 0)), mode="reflect"
+        )
         result = np.empty_like(plane)
         for top in tops:
             for left in lefts:
-                piece = padded[top : top + tile, left : left + tile].transpose(2, 0, 1)[None]
+                piece = padded[top : top + piece_side, left : left + piece_side].transpose(2, 0, 1)[None]
                 clean = model.decode(model.encode(torch.from_numpy(np.ascontiguousarray(piece)), sigma))[0].numpy()
                 rows, cols = min(step, h - top), min(step, w - left)
                 result[top : top + rows, left : left + cols] = clean.transpose(1, 2, 0)[
