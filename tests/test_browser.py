@@ -245,3 +245,34 @@ def test_drawing_a_digit_places_it_on_the_map(app_url, browser, tmp_path):
     )
     page.screenshot(path=str(tmp_path / "drawn.png"))
     page.close()
+
+
+def test_photo_upload_is_denoised_and_downloaded_and_a_broken_file_gets_a_message(app_url, browser, tmp_path):
+    import numpy as np
+
+    from ae_core.denoise import noisy_copy
+    from ae_core.images import encode_png, read_image
+
+    yy, xx = np.mgrid[0:120, 0:160] / 160
+    clean = (0.3 + 0.4 * xx + 0.2 * (yy > 0.4))[..., None].astype(np.float32)
+    (tmp_path / "noisy.png").write_bytes(encode_png(np.clip(noisy_copy(clean, 25 / 255), 0, 1)))
+    (tmp_path / "broken.png").write_bytes(b"this is not a picture")
+    page = open_page(browser, f"{app_url}/photo")
+    page.get_by_role("heading", name="Photo denoiser").first.wait_for(timeout=60_000)
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(tmp_path / "noisy.png"))
+    button = page.get_by_role("button", name="Download the denoised photo (PNG)")
+    page.wait_for_function("() => document.querySelector('[data-testid=stMain]').innerText.includes('noisy.png')", timeout=30_000)
+    button.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    saved = tmp_path / "denoised.png"
+    download.value.save_as(saved)
+    result = read_image(saved)
+    assert result.shape == (120, 160, 1)
+    assert np.abs(result - clean).mean() < np.abs(read_image(tmp_path / "noisy.png") - clean).mean() / 2
+    page.screenshot(path=str(tmp_path / "photo.png"))
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(tmp_path / "broken.png"))
+    page.get_by_text("broken.png: not an image").wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
