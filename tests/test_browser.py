@@ -261,7 +261,9 @@ def test_photo_upload_is_denoised_and_downloaded_and_a_broken_file_gets_a_messag
     page.get_by_role("heading", name="Photo denoiser").first.wait_for(timeout=60_000)
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(tmp_path / "noisy.png"))
     button = page.get_by_role("button", name="Download the denoised photo (PNG)")
-    page.wait_for_function("() => document.querySelector('[data-testid=stMain]').innerText.includes('noisy.png')", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stMain]').innerText.includes('noisy.png')", timeout=30_000
+    )
     button.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)
     with page.expect_download(timeout=60_000) as download:
@@ -275,4 +277,21 @@ def test_photo_upload_is_denoised_and_downloaded_and_a_broken_file_gets_a_messag
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(tmp_path / "broken.png"))
     page.get_by_text("broken.png: not an image").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
+def test_hovering_a_point_shows_its_picture(app_url, browser, tmp_path):
+    page = open_page(browser, f"{app_url}/latent_map")
+    wait_for_map(page)
+    page.wait_for_function("() => { const g = document.querySelector('.js-plotly-plot'); return g && g.__latentLabHover; }", timeout=30_000)
+    x, y = screen_position(page, "0", 0)
+    page.mouse.move(x - 30, y - 30)
+    page.mouse.move(x, y, steps=5)
+    page.wait_for_function(
+        "() => { const t = document.querySelector('.latent-lab-hover'); return t && t.style.display === 'block'; }",
+        timeout=15_000,
+    )
+    style = page.evaluate("() => document.querySelector('.latent-lab-hover').style.backgroundImage")
+    assert style.startswith('url("data:image/png;base64,')
+    page.screenshot(path=str(tmp_path / "hover.png"))
     page.close()

@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 GRID_TRACE = "decode here"
+MAP_META = "latent-lab-map"  # layout.meta of the latent map, so page scripts can find it
 
 
 def latent_map(
@@ -78,7 +79,9 @@ def latent_map(
         )
     # Streamlit lets a click select a point only while the drag mode is "pan" (its default);
     # box and lasso selection stay one toolbar click away.
-    figure.update_layout(height=620, margin=dict(l=10, r=10, t=10, b=10), legend=dict(itemsizing="constant"))
+    figure.update_layout(
+        height=620, margin=dict(l=10, r=10, t=10, b=10), legend=dict(itemsizing="constant"), meta=MAP_META
+    )
     return figure
 
 

@@ -7,7 +7,8 @@ from ae_core.evaluation import reconstruction_errors
 from ae_core.images import drawing_for_model
 from ae_core.projection import METHODS
 from ui.canvas import drawing_pad
-from ui.plots import latent_map
+from ui.hover import hover_previews
+from ui.plots import MAP_META, latent_map
 from ui.state import codes_of, current, model_key, projection_of
 from ui.widgets import show_samples, uploaded_input
 
@@ -76,6 +77,8 @@ event = st.plotly_chart(
     selection_mode=("points", "box", "lasso"),
     key="latent_map",
 )
+if data.kind == "image":
+    hover_previews(x_all[rows], rows, MAP_META, key="map_hover")
 if dims == 3:
     st.caption("Rotate with the mouse. Selecting points works on the 2-D view.")
 if new_x is not None:
