@@ -18,7 +18,7 @@ import time
 
 from scripts.streamlit_server import open_app, start_streamlit
 
-LIVE = "[...document.querySelectorAll('[data-testid=stImage]')].find(e => e.innerText.includes('decoded live')).querySelector('img')"
+LIVE = "document.querySelector('.live-traversal img')"
 CHANGED = f"(old) => {{ const img = {LIVE}; return img && img.src !== old; }}"
 LIVE_SRC = f"() => {LIVE}.src"
 

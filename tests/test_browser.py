@@ -283,7 +283,9 @@ def test_photo_upload_is_denoised_and_downloaded_and_a_broken_file_gets_a_messag
 def test_hovering_a_point_shows_its_picture(app_url, browser, tmp_path):
     page = open_page(browser, f"{app_url}/latent_map")
     wait_for_map(page)
-    page.wait_for_function("() => { const g = document.querySelector('.js-plotly-plot'); return g && g.__latentLabHover; }", timeout=30_000)
+    page.wait_for_function(
+        "() => { const g = document.querySelector('.js-plotly-plot'); return g && g.__latentLabHover; }", timeout=30_000
+    )
     x, y = screen_position(page, "0", 0)
     page.mouse.move(x - 30, y - 30)
     page.mouse.move(x, y, steps=5)

@@ -1,5 +1,7 @@
 """Generate: walk between codes, sample new ones, and turn single code dimensions like knobs."""
 
+import base64
+
 import numpy as np
 import streamlit as st
 
@@ -104,7 +106,13 @@ def live_traversal(
         for d, low, high, label in zip(shown, lows, highs, labels):
             z[d] = st.slider(label, low, high, float(np.clip(base[d], low, high)), key=f"traverse_{key}_{start}_{d}")
     with right:
-        st.image(strip_png(model.decode_numpy(z[None]), min_side=160), caption="decoded live")
+        # Inline (a data URL in the message itself): st.image would make the browser fetch the
+        # picture in a second request after every move.
+        live = base64.b64encode(strip_png(model.decode_numpy(z[None]), min_side=160)).decode()
+        st.html(
+            f'<figure class="live-traversal"><img src="data:image/png;base64,{live}" alt="decoded live">'
+            "<figcaption>decoded live</figcaption></figure>"
+        )
 
 
 with tabs[2]:
