@@ -77,7 +77,7 @@ def test_generate_page_interpolates_samples_and_traverses():
     assert any("Traversal grid" in md.value and "highest variance first" in md.value for md in app.markdown)
 
     def live_image():
-        return next(str(image.proto) for image in app.get("image") if "decoded live" in image.captions)
+        return next(str(html.proto) for html in app.get("html") if "decoded live" in str(html.proto))
 
     sliders = [s for s in app.slider if s.label.startswith("dimension")]
     assert len(sliders) == 6 and "variance" in sliders[0].label

@@ -112,7 +112,7 @@ def test_map_click_shows_the_sample_and_empty_space_decodes(app_url, browser, tm
 def test_traversal_slider_changes_the_decoded_image(app_url, browser):
     page = open_page(browser, f"{app_url}/generate")
     page.get_by_role("tab", name="Traverse").click()
-    live = page.locator("[data-testid='stImage']", has_text="decoded live").locator("img")
+    live = page.locator(".live-traversal img")
     live.wait_for(timeout=60_000)
     before = live.get_attribute("src")
     slider = page.get_by_role("slider", name="dimension").first
@@ -120,7 +120,7 @@ def test_traversal_slider_changes_the_decoded_image(app_url, browser):
     for _ in range(15):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "(old) => { const img = [...document.querySelectorAll('[data-testid=stImage]')].find(e => e.innerText.includes('decoded live')); return img && img.querySelector('img').src !== old; }",
+        "(old) => { const img = document.querySelector('.live-traversal img'); return img && img.src !== old; }",
         arg=before,
         timeout=30_000,
     )
