@@ -11,10 +11,12 @@ from ae_core.visual import image_grid
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 
 
-def show_samples(x: np.ndarray, caption: str | None = None, columns: int | None = None, feature_names=None) -> None:
-    """Images as a crisp grid; table rows as a table."""
+def show_samples(
+    x: np.ndarray, caption: str | None = None, columns: int | None = None, feature_names=None, min_side: int = 64
+) -> None:
+    """Images as a crisp grid (each tile enlarged to at least ``min_side`` pixels); table rows as a table."""
     if x.ndim == 4:
-        st.image(image_grid(x, columns=columns or min(len(x), 12)), caption=caption)
+        st.image(image_grid(x, columns=columns or min(len(x), 12), min_side=min_side), caption=caption)
     else:
         st.dataframe(np.round(x, 3), column_config={i: name for i, name in enumerate(feature_names or [])})
         if caption:

@@ -73,7 +73,7 @@ outputs = {"plain": np.clip(plain.reconstruct(noisy), 0, 1), "denoising": np.cli
 columns = st.columns(4)
 for column, (title, image) in zip(columns, [("clean", clean), ("noisy", noisy), *outputs.items()]):
     with column:
-        show_samples(image, caption=title)
+        show_samples(image, caption=title, min_side=160)
         if title != "clean":
             scores = batch_quality(clean, image)
             st.caption(f"PSNR {scores['psnr']:.1f} dB · SSIM {scores['ssim']:.3f}")
