@@ -67,7 +67,7 @@ RECIPES = [
     Recipe("mnist-conv-vae", "mnist", "conv_vae", 16, epochs=100, batch_size=128, max_minutes=5),
     # Trained on 40x40 grayscale patches of the bundled photos over sigma in [0, 55/255]; its
     # metric is PSNR at sigma = 25/255 on the two held-out photos. The shipped weights: this
-    # recipe (30 min on 2 CPU cores), then again with --warm-start pretrained/photo-denoiser.
+    # recipe (30 min on 2 CPU cores), then twice more with --warm-start from the previous result.
     Recipe(
         "photo-denoiser",
         "photos?patch=40&n=60000",
