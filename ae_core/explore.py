@@ -71,6 +71,28 @@ def traversal_codes(z: np.ndarray, dims: list[int], values: np.ndarray) -> np.nd
     return grid.reshape(-1, len(z))
 
 
+def traversal_sheet(
+    model: Autoencoder, base: np.ndarray, dims: list[int], values: np.ndarray, positions: list[int | None]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What live traversal sliders show: the code, its decoded image, and a sheet of images.
+
+    Slider ``i`` turns dimension ``dims[i]`` over ``values[i]``; ``positions[i]`` is its index there,
+    or None while it still has ``base``'s own value. ``sheet[i, k]`` is the image with slider ``i``
+    moved to ``k`` and every other slider where it is: moving one slider only picks a tile.
+    """
+    values = np.asarray(values, np.float32)
+    if len(positions) != len(dims) or values.shape[0] != len(dims):
+        raise ValueError(
+            f"{len(dims)} sliders need as many positions and value rows, got {len(positions)} and {values.shape[0]}"
+        )
+    z = np.asarray(base, np.float32).copy()
+    for row, (dim, k) in enumerate(zip(dims, positions)):
+        if k is not None:
+            z[dim] = values[row, int(k)]
+    images = model.decode_numpy(np.concatenate([z[None], traversal_codes(z, dims, values)]))
+    return z, images[0], images[1:].reshape(len(dims), values.shape[1], *images.shape[1:])
+
+
 def manifold_codes(low: np.ndarray, high: np.ndarray, steps: int) -> np.ndarray:
     """Codes on a ``steps`` x ``steps`` grid over a 2-D code plane (rows from high y to low y)."""
     if len(low) != 2:

@@ -1,5 +1,6 @@
 """Every page runs on the default model without an exception, and its widgets change the view."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,15 +77,20 @@ def test_generate_page_interpolates_samples_and_traverses():
 
     assert any("Traversal grid" in md.value and "highest variance first" in md.value for md in app.markdown)
 
-    def live_image():
-        return next(str(html.proto) for html in app.get("html") if "decoded live" in str(html.proto))
+    # The live traversal is a browser component: its data is what the browser will show.
+    def traversal():
+        (component,) = app.get("bidi_component")
+        return json.loads(component.proto.json)
 
-    sliders = [s for s in app.slider if s.label.startswith("dimension")]
-    assert len(sliders) == 6 and "variance" in sliders[0].label
-    before = live_image()
-    sliders[0].set_value(sliders[0].max).run()
+    before = traversal()
+    assert len(before["labels"]) == 6 and "variance" in before["labels"][0]
+    assert before["ks"] == [None] * 6 and before["sprite"].startswith("data:image/png;base64,")
+    # What the browser sends when the first slider is released at its right end.
+    app.session_state[before["identity"]] = {"ks": [40] + [None] * 5}
+    app.run()
+    after = traversal()
     assert not app.exception
-    assert live_image() != before
+    assert after["ks"][0] == 40 and after["current"] != before["current"] and after["sprite"] != before["sprite"]
 
 
 def test_generate_page_for_a_vae_orders_by_kl_and_shows_the_manifold():
@@ -92,7 +98,8 @@ def test_generate_page_for_a_vae_orders_by_kl_and_shows_the_manifold():
     assert not app.exception
     assert [t.label for t in app.tabs][-1] == "Manifold"
     assert any("highest KL first" in md.value for md in app.markdown)
-    assert any(s.label.startswith("dimension") and "KL" in s.label for s in app.slider)
+    labels = json.loads(app.get("bidi_component")[0].proto.json)["labels"]
+    assert labels and all(label.startswith("dimension") and "KL" in label for label in labels)
 
 
 @pytest.mark.slow
@@ -265,3 +272,11 @@ def test_few_labels_page_draws_accuracy_against_label_fraction():
     assert not app.exception
     table = app.dataframe[0].value
     assert float(table["autoencoder + fine-tuning"][0]) > 0.8
+
+
+def test_traversal_sheets_keep_every_grid_column_and_shrink_for_large_images():
+    from ui.traversal import slider_steps
+
+    assert slider_steps((1, 28, 28), 6) == 41
+    large = slider_steps((3, 128, 128), 6)
+    assert 9 <= large < 41 and (large - 1) % 8 == 0

@@ -124,21 +124,34 @@ def test_map_click_shows_the_sample_and_empty_space_decodes(app_url, browser, tm
     page.screenshot(path=str(tmp_path / "map.png"))
 
 
-def test_traversal_slider_changes_the_decoded_image(app_url, browser):
+def test_traversal_slider_redraws_the_decoders_exact_output_while_dragging(app_url, browser):
     page = open_page(browser, f"{app_url}/generate")
     page.get_by_role("tab", name="Traverse").click()
-    live = page.locator(".live-traversal img")
-    live.wait_for(timeout=60_000)
-    before = live.get_attribute("src")
+    figure = page.locator("figure.live-traversal")
+    figure.wait_for(timeout=60_000)
+    state = "f => ({...f.dataset, pixels: f.querySelector('canvas').toDataURL()})"
+    page.wait_for_function("f => f.dataset.source === 'decoded'", arg=figure.element_handle(), timeout=30_000)
+    first = figure.evaluate(state)
     slider = page.get_by_role("slider", name="dimension").first
     slider.focus()
-    for _ in range(15):
-        page.keyboard.press("ArrowRight")
+    page.keyboard.press("End")
+    # Drawn at once from the sheet, before the server has heard of the move.
+    dragged = figure.evaluate(state)
+    assert dragged["source"] == "sheet" and dragged["pixels"] != first["pixels"]
+    # Once the server has decoded around the new code, its picture is the one already shown.
     page.wait_for_function(
-        "(old) => { const img = document.querySelector('.live-traversal img'); return img && img.src !== old; }",
-        arg=before,
+        "f => f.dataset.source === 'decoded' && f.dataset.positions === f.dataset.shown",
+        arg=figure.element_handle(),
         timeout=30_000,
     )
+    decoded = figure.evaluate(state)
+    assert decoded["positions"].startswith("[40,") and decoded["pixels"] == dragged["pixels"]
+    # A second slider now moves over the new code: again exact at once.
+    page.get_by_role("slider", name="dimension").nth(1).focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("End")
+    assert figure.evaluate(state)["source"] == "sheet"
+    assert "updating" not in figure.get_attribute("class")
     assert "Traceback" not in main_text(page)
 
 

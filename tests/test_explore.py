@@ -5,7 +5,15 @@ import pytest
 from PIL import Image
 
 from ae_core import build_model
-from ae_core.explore import CodeDistribution, dimension_order, manifold_codes, strip_gif, strip_png, traversal_codes
+from ae_core.explore import (
+    CodeDistribution,
+    dimension_order,
+    manifold_codes,
+    strip_gif,
+    strip_png,
+    traversal_codes,
+    traversal_sheet,
+)
 
 
 def test_fitted_distribution_samples_where_the_codes_are(rng):
@@ -36,6 +44,23 @@ def test_traversal_changes_one_dimension_per_row():
     np.testing.assert_array_equal(grid[0, :, 2], [-1, 0, 1])
     np.testing.assert_array_equal(grid[1, :, 0], [-1, 0, 1])
     assert grid[0, :, [0, 1, 3]].sum() == 0
+
+
+def test_traversal_sheet_tiles_are_the_decoders_output_for_each_slider_position(rng):
+    model = build_model("vanilla", (1, 8, 8), 4, seed=0)
+    base = rng.normal(size=4).astype(np.float32)
+    values = np.linspace(-2, 2, 5)[None].repeat(2, 0)
+    z, image, sheet = traversal_sheet(model, base, [3, 1], values, [None, 4])
+    np.testing.assert_allclose(z, [base[0], 2.0, base[2], base[3]])  # slider 0 untouched: the sample's value
+    np.testing.assert_allclose(image, model.decode_numpy(z[None])[0], atol=1e-6)
+    assert sheet.shape == (2, 5, 1, 8, 8)
+    moved = z.copy()
+    moved[3] = values[0, 1]
+    np.testing.assert_allclose(sheet[0, 1], model.decode_numpy(moved[None])[0], atol=1e-6)
+    # The current picture is in the sheet wherever the slider is on its position.
+    np.testing.assert_allclose(sheet[1, 4], image, atol=1e-6)
+    with pytest.raises(ValueError, match="2 sliders need as many positions"):
+        traversal_sheet(model, base, [3, 1], values, [None])
 
 
 def test_manifold_grid_covers_the_plane():

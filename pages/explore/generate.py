@@ -1,13 +1,12 @@
 """Generate: walk between codes, sample new ones, and turn single code dimensions like knobs."""
 
-import base64
-
 import numpy as np
 import streamlit as st
 
 from ae_core.explore import dimension_order, manifold_codes, strip_gif, strip_png, traversal_codes
 from ae_core.models import interpolate
 from ui.state import code_distribution, codes_of, current, model_key
+from ui.traversal import live_traversal, slider_steps
 from ui.widgets import show_samples, uploaded_input
 
 st.title("Generate")
@@ -96,23 +95,9 @@ with tabs[1]:
 
 
 @st.fragment
-def live_traversal(
-    base: np.ndarray, shown: list[int], lows: list[float], highs: list[float], labels: list[str], start: int
-) -> None:
-    # Only this fragment reruns when a slider moves: the sliders and one decoded picture.
-    z = base.copy()
-    left, right = st.columns([2, 1])
-    with left:
-        for d, low, high, label in zip(shown, lows, highs, labels):
-            z[d] = st.slider(label, low, high, float(np.clip(base[d], low, high)), key=f"traverse_{key}_{start}_{d}")
-    with right:
-        # Inline (a data URL in the message itself): st.image would make the browser fetch the
-        # picture in a second request after every move.
-        live = base64.b64encode(strip_png(model.decode_numpy(z[None]), min_side=160)).decode()
-        st.html(
-            f'<figure class="live-traversal"><img src="data:image/png;base64,{live}" alt="decoded live">'
-            "<figcaption>decoded live</figcaption></figure>"
-        )
+def fragment_traversal(base, shown, positions, labels, component_key):
+    # Only this fragment reruns when a slider is released (to decode the sheet around the new code).
+    live_traversal(model, base, shown, positions, labels, component_key)
 
 
 with tabs[2]:
@@ -121,10 +106,14 @@ with tabs[2]:
     shown = [int(d) for d in order[: min(6, model.latent_dim)]]
     start = st.number_input("Start from test sample", 0, len(x_test) - 1, 0, key="traverse_index")
     base = model.embed(x_test[start : start + 1])[0]
-    lows = [float(centre[d] - 3 * spread[d]) for d in shown]
-    highs = [float(centre[d] + 3 * spread[d]) for d in shown]
-    live_traversal(base, shown, lows, highs, [f"dimension {d} ({score_name} {score[d]:.3g})" for d in shown], start)
-    grid_values = centre[shown][:, None] + np.linspace(-3, 3, 9)[None] * spread[shown][:, None]
+    labels = [f"dimension {d} ({score_name} {score[d]:.3g})" for d in shown]
+    steps = slider_steps(x_test.shape[1:], len(shown))
+    positions = centre[shown][:, None] + np.linspace(-3, 3, steps)[None] * spread[shown][:, None]
+    st.caption(
+        "Each slider runs from −3σ to +3σ of that dimension over the training codes; the picture is decoded as you drag."
+    )
+    fragment_traversal(base, shown, positions, labels, f"traverse_{key}_{start}")
+    grid_values = positions[:, :: (steps - 1) // 8]
     st.markdown(
         f"**Traversal grid** — from test sample {start}, one row per dimension (highest {score_name} first), −3σ to +3σ"
     )

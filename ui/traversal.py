@@ -1,0 +1,183 @@
+"""Live latent traversal: sliders whose decoded picture changes in the browser, with no round trip.
+
+A Streamlit slider reruns the script on every move, and that round trip (~200 ms on 2 cores)
+is slower than a hand on a slider. So this v2 component (not sandboxed) gets, with each render,
+one sprite sheet holding, for every shown dimension, the decoded image at each slider step *with
+the other dimensions where they are now*. Moving one slider then only picks a tile: the picture
+is the decoder's exact output, drawn in the next frame. Releasing a slider sends the positions to
+Python, which decodes the sheet around the new code (one batch). Until it arrives, a move of a
+*different* slider shows a tile made with the old position of the one just released; the picture is
+marked "updating" for that moment and redrawn exactly when the new sheet comes.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import streamlit as st
+
+from ae_core.explore import traversal_sheet
+from ae_core.images import encode_png
+from ae_core.models import Autoencoder
+from ae_core.visual import image_grid
+
+SHEET_VALUES = 1_500_000  # numbers (pixels × channels) in one sheet: about 0.5–2 MB of PNG per release
+
+
+def slider_steps(image_shape: tuple[int, ...], sliders: int) -> int:
+    """Positions per slider: 41 (steps of 0.15σ over ±3σ) for small images, fewer for large ones
+    so a sheet stays quick to decode and send; always 8k + 1 so the 9-column grid is a subset."""
+    per_step = sliders * int(np.prod(image_shape))
+    return max(9, min(41, (SHEET_VALUES // per_step - 1) // 8 * 8 + 1))
+
+
+_HTML = """
+<div class="traversal">
+  <div class="sliders"></div>
+  <figure class="live-traversal">
+    <canvas width="176" height="176" role="img" aria-label="decoded live"></canvas>
+    <figcaption>decoded live</figcaption>
+  </figure>
+</div>
+"""
+
+_CSS = """
+.traversal { display: flex; gap: 1.5rem; align-items: flex-start; flex-wrap: wrap; }
+.sliders { flex: 1 1 18rem; display: flex; flex-direction: column; gap: 0.6rem; }
+.sliders label { display: block; font-size: 0.875rem; }
+.sliders .value { float: right; font-variant-numeric: tabular-nums; opacity: 0.75; }
+.sliders input { width: 100%; accent-color: var(--st-primary-color); }
+.live-traversal { margin: 0; text-align: center; }
+.live-traversal canvas { image-rendering: pixelated; border-radius: 0.25rem; background: #000; }
+.live-traversal figcaption { font-size: 0.8rem; opacity: 0.7; }
+.live-traversal.updating figcaption::after { content: " (updating)"; }
+"""
+
+_JS = """
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  const root = parentElement.querySelector(".traversal");
+  // Built once per mount; a new render only brings a new sheet (rebuilding would lose the focus
+  // and the thumb under the user's finger).
+  let view = root.__view;
+  if (!view || view.identity !== data.identity) {
+    view = root.__view = build(root, data.labels.length, setStateValue);
+    view.identity = data.identity;
+  }
+  view.update(data);
+}
+
+function build(root, rows, setStateValue) {
+  const figure = root.querySelector("figure");
+  const canvas = root.querySelector("canvas");
+  const pen = canvas.getContext("2d");
+  const box = root.querySelector(".sliders");
+  const sprite = new Image();
+  const current = new Image();
+  const view = { rows, data: null, ks: null };
+  // The dataset tells tests and benchmarks what is drawn and from where.
+  const paint = (image, sx, sy, source) => {
+    const [h, w] = view.data.tile;
+    pen.imageSmoothingEnabled = false;
+    pen.clearRect(0, 0, canvas.width, canvas.height);
+    pen.drawImage(image, sx, sy, w, h, 0, 0, canvas.width, canvas.height);
+    figure.dataset.drawn = String(Number(figure.dataset.drawn || 0) + 1);
+    figure.dataset.source = source;
+    figure.dataset.shown = JSON.stringify(view.ks);
+  };
+  // A tile of the sheet is the decoder's exact output when every other slider is where the
+  // sheet was made; otherwise it is marked as updating until the next sheet comes.
+  const exact = (row) => view.ks.every((k, j) => j === row || k === view.data.ks[j]);
+  const show = (row) => {
+    if (!sprite.complete || !sprite.naturalWidth) return;
+    const [h, w] = view.data.tile;
+    paint(sprite, view.ks[row] * w, row * h, "sheet");
+    figure.classList.toggle("updating", !exact(row));
+  };
+  const label = (row) => {
+    const k = view.ks[row];
+    return (k === null ? view.data.base[row] : view.data.values[row][k]).toFixed(2);
+  };
+  box.replaceChildren();
+  view.inputs = Array.from({ length: rows }, (_, row) => {
+    const wrap = document.createElement("label");
+    const name = document.createElement("span");
+    const value = document.createElement("span");
+    value.className = "value";
+    const input = document.createElement("input");
+    input.type = "range";
+    input.step = 1;
+    input.addEventListener("input", () => {
+      view.ks[row] = Number(input.value);
+      value.textContent = label(row);
+      show(row);
+    });
+    input.addEventListener("change", () => setStateValue("ks", view.ks.slice()));
+    wrap.append(name, value, input);
+    box.append(wrap);
+    return { input, name, value };
+  });
+  current.onload = () => {
+    if (view.ks.every((k, j) => k === view.data.ks[j])) {
+      paint(current, 0, 0, "decoded");
+      figure.classList.remove("updating");
+    }
+  };
+  view.update = (data) => {
+    view.data = data;
+    canvas.height = Math.round((canvas.width * data.tile[0]) / data.tile[1]);
+    figure.dataset.positions = JSON.stringify(data.ks);
+    // The browser's positions win over the server's: the user may have moved on meanwhile.
+    if (!view.ks) view.ks = data.ks.slice();
+    view.inputs.forEach(({ input, name, value }, row) => {
+      name.textContent = data.labels[row];
+      input.setAttribute("aria-label", data.labels[row]);
+      input.min = 0;
+      input.max = data.steps - 1;
+      input.value = view.ks[row] ?? data.start[row];
+      value.textContent = label(row);
+    });
+    sprite.src = data.sprite;
+    current.src = data.current;
+  };
+  return view;
+}
+"""
+
+_TRAVERSAL = st.components.v2.component("latent_lab_live_traversal", html=_HTML, css=_CSS, js=_JS)
+
+
+def _data_url(images: np.ndarray, columns: int) -> str:
+    grid = image_grid(images, columns=columns, pad=0, min_side=1).astype(np.float32) / 255.0
+    return "data:image/png;base64," + base64.b64encode(encode_png(grid[..., None] if grid.ndim == 2 else grid)).decode()
+
+
+def live_traversal(
+    model: Autoencoder, base: np.ndarray, dims: list[int], values: np.ndarray, labels: list[str], key: str
+) -> np.ndarray:
+    """Sliders over code dimensions ``dims`` (positions ``values[i]``) starting from code ``base``.
+
+    Returns the code the sliders show now.
+    """
+    values = np.asarray(values, np.float32)
+    ks = (st.session_state.get(key) or {}).get("ks") or [None] * len(dims)
+    z, image, sheet = traversal_sheet(model, base, dims, values, ks)
+    start = [int(np.abs(values[row] - base[dim]).argmin()) for row, dim in enumerate(dims)]
+    _TRAVERSAL(
+        key=key,
+        data={
+            "sprite": _data_url(sheet.reshape(-1, *image.shape), columns=values.shape[1]),
+            "current": _data_url(image[None], columns=1),
+            "tile": list(image.shape[1:]),
+            "ks": ks,
+            "start": start,
+            "steps": values.shape[1],
+            "values": values.round(4).tolist(),
+            "base": [float(base[d]) for d in dims],
+            "labels": labels,
+            "identity": key,
+        },
+        on_ks_change=lambda: None,
+    )
+    return z
