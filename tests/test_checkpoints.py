@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ae_core import build_model
-from ae_core import checkpoints as ck
+from ae_core.checkpoints import folder as ck
 from ae_core.checkpoints import (
     CheckpointError,
     check_compatible,

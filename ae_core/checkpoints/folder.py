@@ -1,10 +1,9 @@
-"""Checkpoints: a directory with ``config.json`` and ``weights.safetensors`` (plus
+"""The checkpoint folder: ``config.json`` and ``weights.safetensors`` (plus
 ``optimizer.safetensors`` while training), written atomically, loaded without unpickling."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import io
 import json
 import os
 import platform
@@ -25,9 +24,7 @@ from ae_core.models import MODELS, Autoencoder, model_from_config
 FORMAT = "latent-lab-checkpoint"
 FORMAT_VERSION = 1
 CONFIG, WEIGHTS, OPTIMIZER = "config.json", "weights.safetensors", "optimizer.safetensors"
-SNAPSHOTS = "snapshots"  # per-epoch weights kept on request, carried across saves
-ALLOWED_FILES = (CONFIG, WEIGHTS, OPTIMIZER)
-MAX_ZIP_BYTES = 1 << 30  # uncompressed size accepted from an uploaded zip
+SNAPSHOTS = "snapshots"  # per-epoch weights kept on request, carried across saves (see snapshots.py)
 
 
 class CheckpointError(ValueError):
@@ -108,46 +105,12 @@ def save_checkpoint(
     return target
 
 
-def save_snapshot(model: Autoencoder, directory: str | os.PathLike, epoch: int) -> Path:
-    """Keep the weights of one epoch in ``directory/snapshots/epoch-NNNN.safetensors`` (written to
-    a temporary name and renamed, so a half-written snapshot never exists)."""
-    folder = Path(directory) / SNAPSHOTS
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"epoch-{epoch:04d}.safetensors"
-    partial = folder / f".{final.name}.partial"
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, partial)
-    os.replace(partial, final)
-    return final
-
-
-def list_snapshots(directory: str | os.PathLike) -> dict[int, Path]:
-    """Epoch -> weights file of the snapshots kept in a checkpoint."""
-    folder = Path(directory) / SNAPSHOTS
-    found = {}
-    for file in sorted(folder.glob("epoch-*.safetensors")) if folder.is_dir() else []:
-        try:
-            found[int(file.stem.split("-")[1])] = file
-        except (IndexError, ValueError):
-            continue
-    return found
-
-
-def load_snapshot(checkpoint: Checkpoint, epoch: int) -> Autoencoder:
-    """The checkpoint's model with the weights it had after ``epoch``."""
-    snapshots = list_snapshots(checkpoint.path)
-    if epoch not in snapshots:
-        raise CheckpointError(
-            f"checkpoint {checkpoint.path.name!r} kept no snapshot of epoch {epoch}; has {sorted(snapshots)}"
-        )
-    model = model_from_config(checkpoint.config["model"])
-    _load_weights(model, snapshots[epoch])
-    return model.eval()
-
-
 def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
     """Load a checkpoint directory (or a zip of one) into an eval-mode model."""
     path = Path(directory)
     if path.is_file() and zipfile.is_zipfile(path):
+        from ae_core.checkpoints.archive import import_zip  # the archive module builds on this one
+
         return load_checkpoint(import_zip(path, Path(tempfile.mkdtemp(prefix="latent-lab-"))), device)
     path = _recover(path)
     config = read_config(path)
@@ -215,65 +178,6 @@ def load_training_state(directory, model: Autoencoder, optimizer: torch.optim.Op
         best_val_loss=float(training.get("best_val_loss", float("inf"))),
     )
     return int(training.get("epoch", 0)), result
-
-
-def export_zip(directory: str | os.PathLike) -> bytes:
-    """The checkpoint's files (config and weights only) as zip bytes, for download."""
-    path = _recover(Path(directory))
-    read_config(path)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in (CONFIG, WEIGHTS):
-            archive.write(path / name, arcname=name)
-    return buffer.getvalue()
-
-
-def import_zip(source: str | os.PathLike | bytes, destination: str | os.PathLike) -> Path:
-    """Unpack an uploaded checkpoint zip into ``destination`` after checking every entry.
-
-    Only ``config.json`` and ``*.safetensors`` files are accepted (at the top level or in one
-    folder); anything else -- pickles, paths that climb out, huge members -- is refused and
-    nothing is written.
-    """
-    data = io.BytesIO(source) if isinstance(source, bytes) else source
-    try:
-        archive = zipfile.ZipFile(data)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CheckpointError(f"the upload is not a readable zip file ({exc})") from None
-    with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        by_name = {}
-        for member in members:
-            name = member.filename.replace("\\", "/").split("/")[-1]
-            if name not in ALLOWED_FILES or member.filename.count("/") > 1 or ".." in member.filename:
-                raise CheckpointError(
-                    f"the zip holds {member.filename!r}; only {', '.join(ALLOWED_FILES)} are accepted"
-                )
-            by_name[name] = member
-        if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-            raise CheckpointError(f"the zip unpacks to more than {MAX_ZIP_BYTES >> 20} MiB; refused")
-        missing = [n for n in (CONFIG, WEIGHTS) if n not in by_name]
-        if missing:
-            raise CheckpointError(f"the zip is missing {', '.join(missing)}")
-        staging = Path(tempfile.mkdtemp(prefix=".import-"))
-        try:
-            for name, member in by_name.items():
-                (staging / name).write_bytes(archive.read(member))
-            config = read_config(staging)
-            model = model_from_config(config["model"])
-            _load_weights(model, staging / WEIGHTS)
-            target = Path(destination)
-            if target.exists() and any(target.iterdir()):
-                raise CheckpointError(f"destination {str(target)!r} already holds files; refusing to overwrite")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                target.rmdir()
-            shutil.move(str(staging), str(target))
-            return target
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"the zip's checkpoint is not valid: {exc}") from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _load_weights(model: Autoencoder, file: Path) -> None:

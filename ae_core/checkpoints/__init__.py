@@ -1,0 +1,28 @@
+"""Checkpoints: folders of ``config.json`` + safetensors weights, their epoch snapshots, and zips."""
+
+from ae_core.checkpoints.archive import export_zip, import_zip
+from ae_core.checkpoints.folder import (
+    Checkpoint,
+    CheckpointError,
+    check_compatible,
+    load_checkpoint,
+    load_training_state,
+    read_config,
+    save_checkpoint,
+)
+from ae_core.checkpoints.snapshots import list_snapshots, load_snapshot, save_snapshot
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointError",
+    "check_compatible",
+    "export_zip",
+    "import_zip",
+    "list_snapshots",
+    "load_checkpoint",
+    "load_snapshot",
+    "load_training_state",
+    "read_config",
+    "save_checkpoint",
+    "save_snapshot",
+]

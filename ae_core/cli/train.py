@@ -1,0 +1,149 @@
+"""``train``: fit a model from the registry on a dataset and save its checkpoint."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from ae_core.models import MODELS
+from ae_core.runs import TrainingRequest, run_training
+
+
+def register(commands) -> None:
+    train = commands.add_parser("train", help="train a model and save a checkpoint")
+    train.add_argument("--dataset", required=True, help="dataset spec, e.g. digits, mnist, npz:PATH")
+    train.add_argument("--model", required=True, help=f"one of: {', '.join(MODELS)}")
+    train.add_argument("--latent-dim", type=int, required=True)
+    train.add_argument("--epochs", type=int, default=20)
+    train.add_argument("--max-minutes", type=float, default=None, help="time budget")
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--lr", type=float, default=3e-3)
+    train.add_argument(
+        "--patience",
+        type=int,
+        default=None,
+        help="early stopping after N epochs without improvement",
+    )
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    train.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: all cores)",
+    )
+    train.add_argument(
+        "--out",
+        default=None,
+        help="checkpoint directory (default: runs/<dataset>-<model>-<time>)",
+    )
+    train.add_argument(
+        "--resume",
+        default=None,
+        help="continue from a checkpoint written by an earlier run",
+    )
+    group = train.add_argument_group("model options (each model takes its own; see README)")
+    for name in _all_option_names():
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            dest="opt_" + name,
+            default=None,
+            metavar="VALUE",
+        )
+    train.set_defaults(handler=_train)
+
+
+def _train(args) -> int:
+    options = {
+        name: getattr(args, "opt_" + name) for name in _all_option_names() if getattr(args, "opt_" + name) is not None
+    }
+    request = TrainingRequest(
+        dataset=args.dataset,
+        model=args.model,
+        latent_dim=args.latent_dim,
+        options=options,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        patience=args.patience,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+        map_every=0,
+    )
+    is_main = int(os.environ.get("RANK", "0")) == 0
+    out = Path(
+        args.out
+        or Path("runs") / f"{_slug(args.dataset)}-{args.model}-{args.latent_dim}-{_dt.datetime.now():%Y%m%d-%H%M%S}"
+    )
+    bar = _progress_bar(args.epochs) if is_main else None
+    try:
+        summary = run_training(
+            request,
+            out if is_main else None,
+            threads=args.threads,
+            device=args.device,
+            on_batch=bar.on_batch if bar else None,
+            on_epoch=bar.on_epoch if bar else None,
+            resume=args.resume,
+        )
+    finally:
+        if bar:
+            bar.close()
+    if not is_main:
+        return 0
+    print(json.dumps(summary))
+    return 0
+
+
+class _progress_bar:
+    """tqdm on stderr, fed by fit's callbacks."""
+
+    def __init__(self, epochs: int):
+        from tqdm import tqdm
+
+        self.tqdm = tqdm
+        self.bar = None
+        self.epochs = epochs
+
+    def on_batch(self, info) -> None:
+        if self.bar is None or info.batch == 1:
+            if self.bar is not None:
+                self.bar.close()
+            self.bar = self.tqdm(
+                total=info.batches,
+                desc=f"epoch {info.epoch}/{self.epochs}",
+                file=sys.stderr,
+                leave=False,
+                mininterval=0.5,
+                dynamic_ncols=True,
+            )
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{info.loss:.4g}", eta=f"{info.eta:.0f}s", refresh=False)
+
+    def on_epoch(self, info) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        mark = " *" if info["best"] else ""
+        print(
+            f"epoch {info['epoch']}/{info['epochs']}  train {info['train']['loss']:.4f}  val {info['val']['loss']:.4f}"
+            f"  {info['elapsed']:.0f}s{mark}",
+            file=sys.stderr,
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _all_option_names() -> list[str]:
+    return sorted({f.name for cls in MODELS.values() for f in fields(cls.Options)})
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", Path(text.split("?")[0]).name).strip("-")[:40] or "data"
