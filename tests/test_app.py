@@ -75,7 +75,8 @@ def test_generate_page_interpolates_samples_and_traverses():
     captions_of_images = [c for image in app.get("image") for c in image.captions]
     assert any("decoded codes along a linear path" in c for c in captions_of_images)
 
-    assert any("Traversal grid" in md.value and "highest variance first" in md.value for md in app.markdown)
+    assert any("Traversal grid" in md.value for md in app.markdown)
+    assert app.multiselect[0].label == "Dimensions (highest variance first)" and len(app.multiselect[0].value) == 6
 
     # The live traversal is a browser component: its data is what the browser will show.
     def traversal():
@@ -92,12 +93,16 @@ def test_generate_page_interpolates_samples_and_traverses():
     assert not app.exception
     assert after["ks"][0] == 40 and after["current"] != before["current"] and after["sprite"] != before["sprite"]
 
+    # Fewer dimensions: fewer sliders, and the grid follows.
+    app.multiselect[0].set_value([3, 1]).run()
+    assert not app.exception and traversal()["labels"][0].startswith("dimension 3") and len(traversal()["labels"]) == 2
+
 
 def test_generate_page_for_a_vae_orders_by_kl_and_shows_the_manifold():
     app = run_page("pages/explore/generate.py", model_name="digits-vae")
     assert not app.exception
     assert [t.label for t in app.tabs][-1] == "Manifold"
-    assert any("highest KL first" in md.value for md in app.markdown)
+    assert app.multiselect[0].label == "Dimensions (highest KL first)"
     labels = json.loads(app.get("bidi_component")[0].proto.json)["labels"]
     assert labels and all(label.startswith("dimension") and "KL" in label for label in labels)
 

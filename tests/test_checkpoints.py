@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from ae_core import build_model
-from ae_core.checkpoints import folder as ck
 from ae_core.checkpoints import (
     CheckpointError,
     check_compatible,
@@ -16,6 +15,7 @@ from ae_core.checkpoints import (
     load_checkpoint,
     save_checkpoint,
 )
+from ae_core.checkpoints import folder as ck
 
 SHAPE = (1, 8, 8)
 

@@ -103,21 +103,30 @@ def fragment_traversal(base, shown, positions, labels, component_key):
 with tabs[2]:
     order, score, score_name = dimension_order(model, train_codes, data.x_train)
     centre, spread = train_codes.mean(axis=0), train_codes.std(axis=0) + 1e-6
-    shown = [int(d) for d in order[: min(6, model.latent_dim)]]
-    start = st.number_input("Start from test sample", 0, len(x_test) - 1, 0, key="traverse_index")
-    base = model.embed(x_test[start : start + 1])[0]
-    labels = [f"dimension {d} ({score_name} {score[d]:.3g})" for d in shown]
-    steps = slider_steps(x_test.shape[1:], len(shown))
-    positions = centre[shown][:, None] + np.linspace(-3, 3, steps)[None] * spread[shown][:, None]
-    st.caption(
-        "Each slider runs from −3σ to +3σ of that dimension over the training codes; the picture is decoded as you drag."
+    left, right = st.columns([1, 2])
+    start = left.number_input("Start from test sample", 0, len(x_test) - 1, 0, key="traverse_index")
+    shown = right.multiselect(
+        f"Dimensions (highest {score_name} first)",
+        [int(d) for d in order],
+        default=[int(d) for d in order[:6]],
+        max_selections=12,
+        format_func=lambda d: f"{d} ({score_name} {score[d]:.3g})",
+        key=f"traverse_dims_{key}",
     )
-    fragment_traversal(base, shown, positions, labels, f"traverse_{key}_{start}")
-    grid_values = positions[:, :: (steps - 1) // 8]
-    st.markdown(
-        f"**Traversal grid** — from test sample {start}, one row per dimension (highest {score_name} first), −3σ to +3σ"
-    )
-    show_samples(model.decode_numpy(traversal_codes(base, shown, grid_values)), columns=9)
+    if not shown:
+        st.info("Choose at least one code dimension to turn.")
+    else:
+        base = model.embed(x_test[start : start + 1])[0]
+        labels = [f"dimension {d} ({score_name} {score[d]:.3g})" for d in shown]
+        steps = slider_steps(x_test.shape[1:], len(shown))
+        positions = centre[shown][:, None] + np.linspace(-3, 3, steps)[None] * spread[shown][:, None]
+        st.caption(
+            "Each slider runs from −3σ to +3σ of that dimension over the training codes; the picture is decoded as you drag."
+        )
+        fragment_traversal(base, shown, positions, labels, f"traverse_{key}_{start}_{'-'.join(map(str, shown))}")
+        grid_values = positions[:, :: (steps - 1) // 8]
+        st.markdown(f"**Traversal grid** — from test sample {start}, one row per chosen dimension, −3σ to +3σ")
+        show_samples(model.decode_numpy(traversal_codes(base, shown, grid_values)), columns=9)
 
 if model.latent_dim == 2:
     with tabs[3]:
