@@ -46,6 +46,9 @@ def app_url(server, browser):
     return server
 
 
+SYNCED = "f => f.dataset.source === 'decoded' && f.dataset.positions === f.dataset.shown"
+
+
 def open_page(browser, url):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
@@ -124,33 +127,47 @@ def test_map_click_shows_the_sample_and_empty_space_decodes(app_url, browser, tm
     page.screenshot(path=str(tmp_path / "map.png"))
 
 
+# Every canvas draw in the page, with the source rectangle and the canvas afterwards.
+RECORD_DRAWS = """
+window.__draws = [];
+const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+CanvasRenderingContext2D.prototype.drawImage = function (image, sx, sy, ...rest) {
+  drawImage.call(this, image, sx, sy, ...rest);
+  window.__draws.push({ sx, sy, pixels: this.canvas.toDataURL() });
+};
+"""
+
+
 def test_traversal_slider_redraws_the_decoders_exact_output_while_dragging(app_url, browser):
-    page = open_page(browser, f"{app_url}/generate")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(RECORD_DRAWS)
+    page.goto(f"{app_url}/generate")
     page.get_by_role("tab", name="Traverse").click()
     figure = page.locator("figure.live-traversal")
     figure.wait_for(timeout=60_000)
-    state = "f => ({...f.dataset, pixels: f.querySelector('canvas').toDataURL()})"
-    page.wait_for_function("f => f.dataset.source === 'decoded'", arg=figure.element_handle(), timeout=30_000)
-    first = figure.evaluate(state)
-    slider = page.get_by_role("slider", name="dimension").first
-    slider.focus()
-    page.keyboard.press("End")
-    # Drawn at once from the sheet, before the server has heard of the move.
-    dragged = figure.evaluate(state)
-    assert dragged["source"] == "sheet" and dragged["pixels"] != first["pixels"]
-    # Once the server has decoded around the new code, its picture is the one already shown.
-    page.wait_for_function(
-        "f => f.dataset.source === 'decoded' && f.dataset.positions === f.dataset.shown",
-        arg=figure.element_handle(),
-        timeout=30_000,
-    )
-    decoded = figure.evaluate(state)
-    assert decoded["positions"].startswith("[40,") and decoded["pixels"] == dragged["pixels"]
-    # A second slider now moves over the new code: again exact at once.
-    page.get_by_role("slider", name="dimension").nth(1).focus()
-    page.keyboard.press("Home")
-    page.keyboard.press("End")
-    assert figure.evaluate(state)["source"] == "sheet"
+
+    def move_to_the_end(slider: int) -> list[dict]:
+        """Press End on a slider; the draws until the server's next sheet and picture are in."""
+        page.wait_for_function(SYNCED, arg=figure.element_handle(), timeout=30_000)
+        page.evaluate("window.__draws = []")
+        page.get_by_role("slider", name="dimension").nth(slider).focus()
+        page.keyboard.press("End")
+        page.wait_for_function(
+            f"f => JSON.parse(f.dataset.positions || '[]')[{slider}] === 40", arg=figure.element_handle()
+        )
+        page.wait_for_function(SYNCED, arg=figure.element_handle(), timeout=30_000)
+        return page.evaluate("window.__draws")
+
+    before = page.evaluate("window.__draws.at(-1).pixels")
+    for slider in (0, 1):
+        draws = move_to_the_end(slider)
+        # The first picture comes from the sheet (column 40, this slider's row) before the server
+        # has heard of the move, and the server's decode of the new code is that very picture.
+        tile = draws[0]["sx"] // 40
+        assert tile > 0 and draws[0]["sy"] == slider * tile
+        assert (draws[-1]["sx"], draws[-1]["sy"]) == (0, 0)
+        assert draws[-1]["pixels"] == draws[0]["pixels"] != before
+        before = draws[-1]["pixels"]
     assert "updating" not in figure.get_attribute("class")
     assert "Traceback" not in main_text(page)
 

@@ -73,9 +73,10 @@ function build(root, rows, setStateValue) {
   const canvas = root.querySelector("canvas");
   const pen = canvas.getContext("2d");
   const box = root.querySelector(".sliders");
-  const sprite = new Image();
-  const current = new Image();
-  const view = { rows, data: null, ks: null };
+  // ks: the positions shown (null: the sample's own value); sheet: the loaded sheet and the
+  // positions it was decoded around; pending: a slider moved before any sheet had loaded.
+  const view = { rows, data: null, ks: null, sheet: null, sheetKs: null, pending: null };
+  const same = (a, b) => a.every((k, j) => k === b[j]);
   // The dataset tells tests and benchmarks what is drawn and from where.
   const paint = (image, sx, sy, source) => {
     const [h, w] = view.data.tile;
@@ -86,14 +87,17 @@ function build(root, rows, setStateValue) {
     figure.dataset.source = source;
     figure.dataset.shown = JSON.stringify(view.ks);
   };
-  // A tile of the sheet is the decoder's exact output when every other slider is where the
-  // sheet was made; otherwise it is marked as updating until the next sheet comes.
-  const exact = (row) => view.ks.every((k, j) => j === row || k === view.data.ks[j]);
+  // A tile is the decoder's exact output when every other slider is where the sheet was made;
+  // otherwise it is marked as updating until the next sheet comes.
   const show = (row) => {
-    if (!sprite.complete || !sprite.naturalWidth) return;
+    if (!view.sheet) {
+      view.pending = row;
+      return;
+    }
+    view.pending = null;
     const [h, w] = view.data.tile;
-    paint(sprite, view.ks[row] * w, row * h, "sheet");
-    figure.classList.toggle("updating", !exact(row));
+    paint(view.sheet, view.ks[row] * w, row * h, "sheet");
+    figure.classList.toggle("updating", !view.ks.every((k, j) => j === row || k === view.sheetKs[j]));
   };
   const label = (row) => {
     const k = view.ks[row];
@@ -118,16 +122,10 @@ function build(root, rows, setStateValue) {
     box.append(wrap);
     return { input, name, value };
   });
-  current.onload = () => {
-    if (view.ks.every((k, j) => k === view.data.ks[j])) {
-      paint(current, 0, 0, "decoded");
-      figure.classList.remove("updating");
-    }
-  };
   view.update = (data) => {
     view.data = data;
-    canvas.height = Math.round((canvas.width * data.tile[0]) / data.tile[1]);
-    figure.dataset.positions = JSON.stringify(data.ks);
+    const height = Math.round((canvas.width * data.tile[0]) / data.tile[1]);
+    if (canvas.height !== height) canvas.height = height; // setting it at all clears the canvas
     // The browser's positions win over the server's: the user may have moved on meanwhile.
     if (!view.ks) view.ks = data.ks.slice();
     view.inputs.forEach(({ input, name, value }, row) => {
@@ -138,7 +136,22 @@ function build(root, rows, setStateValue) {
       input.value = view.ks[row] ?? data.start[row];
       value.textContent = label(row);
     });
-    sprite.src = data.sprite;
+    // Decoded off screen and swapped in when ready: moves meanwhile use the previous sheet.
+    const sheet = new Image();
+    const current = new Image();
+    sheet.onload = () => {
+      if (view.data !== data) return; // a newer sheet is on its way
+      view.sheet = sheet;
+      view.sheetKs = data.ks;
+      figure.dataset.positions = JSON.stringify(data.ks);
+      if (view.pending !== null) show(view.pending);
+    };
+    current.onload = () => {
+      if (view.data !== data || !same(view.ks, data.ks)) return;
+      paint(current, 0, 0, "decoded");
+      figure.classList.remove("updating");
+    };
+    sheet.src = data.sprite;
     current.src = data.current;
   };
   return view;
