@@ -5,7 +5,8 @@
 Starts `streamlit run app.py` on 127.0.0.1, drives Debian's Chromium with Playwright, presses an
 arrow key on the first traversal slider and times until the "decoded live" picture is redrawn
 (goal: p95 under 150 ms on 2 cores), and until the server has sent the sheet decoded around the
-new code (the round trip that no longer stands between the hand and the picture).
+new code (the round trip that no longer stands between the hand and the picture; it includes the
+component's 50 ms wait for the hand to pause).
 ``--while-training`` first starts a long training from the Train page in another tab (goal then:
 under 300 ms).
 """

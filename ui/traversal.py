@@ -7,7 +7,8 @@ the other dimensions where they are now*. Moving one slider then only picks a ti
 is the decoder's exact output, drawn in the next frame. Releasing a slider sends the positions to
 Python, which decodes the sheet around the new code (one batch). Until it arrives, a move of a
 *different* slider shows a tile made with the old position of the one just released; the picture is
-marked "updating" for that moment and redrawn exactly when the new sheet comes.
+marked "updating" for that moment and redrawn exactly when the new sheet comes. Positions go to
+Python 50 ms after the hand pauses, after the new frame is on screen.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ export default function (component) {
   view.update(data);
 }
 
+const SEND_AFTER_MS = 50;
+
 function build(root, rows, setStateValue) {
   const figure = root.querySelector("figure");
   const canvas = root.querySelector("canvas");
@@ -103,6 +106,14 @@ function build(root, rows, setStateValue) {
     const k = view.ks[row];
     return (k === null ? view.data.base[row] : view.data.values[row][k]).toFixed(2);
   };
+  // Tell Python once the hand pauses (held arrow keys fire a change per step), and never before
+  // the frame with the new picture is on screen: Streamlit's own work on a state change would
+  // otherwise delay that frame.
+  let timer = null;
+  const send = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => setStateValue("ks", view.ks.slice()), SEND_AFTER_MS);
+  };
   box.replaceChildren();
   view.inputs = Array.from({ length: rows }, (_, row) => {
     const wrap = document.createElement("label");
@@ -117,7 +128,7 @@ function build(root, rows, setStateValue) {
       value.textContent = label(row);
       show(row);
     });
-    input.addEventListener("change", () => setStateValue("ks", view.ks.slice()));
+    input.addEventListener("change", send);
     wrap.append(name, value, input);
     box.append(wrap);
     return { input, name, value };
