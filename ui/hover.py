@@ -7,13 +7,10 @@ one sprite sheet of all the map's images, sent once with the map.
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import streamlit as st
 
-from ae_core.images import encode_png
-from ae_core.visual import image_grid
+from ui.widgets import sprite_url
 
 _JS = """
 export default function (component) {
@@ -66,10 +63,13 @@ def hover_previews(images: np.ndarray, rows: np.ndarray, marker: str, key: str, 
     ``marker`` is the target chart's ``layout.meta``, to find it on the page.
     """
     columns = int(np.ceil(np.sqrt(len(images))))
-    sprite = image_grid(images, columns=columns, pad=0, min_side=1).astype(np.float32) / 255.0
-    png = encode_png(sprite[..., None] if sprite.ndim == 2 else sprite)
-    data_url = "data:image/png;base64," + base64.b64encode(png).decode()
     _HOVER(
         key=key,
-        data={"sprite": data_url, "columns": columns, "size": size, "rows": [int(r) for r in rows], "marker": marker},
+        data={
+            "sprite": sprite_url(images, columns),
+            "columns": columns,
+            "size": size,
+            "rows": [int(r) for r in rows],
+            "marker": marker,
+        },
     )

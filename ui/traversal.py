@@ -13,15 +13,12 @@ Python 50 ms after the hand pauses, after the new frame is on screen.
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import streamlit as st
 
 from ae_core.explore import traversal_sheet
-from ae_core.images import encode_png
 from ae_core.models import Autoencoder
-from ae_core.visual import image_grid
+from ui.widgets import sprite_url
 
 SHEET_VALUES = 1_500_000  # numbers (pixels × channels) in one sheet: about 0.5–2 MB of PNG per release
 
@@ -172,11 +169,6 @@ function build(root, rows, setStateValue) {
 _TRAVERSAL = st.components.v2.component("latent_lab_live_traversal", html=_HTML, css=_CSS, js=_JS)
 
 
-def _data_url(images: np.ndarray, columns: int) -> str:
-    grid = image_grid(images, columns=columns, pad=0, min_side=1).astype(np.float32) / 255.0
-    return "data:image/png;base64," + base64.b64encode(encode_png(grid[..., None] if grid.ndim == 2 else grid)).decode()
-
-
 def live_traversal(
     model: Autoencoder, base: np.ndarray, dims: list[int], values: np.ndarray, labels: list[str], key: str
 ) -> np.ndarray:
@@ -191,8 +183,8 @@ def live_traversal(
     _TRAVERSAL(
         key=key,
         data={
-            "sprite": _data_url(sheet.reshape(-1, *image.shape), columns=values.shape[1]),
-            "current": _data_url(image[None], columns=1),
+            "sprite": sprite_url(sheet.reshape(-1, *image.shape), columns=values.shape[1]),
+            "current": sprite_url(image[None], columns=1),
             "tile": list(image.shape[1:]),
             "ks": ks,
             "start": start,

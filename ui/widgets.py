@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from ae_core.images import image_for_model
 from ae_core.visual import image_grid
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+
+
+def sprite_url(images: np.ndarray, columns: int) -> str:
+    """``(N, C, H, W)`` images tiled without gaps at their own size, as a PNG data URL (for the
+    browser components, which cut tiles out of it)."""
+    buffer = io.BytesIO()
+    Image.fromarray(image_grid(images, columns=columns, pad=0, min_side=1)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def show_samples(
