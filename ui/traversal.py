@@ -34,7 +34,7 @@ _HTML = """
 <div class="traversal">
   <div class="sliders"></div>
   <figure class="live-traversal">
-    <canvas width="176" height="176" role="img" aria-label="decoded live"></canvas>
+    <canvas width="224" height="224" role="img" aria-label="decoded live"></canvas>
     <figcaption>decoded live</figcaption>
   </figure>
 </div>
