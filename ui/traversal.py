@@ -75,7 +75,7 @@ function build(root, rows, setStateValue) {
   const box = root.querySelector(".sliders");
   // ks: the positions shown (null: the sample's own value); sheet: the loaded sheet and the
   // positions it was decoded around; pending: a slider moved before any sheet had loaded.
-  const view = { rows, data: null, ks: null, sheet: null, sheetKs: null, pending: null };
+  const view = { data: null, ks: null, sheet: null, sheetKs: null, pending: null };
   const same = (a, b) => a.every((k, j) => k === b[j]);
   // The dataset tells tests and benchmarks what is drawn and from where.
   const paint = (image, sx, sy, source) => {
