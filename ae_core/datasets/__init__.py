@@ -15,6 +15,7 @@ from ae_core.datasets.base import Dataset, Scaler, parse_spec, seeded_split
 from ae_core.datasets.builtin import (
     SHAPE_KINDS,
     load_digits_dataset,
+    load_mnist_sample_dataset,
     load_photos_dataset,
     load_shapes_dataset,
     photo,
@@ -25,6 +26,7 @@ from ae_core.datasets.files import load_csv, load_image_folder, load_image_zip, 
 
 # name -> one-line description, shown by `python -m ae_core datasets` and the app.
 DATASETS: dict[str, str] = {
+    "mnist-sample": "6,000 bundled MNIST digits, 28x28: the default (offline)",
     "digits": "scikit-learn's 1,797 handwritten digits, 8x8 (offline)",
     "shapes": "procedural shapes with known factors, e.g. shapes?n=6000&size=32&seed=0 (offline)",
     "photos": "patches of bundled sample photos, e.g. photos?patch=32&n=8000&color=0 (offline)",
@@ -125,6 +127,8 @@ def _load(spec: str, scaler: dict | None) -> Dataset:
     name, argument, options = parse_spec(spec)
     if argument is None and name.endswith(".zip"):
         name, argument = "zip", spec.partition("?")[0]
+    if name == "mnist-sample":
+        return load_mnist_sample_dataset(options)
     if name == "digits":
         return load_digits_dataset(options)
     if name == "shapes":

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from pathlib import Path
+
 from ae_core.datasets.base import Dataset, option, seeded_split
 
 SHAPE_KINDS = ("square", "circle", "triangle", "cross")
+MNIST_SAMPLE_PATH = Path(__file__).resolve().parent / "bundled" / "mnist_sample.npz"
 
 
 def load_digits_dataset(options: dict[str, str]) -> Dataset:
@@ -24,6 +27,23 @@ def load_digits_dataset(options: dict[str, str]) -> Dataset:
         y[test],
         [str(d) for d in range(10)],
         description="1,797 handwritten digits, 8x8 pixels (scikit-learn's bundled copy of the UCI set).",
+    )
+
+
+def load_mnist_sample_dataset(options: dict[str, str]) -> Dataset:
+    """The bundled 6,000 MNIST digits (28x28): 5,000 for training, 1,000 for testing."""
+    with np.load(MNIST_SAMPLE_PATH, allow_pickle=False) as archive:
+        x = (archive["x"].astype(np.float32) / 255.0)[:, None]
+        y = archive["y"].astype(np.int64)
+        n_train = int(archive["n_train"])
+    return Dataset(
+        "mnist-sample",
+        x[:n_train],
+        x[n_train:],
+        y[:n_train],
+        y[n_train:],
+        [str(d) for d in range(10)],
+        description="6,000 of MNIST's handwritten digits, 28x28, bundled (LeCun, Cortes and Burges; CC BY-SA 3.0).",
     )
 
 
