@@ -80,13 +80,19 @@ def test_contractive_penalty_is_the_exact_jacobian_norm():
     model = build_model("contractive", TABLE, 6, contractive_weight=1.0, seed=0)
     x = torch.rand(7, 20)
     penalty = model.penalties(x, model(x))["contractive"]
-    # Closed form for a sigmoid layer (Rifai et al. 2011, eq. 5): sum_j (h_j (1 - h_j))^2 sum_i W_ji^2.
-    weight = model.encoder[1].weight
-    h = model.encode(x)
-    closed = ((h * (1 - h)) ** 2 @ (weight**2).sum(dim=1)).mean()
-    torch.testing.assert_close(penalty, closed)
+    # The closed form for the sigmoid layer (Rifai et al. 2011) must equal the Jacobian autograd computes.
+    torch.testing.assert_close(penalty, model._autograd_jacobian_norm(x).mean())
     penalty.backward()
+    weight = model.encoder[1].weight
     assert weight.grad is not None and weight.grad.abs().sum() > 0
+
+
+def test_contractive_penalty_of_a_deeper_encoder_uses_its_jacobian():
+    model = build_model("contractive", TABLE, 6, contractive_weight=1.0, hidden_dims=(12,), seed=0)
+    x = torch.rand(5, 20)
+    jacobian = torch.stack([torch.autograd.functional.jacobian(lambda s: model.encode(s[None])[0], s) for s in x])
+    expected = jacobian.pow(2).flatten(1).sum(dim=1).mean()
+    torch.testing.assert_close(model.penalties(x, model(x))["contractive"], expected)
 
 
 def test_sparse_penalty_makes_codes_sparser(tiny_images):
