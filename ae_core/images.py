@@ -24,7 +24,8 @@ def image_size(source: Source, *, name: str | None = None) -> tuple[int, int, in
     header without decoding it; ``bands`` is 1 for grey modes, else 3."""
     with _opened(source, name) as (image, label):
         width, height = image.size
-        if image.getexif().get(0x0112) in (5, 6, 7, 8):  # rotated by 90 degrees
+        # EXIF sits in the header of these formats (a PNG's may follow its pixels: not read here).
+        if image.format in ("JPEG", "MPO", "TIFF", "WEBP") and image.getexif().get(0x0112) in (5, 6, 7, 8):
             width, height = height, width
         return height, width, 1 if image.mode in GRAY_MODES else 3
 
