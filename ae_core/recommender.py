@@ -82,7 +82,9 @@ def read_ratings(source: str | os.PathLike | bytes, name: str = "ratings") -> pd
     bad = ~np.isfinite(rating.to_numpy(np.float64))
     if bad.any():
         line = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name}: rating {frame['rating'].iloc[line]!r} in row {line + 1} is not a number (or not finite)")
+        value = frame["rating"].iloc[line]
+        shown = repr(value) if isinstance(value, str) else str(float(value))
+        raise ValueError(f"{name}: rating {shown} in row {line + 1} is not a number (or not finite)")
     if frame[["user", "item"]].isna().any().any():
         line = int(np.flatnonzero(frame[["user", "item"]].isna().any(axis=1).to_numpy())[0])
         raise ValueError(f"{name}: row {line + 1} has no user or no item")
