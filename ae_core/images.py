@@ -106,7 +106,9 @@ def _to_array(image: Image.Image, label: str, size: tuple[int, int] | None) -> n
         low, high = float(array.min()), float(array.max())
         peak = next((p for p in (1.0, 255.0, 65535.0) if high <= p), None)
         if low < 0 or peak is None:
-            raise ValueError(f"{label}: its values range from {low:g} to {high:g}; expected [0, 1], [0, 255] or [0, 65535]")
+            raise ValueError(
+                f"{label}: its values range from {low:g} to {high:g}; expected [0, 1], [0, 255] or [0, 65535]"
+            )
         return (array / peak).astype(np.float32)[..., None]
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")

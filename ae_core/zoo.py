@@ -78,7 +78,9 @@ def list_models(*folders: Path, broken: bool = False) -> list[ModelEntry]:
                 config = parse_config(path)
             except CheckpointError as exc:
                 if broken:
-                    reason = str(exc).replace(f"checkpoint {str(path)!r}: ", "").replace(f"checkpoint {str(path)!r} ", "")
+                    reason = (
+                        str(exc).replace(f"checkpoint {str(path)!r}: ", "").replace(f"checkpoint {str(path)!r} ", "")
+                    )
                     entries.append(ModelEntry(path.name, path, source, {}, None, reason))
                 continue
             entries.append(ModelEntry(path.name, path, source, config.raw, config))
@@ -95,7 +97,9 @@ def tidy(folder: Path, now: float | None = None) -> None:
             age = now - path.stat().st_ctime  # a rename updates ctime: the time it became a leftover
             if match and match[2] == "old" and not (folder / match[1]).exists() and age > SWAP_SECONDS:
                 os.replace(path, folder / match[1])  # the save was interrupted: the old one is the model
-            elif (match or path.name.startswith(".import-")) and (age > STALE_SECONDS or match and match[2] == "deleted"):
+            elif (match or path.name.startswith(".import-")) and (
+                age > STALE_SECONDS or match and match[2] == "deleted"
+            ):
                 shutil.rmtree(path, ignore_errors=True)
         except OSError:
             continue

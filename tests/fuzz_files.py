@@ -176,7 +176,9 @@ MODEL_ZIPS = [
     ),
     Case("bad-crc", "model_zip", _damaged_crc, "damaged"),
     Case("encrypted", "model_zip", lambda server: ("m.zip", zipped(model_files(), flags=0x1)), "encrypted"),
-    Case("bzip2", "model_zip", lambda server: ("m.zip", zipped(model_files(), zipfile.ZIP_BZIP2)), "compression method"),
+    Case(
+        "bzip2", "model_zip", lambda server: ("m.zip", zipped(model_files(), zipfile.ZIP_BZIP2)), "compression method"
+    ),
     Case("deflate64", "model_zip", _method(9), "compression method"),
     Case("pickle-member", "model_zip", _extra_member("model.pkl"), "only config.json"),
     Case("climbing-member", "model_zip", _extra_member("../config.json"), "only config.json"),
@@ -198,7 +200,9 @@ def png_header(width: int, height: int, bit_depth: int = 8, colour: int = 0) -> 
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def png(array: np.ndarray) -> bytes:
@@ -255,7 +259,9 @@ DATASETS = [
         lambda s: ("enc.zip", _images_zip(2, png(np.zeros((4, 4), np.uint8)), flags=0x1)),
         "encrypted",
     ),
-    Case("zip-one-image", "dataset", lambda s: ("one.zip", _images_zip(1, png(np.zeros((4, 4), np.uint8)))), "two images"),
+    Case(
+        "zip-one-image", "dataset", lambda s: ("one.zip", _images_zip(1, png(np.zeros((4, 4), np.uint8)))), "two images"
+    ),
     Case("zip-not-a-zip", "dataset", lambda s: ("x.zip", b"\0" * 100), "not a readable zip"),
     Case(
         "npz-declares-8-gib",
@@ -263,7 +269,12 @@ DATASETS = [
         lambda s: ("bomb.npz", zipped({"x.npy": npy_header((1 << 30,)) + b"\0" * 1024})),
         "declares 8.59 GB of arrays",
     ),
-    Case("npz-object-array", "dataset", lambda s: ("obj.npz", _npz(x=np.array([{}, {}], dtype=object))), "never unpickled"),
+    Case(
+        "npz-object-array",
+        "dataset",
+        lambda s: ("obj.npz", _npz(x=np.array([{}, {}], dtype=object))),
+        "never unpickled",
+    ),
     Case("npz-not-npy", "dataset", lambda s: ("junk.npz", zipped({"x.npy": b"hello"})), "not a .npy"),
     Case("npz-not-a-zip", "dataset", lambda s: ("junk.npz", b"\x93NUMPY"), "not a readable .npz"),
     Case("npz-no-x", "dataset", lambda s: ("nox.npz", _npz(a=np.zeros(3))), "needs arrays"),
@@ -292,14 +303,23 @@ RATINGS = [
     Case("ratings-inf", "ratings", lambda s: ("u.data", b"1\t1\tinf\n2\t2\t3\n"), "not a number"),
     Case("ratings-text", "ratings", lambda s: ("u.data", b"1\t1\tgreat\n"), "not a number"),
     Case("ratings-two-columns", "ratings", lambda s: ("r.csv", b"1,2\n3,4\n"), "needs user, item and rating"),
-    Case("ratings-binary", "ratings", lambda s: ("r.dat", bytes(range(256))), "not a ratings file|use u.data|needs user"),
+    Case(
+        "ratings-binary", "ratings", lambda s: ("r.dat", bytes(range(256))), "not a ratings file|use u.data|needs user"
+    ),
     Case("ratings-missing-user", "ratings", lambda s: ("r.csv", b"u,i,r\n,1,3\n1,2,4\n"), "no user or no item"),
 ]
 
 IMAGES = [
-    Case("image-bomb-header", "image", lambda s: ("bomb.png", png_header(20_000, 20_000)), "decompression bomb|per image"),
+    Case(
+        "image-bomb-header", "image", lambda s: ("bomb.png", png_header(20_000, 20_000)), "decompression bomb|per image"
+    ),
     Case("image-random-bytes", "image", lambda s: ("x.png", bytes(range(256)) * 8), "not an image"),
-    Case("image-truncated", "image", lambda s: ("t.png", png(np.arange(900, dtype=np.uint8).reshape(30, 30))[:70]), "damaged|not an image"),
+    Case(
+        "image-truncated",
+        "image",
+        lambda s: ("t.png", png(np.arange(900, dtype=np.uint8).reshape(30, 30))[:70]),
+        "damaged|not an image",
+    ),
     Case("image-tiny", "image", lambda s: ("1.png", png(np.zeros((1, 1), np.uint8))), "only 1x1"),
     Case("image-float-nan", "image", lambda s: ("n.tif", _tiff(np.full((4, 4), np.nan, np.float32))), "NaN"),
     Case("image-float-huge", "image", lambda s: ("h.tif", _tiff(np.full((4, 4), 1e9, np.float32))), "range from"),

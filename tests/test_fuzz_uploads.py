@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ae_core.checkpoints import import_zip, load_checkpoint, save_checkpoint
+from ae_core.checkpoints import import_zip, save_checkpoint
 from ae_core.cli import main
 from ae_core.datasets import store_upload
 from ae_core.images import read_image
@@ -22,7 +22,7 @@ from ae_core.models import build_model
 from ae_core.recommender import index_ratings, read_ratings
 from ae_core.zoo import claim_model, list_models, user_data_dir, user_models_dir
 from tests import fuzz_files
-from tests.fuzz_files import ALL, DATASETS, IMAGES, MODEL_ZIPS, RATINGS, Case, png, zipped
+from tests.fuzz_files import ALL, Case, png, zipped
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAK_BYTES = 150e6  # traced Python/numpy memory of one refused upload

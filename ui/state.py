@@ -18,10 +18,10 @@ import streamlit as st
 
 from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
+from ae_core.datasets.trust import check_uploaded_spec
 from ae_core.explore import CodeDistribution
 from ae_core.jobs import TrainingQueue
 from ae_core.projection import project
-from ae_core.datasets.trust import check_uploaded_spec
 from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_data_dir, user_models_dir
 from ui.access import browser_id
 

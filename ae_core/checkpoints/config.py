@@ -98,7 +98,10 @@ class CheckpointConfig:
 def parameter_count(model: ModelConfig) -> int:
     """The model's parameter count, from its settings alone (built on the ``meta`` device)."""
     with torch.device("meta"):
-        return sum(p.numel() for p in build_model(model.name, model.input_shape, model.latent_dim, **model.options).parameters())
+        return sum(
+            p.numel()
+            for p in build_model(model.name, model.input_shape, model.latent_dim, **model.options).parameters()
+        )
 
 
 def build_checked(model: ModelConfig) -> Autoencoder:
@@ -114,7 +117,11 @@ def _model(value: Any) -> ModelConfig:
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; valid: {', '.join(MODELS)}")
     shape = value.get("input_shape")
-    if not isinstance(shape, list) or len(shape) not in (1, 3) or not all(_is_int(s) and 0 < s <= 1 << 20 for s in shape):
+    if (
+        not isinstance(shape, list)
+        or len(shape) not in (1, 3)
+        or not all(_is_int(s) and 0 < s <= 1 << 20 for s in shape)
+    ):
         raise ValueError(f"input_shape must be [C, H, W] or [D] of positive whole numbers, got {shape!r}")
     latent = value.get("latent_dim")
     if not _is_int(latent) or not 0 < latent <= 1 << 16:

@@ -19,7 +19,15 @@ from ae_core.images import image_size, read_image, to_chw
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 LABEL_COLUMNS = ("label", "labels", "y", "class", "target")
 MAX_SIDE = 128  # images are resized to at most this side unless ?size= says otherwise
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError)
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)
 
 
 def load_npz(path: str, options: dict[str, str], scaler: dict | None = None) -> Dataset:
@@ -68,7 +76,9 @@ def load_csv(path: str, options: dict[str, str], scaler: dict | None = None) -> 
     try:
         frame = pd.read_csv(file)
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"{file}: not a readable CSV file ({(str(exc).splitlines() or [type(exc).__name__])[0]})") from None
+        raise ValueError(
+            f"{file}: not a readable CSV file ({(str(exc).splitlines() or [type(exc).__name__])[0]})"
+        ) from None
     if len(frame) < 2:
         raise ValueError(f"{file}: needs a header line and at least two rows of numbers; found {len(frame)} rows")
     limits.check("dataset_bytes", frame.size * 4, "this table decodes to {amount}")
@@ -248,7 +258,11 @@ def _check_npz_headers(file: Path) -> None:
             with archive.open(member) as stream:
                 try:
                     version = np.lib.format.read_magic(stream)
-                    read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                    read = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
                     shape, _, dtype = read(stream, max_header_size=10_000)
                 except (ValueError, SyntaxError, TypeError) as exc:
                     raise ValueError(f"{file}: {member.filename!r} is not a .npy array ({exc})") from None

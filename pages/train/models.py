@@ -106,9 +106,7 @@ with manage:
 
 with upload:
     st.subheader(_("Upload a checkpoint"))
-    file = st.file_uploader(
-        _("Checkpoint zip (config.json + weights.safetensors)"), type=["zip"], key="manage_upload"
-    )
+    file = st.file_uploader(_("Checkpoint zip (config.json + weights.safetensors)"), type=["zip"], key="manage_upload")
     name = st.text_input(_("Save as"), f"uploaded-{dt.datetime.now():%m%d-%H%M}", key="manage_upload_name")
     if file is not None and st.button(_("Add to my models"), icon=":material/upload:"):
         try:
