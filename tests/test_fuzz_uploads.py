@@ -246,3 +246,18 @@ def test_the_cli_refuses_in_one_line_and_overwrites_nothing(tmp_path, capsys, mo
     archive.write_bytes(fuzz_files._damaged_crc(tmp_path)[1])
     code, line = run_cli(capsys, "evaluate", str(archive))
     assert code == 2 and "damaged" in line and one_line(line)
+
+
+def test_an_uploaded_model_on_disk_naming_a_server_file_reads_nothing(server, latent_lab_home):
+    """A model imported before these checks existed, marked as uploaded, naming a server file:
+    choosing it shows one line and the file is never opened."""
+    path = save_checkpoint(
+        build_model("linear", (2,), 2), user_models_dir() / "old-upload", dataset=f"csv:{server}/secret.csv"
+    )
+    config = path / "config.json"
+    config.write_text(config.read_text().replace('"extra": {}', '"extra": {"origin": "upload"}'))
+    with Watch() as watch:
+        app = page("pages/explore/overview.py", model_name="old-upload")
+    assert not app.exception and len(app.error) == 1 and one_line(app.error[0].value)
+    assert "built-in dataset" in app.error[0].value and "hunter2" not in app.error[0].value
+    assert not [e for e in watch.outside(latent_lab_home, server) if e.startswith("read")]

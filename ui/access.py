@@ -34,7 +34,10 @@ def teacher_code() -> str:
 
 def teacher_login() -> None:
     """A box for the teacher code, shown only when the server has one."""
-    if not teacher_code() or is_teacher():
+    if not teacher_code():
+        return
+    if is_teacher():
+        st.caption(_("Teacher code entered: you may rename and delete every saved model."))
         return
     with st.expander(_("Teacher")):
         code = st.text_input(_("Teacher code"), type="password", key="teacher_code_input")
