@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,11 @@ def server_files(root: Path) -> Path:
 
 def model_files() -> dict[str, bytes]:
     """config.json and weights.safetensors of a tiny real checkpoint."""
+    return dict(_model_files())
+
+
+@cache
+def _model_files() -> dict[str, bytes]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as scratch:
