@@ -116,11 +116,13 @@ def _to_array(image: Image.Image, label: str, size: tuple[int, int] | None) -> n
         image = Image.alpha_composite(background, rgba).convert("RGB")
     if image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
-    array = np.asarray(_resized(image, size), dtype=np.float32) / 255.0
-    if array.ndim == 2:
-        array = array[..., None]
-    if array.shape[2] == 3 and np.allclose(array[..., 0], array[..., 1]) and np.allclose(array[..., 1], array[..., 2]):
-        array = array[..., :1]
+    # Checked and scaled from the 8-bit pixels, so a 40-megapixel photo costs one float copy.
+    pixels = np.asarray(_resized(image, size))
+    pixels = pixels[..., None] if pixels.ndim == 2 else pixels
+    if pixels.shape[2] == 3 and all(np.array_equal(pixels[..., 0], pixels[..., c]) for c in (1, 2)):
+        pixels = pixels[..., :1]
+    array = pixels.astype(np.float32)
+    array /= 255.0
     return array
 
 
