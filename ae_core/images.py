@@ -5,45 +5,79 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from pathlib import Path
+from contextlib import contextmanager
+from typing import IO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from skimage.transform import resize
 
-MAX_PIXELS = 40_000_000  # larger images are refused (decompression-bomb guard)
+from ae_core import limits
+
 MIN_SIDE = 2
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
+Source = bytes | str | os.PathLike | IO[bytes]
+
+
+def image_size(source: Source, *, name: str | None = None) -> tuple[int, int, int]:
+    """``(height, width, bands)`` of an image as shown (EXIF rotation applied), read from its
+    header without decoding it; ``bands`` is 1 for grey modes, else 3."""
+    with _opened(source, name) as (image, label):
+        width, height = image.size
+        # EXIF sits in the header of these formats (a PNG's may follow its pixels: not read here).
+        if image.format in ("JPEG", "MPO", "TIFF", "WEBP") and image.getexif().get(0x0112) in (5, 6, 7, 8):
+            width, height = height, width
+        return height, width, 1 if image.mode in GRAY_MODES else 3
 
 
 def read_image(
-    source: bytes | str | os.PathLike, *, name: str | None = None, max_pixels: int = MAX_PIXELS
+    source: Source,
+    *,
+    name: str | None = None,
+    max_pixels: int | None = None,
+    size: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """Decode an image into a float32 ``(H, W, C)`` array in [0, 1], C = 1 or 3.
 
-    EXIF orientation is applied, 16-bit images keep their precision, transparency is
-    flattened onto white, and animated images, tiny images and images of more than
-    ``max_pixels`` pixels are refused with a ``ValueError`` naming the file.
+    EXIF orientation is applied, 16-bit and floating-point images are read by their real range,
+    transparency is flattened onto white, and animated images, tiny images and images of more
+    than ``max_pixels`` (default ``limits``' ``image_pixels``) are refused with a ``ValueError``
+    naming the file. ``size`` (height, width) resizes while still in Pillow, so a large image
+    costs its 8-bit pixels once, not float copies of them.
     """
-    label = name or (str(source) if not isinstance(source, bytes) else "the upload")
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    with _opened(source, name, max_pixels) as (image, label):
+        try:
+            image = ImageOps.exif_transpose(image)
+            image.load()
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ValueError(f"{label}: the image is damaged or truncated ({exc})") from None
+        if min(image.size) < MIN_SIDE:
+            raise ValueError(f"{label}: the image is only {image.size[0]}x{image.size[1]} pixels")
+        return _to_array(image, label, size)
+
+
+@contextmanager
+def _opened(source: Source, name: str | None, max_pixels: int | None = None):
+    label = name or (str(source) if isinstance(source, (str, os.PathLike)) else "the upload")
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    most = limits.limit("image_pixels") if max_pixels is None else max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(stream)
             width, height = image.size
-            if width * height > max_pixels:
-                raise ValueError(f"{label}: {width}x{height} pixels is more than the limit of {max_pixels:,} pixels")
+            if width * height > most:
+                raise ValueError(
+                    f"{label}: {width}x{height} is {width * height:,} pixels; the limit is {most:,} pixels per image"
+                )
             if getattr(image, "n_frames", 1) > 1 and image.format in ("GIF", "PNG", "WEBP"):
                 raise ValueError(f"{label}: animated images are not supported; save one frame as PNG")
-            image = ImageOps.exif_transpose(image)
-            image.load()
+            with image:
+                yield image, label
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValueError(f"{label}: {_reason(exc)}") from None
-    except (OSError, SyntaxError) as exc:
+    except (OSError, SyntaxError, EOFError) as exc:
         raise ValueError(f"{label}: the image is damaged or truncated ({exc})") from None
-    if min(image.size) < MIN_SIDE:
-        raise ValueError(f"{label}: the image is only {image.size[0]}x{image.size[1]} pixels")
-    return _to_array(image)
 
 
 def _reason(exc: Exception) -> str:
@@ -52,22 +86,43 @@ def _reason(exc: Exception) -> str:
     return f"too many pixels, refused as a possible decompression bomb ({exc})"
 
 
-def _to_array(image: Image.Image) -> np.ndarray:
+def _resized(image: Image.Image, size: tuple[int, int] | None) -> Image.Image:
+    if size is None or image.size == (size[1], size[0]):
+        return image
+    return image.resize((size[1], size[0]), Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _to_array(image: Image.Image, label: str, size: tuple[int, int] | None) -> np.ndarray:
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit files are read by their bit depth, not by the values they happen to hold.
+        image = _resized(image if image.mode == "I" else image.convert("I"), size)
         array = np.asarray(image, dtype=np.float64)
-        peak = 65535.0 if array.max() > 255 else 255.0
+        peak = 65535.0 if array.max(initial=0) <= 65535 else float(2**32 - 1)
         return (array / peak).clip(0, 1).astype(np.float32)[..., None]
+    if image.mode == "F":
+        array = np.asarray(_resized(image, size), dtype=np.float32)
+        if not np.isfinite(array).all():
+            raise ValueError(f"{label}: the image holds NaN or infinite values")
+        low, high = float(array.min()), float(array.max())
+        peak = next((p for p in (1.0, 255.0, 65535.0) if high <= p), None)
+        if low < 0 or peak is None:
+            raise ValueError(
+                f"{label}: its values range from {low:g} to {high:g}; expected [0, 1], [0, 255] or [0, 65535]"
+            )
+        return (array / peak).astype(np.float32)[..., None]
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba).convert("RGB")
     if image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
-    array = np.asarray(image, dtype=np.float32) / 255.0
-    if array.ndim == 2:
-        array = array[..., None]
-    if array.shape[2] == 3 and np.allclose(array[..., 0], array[..., 1]) and np.allclose(array[..., 1], array[..., 2]):
-        array = array[..., :1]
+    # Checked and scaled from the 8-bit pixels, so a 40-megapixel photo costs one float copy.
+    pixels = np.asarray(_resized(image, size))
+    pixels = pixels[..., None] if pixels.ndim == 2 else pixels
+    if pixels.shape[2] == 3 and all(np.array_equal(pixels[..., 0], pixels[..., c]) for c in (1, 2)):
+        pixels = pixels[..., :1]
+    array = pixels.astype(np.float32)
+    array /= 255.0
     return array
 
 

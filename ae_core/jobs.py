@@ -24,7 +24,7 @@ import numpy as np
 
 from ae_core.runs import TrainingRequest, check_request
 from ae_core.runtime import available_cores
-from ae_core.zoo import check_model_name
+from ae_core.zoo import check_model_name, claim_model
 
 ROOT = Path(__file__).resolve().parent.parent
 STATES = ("queued", "running", "finished", "stopped", "failed")
@@ -96,6 +96,7 @@ class TrainingQueue:
                 raise ValueError(f"a training named {name!r} is already queued or running")
             check_request(request)
             job = Job(next(self._ids), name, request, self.models_dir / name, owner)
+            claim_model(name, owner, self.models_dir)  # only this browser (or the teacher) may rename or delete it
             self._jobs.append(job)
             self._schedule()
             return job

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ae_core import limits
 from ae_core.datasets.download import fetch
 from ae_core.models import Autoencoder, build_model
 from ae_core.training import fit
@@ -56,8 +57,10 @@ class Ratings:
 def read_ratings(source: str | os.PathLike | bytes, name: str = "ratings") -> pd.DataFrame:
     """A MovieLens ratings file as a DataFrame (user, item, rating): ``u.data`` (tab-separated,
     no header), ``ratings.csv`` (``userId,movieId,rating,...``) or ``ratings.dat`` (``::``)."""
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
     name = name if isinstance(source, bytes) else Path(source).name
+    size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
+    limits.check("table_bytes", size, f"{name} is {{amount}}")
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
     text = data.decode("latin-1")
     first = text.split("\n", 1)[0]
     try:
@@ -69,24 +72,41 @@ def read_ratings(source: str | os.PathLike | bytes, name: str = "ratings") -> pd
             frame = pd.read_csv(io.StringIO(text), header=0 if not first.split(",")[0].strip().isdigit() else None)
         else:
             raise ValueError("use u.data (tab), ratings.csv (comma) or ratings.dat ('::')")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{name}: not a ratings file ({exc})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{name}: not a ratings file ({(str(exc).splitlines() or [type(exc).__name__])[0]})") from None
     if frame.shape[1] < 3:
         raise ValueError(f"{name}: a ratings file needs user, item and rating columns; found {frame.shape[1]}")
     frame = frame.iloc[:, :3]
     frame.columns = ["user", "item", "rating"]
     rating = pd.to_numeric(frame["rating"], errors="coerce")
-    if rating.isna().any():
-        line = int(np.flatnonzero(rating.isna().to_numpy())[0])
-        raise ValueError(f"{name}: rating {frame['rating'].iloc[line]!r} in row {line + 1} is not a number")
+    bad = ~np.isfinite(rating.to_numpy(np.float64))
+    if bad.any():
+        line = int(np.flatnonzero(bad)[0])
+        value = frame["rating"].iloc[line]
+        shown = repr(value) if isinstance(value, str) else str(float(value))
+        raise ValueError(f"{name}: rating {shown} in row {line + 1} is not a number (or not finite)")
+    if frame[["user", "item"]].isna().any().any():
+        line = int(np.flatnonzero(frame[["user", "item"]].isna().any(axis=1).to_numpy())[0])
+        raise ValueError(f"{name}: row {line + 1} has no user or no item")
+    if len(frame) == 0:
+        raise ValueError(f"{name}: holds no ratings (one line per rating: user, item, rating)")
     return frame.assign(rating=rating.astype(np.float32))
 
 
 def index_ratings(frame: pd.DataFrame, like: Ratings | None = None) -> Ratings:
     """Map ids to 0-based indices (``like``'s indices, for a test file; unknown ids dropped)."""
     if like is None:
+        if len(frame) == 0:
+            raise ValueError("there are no ratings to train on")
         user_ids, users = np.unique(frame["user"].to_numpy(), return_inverse=True)
         item_ids, items = np.unique(frame["item"].to_numpy(), return_inverse=True)
+        # The autoencoder reads a dense items x users matrix: its size is checked before it exists.
+        limits.check(
+            "rating_cells",
+            len(user_ids) * len(item_ids),
+            f"{len(user_ids):,} users and {len(item_ids):,} items make a matrix of {{amount}}",
+            unit="cells",
+        )
         return Ratings(users, items, frame["rating"].to_numpy(np.float32), user_ids, item_ids)
     user_pos = {u: i for i, u in enumerate(like.user_ids)}
     item_pos = {m: i for i, m in enumerate(like.item_ids)}

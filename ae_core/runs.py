@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ae_core.checkpoints import save_checkpoint, save_snapshot
+from ae_core import limits
+from ae_core.checkpoints import ModelConfig, parameter_count, save_checkpoint, save_snapshot
 from ae_core.datasets import Dataset, load_dataset
 from ae_core.evaluation import evaluate
 from ae_core.models import Autoencoder, build_model
@@ -54,6 +55,8 @@ def check_request(request: TrainingRequest, dataset: Dataset | None = None) -> A
     if bad:
         raise ValueError(f"save_epochs must lie in 1..{request.epochs}, got {bad}")
     dataset = dataset or load_dataset(request.dataset)
+    model = ModelConfig(request.model, dataset.shape, request.latent_dim, dict(request.options))
+    limits.check("parameters", parameter_count(model), "this model would have {amount}", unit="parameters")
     return build_model(request.model, dataset.shape, request.latent_dim, seed=request.seed, **request.options)
 
 

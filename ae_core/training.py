@@ -45,14 +45,18 @@ class FitResult:
     history: list[dict[str, Any]] = field(default_factory=list)  # one row per epoch
     best_epoch: int = 0
     best_val_loss: float = math.inf
-    stopped: str = "completed"  # completed | early_stopping | time_budget | stop_event
+    # completed | early_stopping | time_budget | stop_event | interrupted (Ctrl-C, or a save made
+    # while the run was still going) | non_finite (the loss became NaN or inf)
+    stopped: str = "completed"
     epochs_run: int = 0
     seconds: float = 0.0
+    epochs_planned: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """What a checkpoint's ``training`` section stores (and ``resume`` reads back)."""
         return {
             "epoch": self.epochs_run,
+            "epochs": self.epochs_planned,
             "best_epoch": self.best_epoch,
             "best_val_loss": self.best_val_loss,
             "history": self.history,
@@ -121,6 +125,7 @@ def fit(
     start_epoch = 0
     if resume is not None:
         start_epoch, result = load_training_state(resume, model, optimizer)
+    result.epochs_planned = epochs
     step_module = dist.wrap(_LossModule(model))
     generator = torch.Generator().manual_seed(seed + dist.rank)
     torch.manual_seed(seed + dist.rank)
@@ -132,62 +137,85 @@ def fit(
     budget = None if max_minutes is None else max_minutes * 60.0
     stale = 0
     done_batches = 0
-    for epoch in range(start_epoch + 1, epochs + 1):
-        model.train()
-        order = shard[torch.randperm(len(shard), generator=generator)]
-        sums: dict[str, float] = {}
-        seen = 0
-        for b in range(n_batches):
-            progress = max(done_batches / max(total_batches, 1), _elapsed(t0) / budget if budget else 0.0)
-            lr_now = _learning_rate(lr, schedule, min(progress, 1.0))
-            for group in optimizer.param_groups:
-                group["lr"] = lr_now
-            xb = x_train[order[b * batch_size : (b + 1) * batch_size]].to(torch_device, non_blocking=True)
-            if images and torch_device.type == "cpu":
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            parts = step_module(xb, generator)
-            optimizer.zero_grad(set_to_none=True)
-            parts["loss"].backward()
-            optimizer.step()
-            done_batches += 1
-            for name, value in parts.items():
-                sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
-            seen += len(xb)
-            elapsed = _elapsed(t0)
-            eta = _eta(elapsed, done_batches, total_batches, budget)
-            if on_batch is not None:
-                on_batch(BatchInfo(epoch, b + 1, n_batches, float(parts["loss"].detach()), elapsed, eta))
-            if _interrupted(stop_event, budget, elapsed, dist):
+    failure = ""
+    try:
+        for epoch in range(start_epoch + 1, epochs + 1):
+            model.train()
+            order = shard[torch.randperm(len(shard), generator=generator)]
+            sums: dict[str, float] = {}
+            seen = 0
+            for b in range(n_batches):
+                progress = max(done_batches / max(total_batches, 1), _elapsed(t0) / budget if budget else 0.0)
+                lr_now = _learning_rate(lr, schedule, min(progress, 1.0))
+                for group in optimizer.param_groups:
+                    group["lr"] = lr_now
+                xb = x_train[order[b * batch_size : (b + 1) * batch_size]].to(torch_device, non_blocking=True)
+                if images and torch_device.type == "cpu":
+                    xb = xb.contiguous(memory_format=torch.channels_last)
+                parts = step_module(xb, generator)
+                if not math.isfinite(float(parts["loss"].detach())):
+                    # A step on a NaN or inf loss would ruin the weights: stop with the best epoch kept.
+                    failure = f"epoch {epoch}, batch {b + 1}"
+                    break
+                optimizer.zero_grad(set_to_none=True)
+                parts["loss"].backward()
+                optimizer.step()
+                done_batches += 1
+                for name, value in parts.items():
+                    sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
+                seen += len(xb)
+                elapsed = _elapsed(t0)
+                eta = _eta(elapsed, done_batches, total_batches, budget)
+                if on_batch is not None:
+                    on_batch(BatchInfo(epoch, b + 1, n_batches, float(parts["loss"].detach()), elapsed, eta))
+                if _interrupted(stop_event, budget, elapsed, dist):
+                    break
+            if failure:
                 break
-        train_parts = dist.mean({k: v / max(seen, 1) for k, v in sums.items()})
-        val_parts = dist.mean(evaluate_loss(model, x_val, batch_size, torch_device, dist))
-        improved = not math.isfinite(result.best_val_loss) or val_parts["loss"] < result.best_val_loss - 1e-6 * abs(
-            result.best_val_loss
-        )
-        if improved:
-            result.best_val_loss, result.best_epoch, stale = val_parts["loss"], epoch, 0
-            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-        else:
-            stale += 1
-        elapsed = _elapsed(t0)
-        result.history.append(
-            {"epoch": epoch, "train": train_parts, "val": val_parts, "seconds": elapsed, "lr": lr_now}
-        )
-        result.epochs_run, result.seconds = epoch, elapsed
-        if improved and checkpoint_dir is not None and dist.is_main:
-            meta = dict(checkpoint_meta or {})
-            save_checkpoint(model, checkpoint_dir, training=result.as_dict(), optimizer=optimizer, **meta)
-        if on_epoch is not None:
-            eta = _eta(elapsed, done_batches, total_batches, budget)
-            on_epoch(EpochInfo(epoch, epochs, train_parts, val_parts, improved, elapsed, eta, lr_now))
-        if stop_event is not None and stop_event.is_set():
-            result.stopped = "stop_event"
-        elif budget is not None and _elapsed(t0) >= budget:
-            result.stopped = "time_budget"
-        elif patience is not None and stale >= patience:
-            result.stopped = "early_stopping"
-        if dist.agree_to_stop(result.stopped != "completed"):
-            break
+            train_parts = dist.mean({k: v / max(seen, 1) for k, v in sums.items()})
+            val_parts = dist.mean(evaluate_loss(model, x_val, batch_size, torch_device, dist))
+            if not math.isfinite(val_parts["loss"]):
+                failure = f"epoch {epoch} (validation)"
+                break
+            improved = not math.isfinite(result.best_val_loss) or val_parts["loss"] < result.best_val_loss - 1e-6 * abs(
+                result.best_val_loss
+            )
+            if improved:
+                result.best_val_loss, result.best_epoch, stale = val_parts["loss"], epoch, 0
+                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            else:
+                stale += 1
+            elapsed = _elapsed(t0)
+            result.history.append(
+                {"epoch": epoch, "train": train_parts, "val": val_parts, "seconds": elapsed, "lr": lr_now}
+            )
+            result.epochs_run, result.seconds = epoch, elapsed
+            if improved and checkpoint_dir is not None and dist.is_main:
+                meta = dict(checkpoint_meta or {})
+                # Saved while the run goes on: if it is killed, the checkpoint says so ("epoch k of n").
+                training = {**result.as_dict(), "stopped": "interrupted"}
+                save_checkpoint(model, checkpoint_dir, training=training, optimizer=optimizer, **meta)
+            if on_epoch is not None:
+                eta = _eta(elapsed, done_batches, total_batches, budget)
+                on_epoch(EpochInfo(epoch, epochs, train_parts, val_parts, improved, elapsed, eta, lr_now))
+            if stop_event is not None and stop_event.is_set():
+                result.stopped = "stop_event"
+            elif budget is not None and _elapsed(t0) >= budget:
+                result.stopped = "time_budget"
+            elif patience is not None and stale >= patience:
+                result.stopped = "early_stopping"
+            if dist.agree_to_stop(result.stopped != "completed"):
+                break
+    except KeyboardInterrupt:
+        result.stopped = "interrupted"
+    if failure:
+        result.stopped = "non_finite"
+        if result.best_epoch == 0:
+            dist.close()
+            raise ValueError(
+                f"the loss became NaN or infinite at {failure} before any epoch was finished, so nothing was "
+                f"learned; try a smaller learning rate (it was {lr:g})"
+            )
     model.load_state_dict(best_state)
     result.seconds = _elapsed(t0)
     dist.close()
@@ -242,8 +270,8 @@ def _validate(epochs, batch_size, lr, val_fraction, schedule, patience, max_minu
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"lr must be a positive finite number, got {lr}")
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     if schedule not in ("cosine", "constant"):

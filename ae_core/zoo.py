@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ae_core.checkpoints import CheckpointError, read_config
+from ae_core.checkpoints import CheckpointConfig, CheckpointError, parse_config
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 DEFAULT_MODEL = "digits-conv"
@@ -36,19 +38,32 @@ class ModelEntry:
     name: str
     path: Path
     source: str  # "pretrained" or "saved"
-    config: dict[str, Any]
+    config: dict[str, Any]  # empty for a broken entry
+    parsed: CheckpointConfig | None = None
+    error: str | None = None  # why a broken entry cannot be used
+
+    @property
+    def broken(self) -> bool:
+        return self.error is not None
 
     @property
     def label(self) -> str:
-        model = self.config["model"]
-        return f"{self.name} ({model['name']}, code {model['latent_dim']}, {self.source})"
+        if self.parsed is None:
+            return f"{self.name} (broken)"
+        model = self.parsed.model
+        return f"{self.name} ({model.name}, code {model.latent_dim}, {self.source})"
 
 
-def list_models(*folders: Path) -> list[ModelEntry]:
-    """Every readable checkpoint in the given folders (default: pretrained, then saved).
+STALE_SECONDS = 600  # a save or an import takes seconds; hidden leftovers older than this are debris
+SWAP_SECONDS = 30  # a save's two renames are microseconds apart: an older lone ".old" was interrupted
 
-    Damaged checkpoints are skipped rather than breaking the list; hidden folders (atomic-save
-    leftovers) are ignored.
+
+def list_models(*folders: Path, broken: bool = False) -> list[ModelEntry]:
+    """Every checkpoint in the given folders (default: pretrained, then saved).
+
+    A damaged checkpoint never breaks the list: it is left out, or with ``broken`` listed with
+    the reason it cannot be used (so it can be deleted). Half-done saves are recovered and
+    leftovers of interrupted saves, imports and deletes are cleaned first.
     """
     folders = folders or (PRETRAINED_DIR, user_models_dir())
     entries = []
@@ -56,12 +71,38 @@ def list_models(*folders: Path) -> list[ModelEntry]:
         if not folder.is_dir():
             continue
         source = "pretrained" if folder.resolve() == PRETRAINED_DIR else "saved"
+        if source == "saved":
+            tidy(folder)
         for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
             try:
-                entries.append(ModelEntry(path.name, path, source, read_config(path)))
-            except CheckpointError:
+                config = parse_config(path)
+            except CheckpointError as exc:
+                if broken:
+                    reason = (
+                        str(exc).replace(f"checkpoint {str(path)!r}: ", "").replace(f"checkpoint {str(path)!r} ", "")
+                    )
+                    entries.append(ModelEntry(path.name, path, source, {}, None, reason))
                 continue
+            entries.append(ModelEntry(path.name, path, source, config.raw, config))
     return entries
+
+
+def tidy(folder: Path, now: float | None = None) -> None:
+    """Put back a checkpoint whose save stopped between its two renames; remove stale leftovers
+    (``.NAME.tmp-*``, ``.NAME.old-*``, ``.NAME.deleted-*``, ``.import-*``)."""
+    now = time.time() if now is None else now
+    for path in sorted(folder.glob(".*")):
+        match = re.match(r"^\.(.+)\.(old|tmp|deleted)-[^.]+$", path.name)
+        try:
+            age = now - path.stat().st_ctime  # a rename updates ctime: the time it became a leftover
+            if match and match[2] == "old" and not (folder / match[1]).exists() and age > SWAP_SECONDS:
+                os.replace(path, folder / match[1])  # the save was interrupted: the old one is the model
+            elif (match or path.name.startswith(".import-")) and (
+                age > STALE_SECONDS or match and match[2] == "deleted"
+            ):
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def check_model_name(name: str, folder: Path) -> str:
@@ -89,12 +130,53 @@ def rename_model(name: str, new_name: str, folder: Path | None = None) -> Path:
     path = saved_model_path(name, folder)
     target = path.parent / check_model_name(new_name, path.parent)
     os.replace(path, target)
+    owner = _owner_file(path.parent, name)
+    if owner.is_file():
+        os.replace(owner, _owner_file(path.parent, target.name))
     return target
 
 
 def delete_model(name: str, folder: Path | None = None) -> None:
-    """Delete a saved model: renamed to a hidden name first (one atomic step), then removed."""
-    path = saved_model_path(name, folder)
+    """Delete a saved model (a broken one too): renamed to a hidden name first (one atomic
+    step), then removed."""
+    path = (folder or user_models_dir()) / name
+    if "/" in name or name.startswith(".") or not path.is_dir():
+        raise ValueError(f"there is no saved model named {name!r}")
     trash = path.parent / f".{name}.deleted-{os.getpid()}"
     os.replace(path, trash)
     shutil.rmtree(trash, ignore_errors=True)
+    _owner_file(path.parent, name).unlink(missing_ok=True)
+
+
+# -- whose model is whose ---------------------------------------------------------------------
+# A browser that trains or uploads a model claims it with its owner id; only that browser (or
+# whoever holds the teacher code) may rename or delete it. The id is stored hashed, beside the
+# models, so it survives the checkpoint's atomic re-saves.
+
+
+def claim_model(name: str, owner: str, folder: Path | None = None) -> None:
+    """Record ``owner`` (a browser's id) as the owner of saved model ``name``."""
+    if not owner:
+        return
+    file = _owner_file(folder or user_models_dir(), name)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(_hash(owner))
+
+
+def may_manage(entry: ModelEntry, owner: str, teacher: bool = False) -> bool:
+    """Whether a browser with id ``owner`` may rename and delete ``entry``: never a shipped
+    model; any saved one for the teacher; otherwise only the ones it trained or uploaded."""
+    if entry.source == "pretrained":
+        return False
+    if teacher:
+        return True
+    file = _owner_file(entry.path.parent, entry.name)
+    return bool(owner) and file.is_file() and file.read_text().strip() == _hash(owner)
+
+
+def _owner_file(folder: Path, name: str) -> Path:
+    return folder / ".owners" / name
+
+
+def _hash(owner: str) -> str:
+    return hashlib.sha256(owner.encode()).hexdigest()

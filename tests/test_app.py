@@ -143,10 +143,11 @@ def test_train_page_refuses_a_bad_setting_with_one_line(latent_lab_home):
 def test_models_page_lists_renames_and_deletes(latent_lab_home):
     from ae_core.checkpoints import save_checkpoint
     from ae_core.models import build_model
-    from ae_core.zoo import user_models_dir
+    from ae_core.zoo import claim_model, user_models_dir
 
     save_checkpoint(build_model("deep", (1, 8, 8), 4, seed=0), user_models_dir() / "mine", dataset="digits")
-    app = run_page("pages/train/models.py")
+    claim_model("mine", "browser-1")
+    app = run_page("pages/train/models.py", owner="browser-1")
     assert not app.exception
     names = list(app.dataframe[0].value["name"])
     assert DEFAULT_MODEL in names and "mine" in names

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from ae_core import MODELS
 from ae_core.checkpoints import load_checkpoint
@@ -143,3 +144,50 @@ def test_torchrun_trains_with_two_cpu_processes(tmp_path):
     checkpoint = load_checkpoint(out)
     assert checkpoint.config["training"]["epoch"] == 2
     assert not any(k.startswith("module.") for k in checkpoint.model.state_dict())
+
+
+def test_non_finite_loss_stops_training_and_keeps_the_best_epoch(tmp_path, capsys, monkeypatch):
+    """A learning rate that blows up after a good first epoch: the run stops with a message and
+    the saved model is the last finite one, not NaN weights."""
+    from ae_core import training
+
+    real, calls = training._learning_rate, []
+
+    def exploding(lr, schedule, progress):
+        calls.append(1)
+        return real(lr, schedule, progress) if len(calls) <= 15 else 1e30
+
+    monkeypatch.setattr(training, "_learning_rate", exploding)
+    args = "train --dataset digits --model deep --latent-dim 2 --epochs 3 --threads 1 --out".split()
+    code = main([*args, str(tmp_path / "run")])
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2 and "NaN or infinite" in line and "best epoch (1)" in line, line
+    checkpoint = load_checkpoint(tmp_path / "run")
+    assert all(torch.isfinite(p).all() for p in checkpoint.model.parameters())
+    assert checkpoint.config["training"]["stopped"] == "non_finite"
+
+
+def test_an_interrupted_run_is_saved_as_interrupted_and_out_needs_overwrite(tmp_path, capsys, monkeypatch):
+    from ae_core import training
+    from ae_core.checkpoints import parse_config
+
+    real = training.evaluate_loss
+
+    def interrupt_in_epoch_two(model, x, *args, **kwargs):
+        if len(interrupt_in_epoch_two.calls) == 1:
+            raise KeyboardInterrupt
+        interrupt_in_epoch_two.calls.append(1)
+        return real(model, x, *args, **kwargs)
+
+    interrupt_in_epoch_two.calls = []
+    monkeypatch.setattr(training, "evaluate_loss", interrupt_in_epoch_two)
+    out = str(tmp_path / "run")
+    args = "train --dataset digits --model linear --latent-dim 2 --epochs 5 --threads 1 --out".split()
+    assert main([*args, out]) == 130
+    assert "interrupted after epoch 1 of 5" in capsys.readouterr().err
+    assert parse_config(out).status() == "interrupted (epoch 1 of 5)"
+    monkeypatch.setattr(training, "evaluate_loss", real)
+    assert main([*args, out]) == 2 and "--overwrite" in capsys.readouterr().err
+    assert main([*args, out, "--resume", out]) == 0
+    assert parse_config(out).status() == "completed"
+    assert main([*args, out, "--overwrite", "--epochs", "1"]) == 0

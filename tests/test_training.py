@@ -132,7 +132,7 @@ def test_training_never_prints(tiny_images, capsys):
     [
         ({"epochs": 0}, "epochs must be at least 1"),
         ({"batch_size": 0}, "batch_size must be at least 1"),
-        ({"lr": -1.0}, "lr must be positive"),
+        ({"lr": -1.0}, "lr must be a positive"),
         ({"val_fraction": 1.0}, "val_fraction must be in (0, 1)"),
         ({"schedule": "step"}, "schedule must be 'cosine' or 'constant'"),
         ({"patience": 0}, "patience must be at least 1"),

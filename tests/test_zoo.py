@@ -60,3 +60,31 @@ def test_every_model_option_is_explained(name):
         if record["choices"]:
             assert record["default"] in record["choices"]
     assert set(OPTION_GUIDE) >= {r["name"] for r in records}
+
+
+def test_listing_recovers_an_interrupted_save_and_cleans_leftovers(saved):
+    import os
+    import time
+
+    from ae_core.zoo import SWAP_SECONDS, tidy
+
+    os.replace(saved / "mine", saved / ".mine.old-1a2b3c4d")  # killed between a save's two renames
+    (saved / ".mine.tmp-abc").mkdir()
+    (saved / ".other.deleted-77").mkdir()
+    assert list_models(saved) == []  # too fresh to tell from a save in progress
+    tidy(saved, now=time.time() + SWAP_SECONDS + 600)
+    assert [e.name for e in list_models(saved)] == ["mine"]
+    assert sorted(p.name for p in saved.iterdir()) == ["mine"]
+
+
+def test_only_the_owner_or_the_teacher_may_manage_a_saved_model(saved):
+    from ae_core.zoo import PRETRAINED_DIR, claim_model, may_manage
+
+    entry = list_models(saved)[0]
+    assert not may_manage(entry, "browser-a") and may_manage(entry, "", teacher=True)
+    claim_model("mine", "browser-a")
+    assert may_manage(entry, "browser-a") and not may_manage(entry, "browser-b")
+    rename_model("mine", "theirs")
+    assert may_manage(list_models(saved)[0], "browser-a")  # ownership follows a rename
+    shipped = list_models(PRETRAINED_DIR)[0]
+    assert not may_manage(shipped, "browser-a", teacher=True)

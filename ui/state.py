@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +18,12 @@ import streamlit as st
 
 from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
+from ae_core.datasets.trust import check_uploaded_spec
 from ae_core.explore import CodeDistribution
 from ae_core.jobs import TrainingQueue
 from ae_core.projection import project
-from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_models_dir
+from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_data_dir, user_models_dir
+from ui.access import browser_id
 
 MODEL_KEY = "model_name"
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,8 @@ def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
         spec = checkpoint.dataset
         if not spec:
             raise ValueError(f"model {name!r} does not name the dataset it was trained on")
+        if (checkpoint.config.get("extra") or {}).get("origin") == "upload":
+            check_uploaded_spec(spec, user_data_dir())  # checked on upload too; a model is data
         scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
         dataset = _load_data(spec, scaler)
     except (ValueError, OSError) as exc:
@@ -148,10 +151,8 @@ def _queue_for(models_dir: str) -> TrainingQueue:
 
 
 def session_owner() -> str:
-    """A random id for this browser session, to tell its own trainings from other people's."""
-    if "owner" not in st.session_state:
-        st.session_state["owner"] = uuid.uuid4().hex
-    return st.session_state["owner"]
+    """This browser's id, to tell its own trainings and models from other people's."""
+    return browser_id()
 
 
 def choose_model(name: str) -> None:

@@ -1,12 +1,14 @@
 """Checkpoints: folders of ``config.json`` + safetensors weights, their epoch snapshots, and zips."""
 
 from ae_core.checkpoints.archive import export_zip, import_zip
+from ae_core.checkpoints.config import CheckpointConfig, ModelConfig, parameter_count
 from ae_core.checkpoints.folder import (
     Checkpoint,
     CheckpointError,
     check_compatible,
     load_checkpoint,
     load_training_state,
+    parse_config,
     read_config,
     save_checkpoint,
 )
@@ -14,7 +16,9 @@ from ae_core.checkpoints.snapshots import list_snapshots, load_snapshot, save_sn
 
 __all__ = [
     "Checkpoint",
+    "CheckpointConfig",
     "CheckpointError",
+    "ModelConfig",
     "check_compatible",
     "export_zip",
     "import_zip",
@@ -22,6 +26,8 @@ __all__ = [
     "load_checkpoint",
     "load_snapshot",
     "load_training_state",
+    "parameter_count",
+    "parse_config",
     "read_config",
     "save_checkpoint",
     "save_snapshot",

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
-from ae_core.checkpoints.folder import CONFIG, OPTIMIZER, WEIGHTS, CheckpointError, _load_weights, _recover, read_config
-from ae_core.models import model_from_config
+from ae_core import limits
+from ae_core.checkpoints.config import CheckpointConfig, build_checked
+from ae_core.checkpoints.folder import (
+    CONFIG,
+    OPTIMIZER,
+    WEIGHTS,
+    CheckpointError,
+    _load_weights,
+    _recover,
+    parse_config,
+    read_config,
+)
 
 ALLOWED_FILES = (CONFIG, WEIGHTS, OPTIMIZER)
-MAX_ZIP_BYTES = 1 << 30  # uncompressed size accepted from an uploaded zip
 
 
 def export_zip(directory: str | os.PathLike) -> bytes:
@@ -27,39 +38,38 @@ def export_zip(directory: str | os.PathLike) -> bytes:
     return buffer.getvalue()
 
 
-def import_zip(source: str | os.PathLike | bytes, destination: str | os.PathLike) -> Path:
+def import_zip(
+    source: str | os.PathLike | bytes,
+    destination: str | os.PathLike,
+    *,
+    trusted: bool = False,
+    data_dir: str | os.PathLike | None = None,
+) -> Path:
     """Unpack an uploaded checkpoint zip into ``destination`` after checking every entry.
 
     Only ``config.json`` and ``*.safetensors`` files are accepted (at the top level or in one
-    folder); anything else -- pickles, paths that climb out, huge members -- is refused and
-    nothing is written.
+    folder); anything else -- pickles, paths that climb out, encrypted or oddly compressed
+    members, sizes over ``ae_core.limits`` -- is refused and nothing is written. Unless
+    ``trusted`` (the command line), the config may name only a built-in dataset or a file in
+    ``data_dir`` (default: the app's upload folder), and it is marked as coming from an upload.
     """
     data = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
         archive = zipfile.ZipFile(data)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise CheckpointError(f"the upload is not a readable zip file ({exc})") from None
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        by_name = {}
-        for member in members:
-            name = member.filename.replace("\\", "/").split("/")[-1]
-            if name not in ALLOWED_FILES or member.filename.count("/") > 1 or ".." in member.filename:
-                raise CheckpointError(
-                    f"the zip holds {member.filename!r}; only {', '.join(ALLOWED_FILES)} are accepted"
-                )
-            by_name[name] = member
-        if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-            raise CheckpointError(f"the zip unpacks to more than {MAX_ZIP_BYTES >> 20} MiB; refused")
-        missing = [n for n in (CONFIG, WEIGHTS) if n not in by_name]
-        if missing:
-            raise CheckpointError(f"the zip is missing {', '.join(missing)}")
-        staging = Path(tempfile.mkdtemp(prefix=".import-"))
+        by_name = _checked_members(archive)
+        Path(destination).parent.mkdir(parents=True, exist_ok=True)
+        # Unpacked beside the destination (a hidden name the listing skips), never elsewhere.
+        staging = Path(tempfile.mkdtemp(prefix=".import-", dir=Path(destination).parent))
         try:
             for name, member in by_name.items():
-                (staging / name).write_bytes(archive.read(member))
-            config = read_config(staging)
-            model = model_from_config(config["model"])
+                (staging / name).write_bytes(_read_member(archive, member))
+            config = parse_config(staging)
+            if not trusted:
+                config = _as_upload(config, staging, data_dir)
+            model = build_checked(config.model)
             _load_weights(model, staging / WEIGHTS)
             target = Path(destination)
             if target.exists() and any(target.iterdir()):
@@ -70,6 +80,60 @@ def import_zip(source: str | os.PathLike | bytes, destination: str | os.PathLike
             shutil.move(str(staging), str(target))
             return target
         except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"the zip's checkpoint is not valid: {exc}") from None
+            message = str(exc).replace(f"checkpoint {str(staging)!r}: ", "").replace(str(staging), "the zip")
+            raise CheckpointError(f"the zip's checkpoint is not valid: {message}") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _checked_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if len(members) > len(ALLOWED_FILES):
+        raise CheckpointError(f"the zip holds {len(members)} files; a checkpoint has {', '.join(ALLOWED_FILES)}")
+    by_name = {}
+    for member in members:
+        name = member.filename.replace("\\", "/").split("/")[-1]
+        if name not in ALLOWED_FILES or member.filename.count("/") > 1 or ".." in member.filename:
+            raise CheckpointError(f"the zip holds {member.filename!r}; only {', '.join(ALLOWED_FILES)} are accepted")
+        if member.flag_bits & 0x1:
+            raise CheckpointError(f"{member.filename!r} in the zip is encrypted; zip the checkpoint without a password")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise CheckpointError(
+                f"{member.filename!r} in the zip uses compression method {member.compress_type}; "
+                "only stored and deflate (what every zip tool writes by default) are read"
+            )
+        budget = "config_bytes" if name == CONFIG else "weights"
+        if budget == "config_bytes":
+            limits.check("config_bytes", member.file_size, f"{member.filename!r} in the zip is {{amount}}")
+        else:
+            # 4 bytes per parameter, plus room for the safetensors header.
+            most = limits.limit("parameters") * 4 + (1 << 20)
+            if member.file_size > most:
+                raise CheckpointError(
+                    f"{member.filename!r} in the zip is {limits.human_bytes(member.file_size)}; weights of a model "
+                    f"within the limit of {limits.limit('parameters'):,} parameters are at most {limits.human_bytes(most)}"
+                )
+        by_name[name] = member
+    missing = [n for n in (CONFIG, WEIGHTS) if n not in by_name]
+    if missing:
+        raise CheckpointError(f"the zip is missing {', '.join(missing)}")
+    return by_name
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+        raise CheckpointError(f"{member.filename!r} in the zip is damaged ({exc})") from None
+
+
+def _as_upload(config: CheckpointConfig, staging: Path, data_dir) -> CheckpointConfig:
+    """Check what an uploaded config may name, and mark it as uploaded."""
+    from ae_core.datasets.trust import check_uploaded_spec
+    from ae_core.zoo import user_data_dir  # the zoo builds on checkpoints
+
+    if config.dataset:
+        check_uploaded_spec(config.dataset, data_dir or user_data_dir())
+    raw = {**config.raw, "extra": {**config.extra, "origin": "upload"}}
+    (staging / CONFIG).write_text(json.dumps(raw, indent=2))
+    return CheckpointConfig.parse(raw)

@@ -19,10 +19,10 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load, load_file, save_file
 
-from ae_core.models import MODELS, Autoencoder, model_from_config
+from ae_core import limits
+from ae_core.checkpoints.config import FORMAT, FORMAT_VERSION, CheckpointConfig, build_checked
+from ae_core.models import Autoencoder
 
-FORMAT = "latent-lab-checkpoint"
-FORMAT_VERSION = 1
 CONFIG, WEIGHTS, OPTIMIZER = "config.json", "weights.safetensors", "optimizer.safetensors"
 SNAPSHOTS = "snapshots"  # per-epoch weights kept on request, carried across saves (see snapshots.py)
 
@@ -111,20 +111,28 @@ def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "
     if path.is_file() and zipfile.is_zipfile(path):
         from ae_core.checkpoints.archive import import_zip  # the archive module builds on this one
 
-        return load_checkpoint(import_zip(path, Path(tempfile.mkdtemp(prefix="latent-lab-"))), device)
+        # Unpacked into a temporary folder that is gone once the model is in memory.
+        with tempfile.TemporaryDirectory(prefix="latent-lab-") as scratch:
+            loaded = load_checkpoint(import_zip(path, Path(scratch) / "checkpoint", trusted=True), device)
+        return Checkpoint(loaded.model, loaded.config, path)
     path = _recover(path)
-    config = read_config(path)
+    config = parse_config(path)
     try:
-        model = model_from_config(config["model"])
+        model = build_checked(config.model)
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"checkpoint {str(path)!r}: its model settings are not valid: {exc}") from None
     _load_weights(model, path / WEIGHTS)
     model.to(device).eval()
-    return Checkpoint(model, config, path)
+    return Checkpoint(model, config.raw, path)
 
 
 def read_config(directory: str | os.PathLike) -> dict[str, Any]:
-    """The validated ``config.json`` of a checkpoint directory."""
+    """The validated ``config.json`` of a checkpoint directory, as a dict."""
+    return parse_config(directory).raw
+
+
+def parse_config(directory: str | os.PathLike) -> CheckpointConfig:
+    """The ``config.json`` of a checkpoint directory, size- and type-checked."""
     path = Path(directory)
     if not path.is_dir():
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist or is not a directory")
@@ -132,20 +140,12 @@ def read_config(directory: str | os.PathLike) -> dict[str, Any]:
     if not file.is_file():
         raise CheckpointError(f"checkpoint {str(path)!r} has no {CONFIG}; is it a Latent Lab checkpoint?")
     try:
-        config = json.loads(file.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        limits.check("config_bytes", file.stat().st_size, f"its {CONFIG} is {{amount}}")
+        return CheckpointConfig.parse(json.loads(file.read_bytes()))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CheckpointError(f"checkpoint {str(path)!r}: {CONFIG} is not valid JSON ({exc})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise CheckpointError(f"checkpoint {str(path)!r}: {CONFIG} is not a Latent Lab checkpoint config")
-    if config.get("format_version", 0) > FORMAT_VERSION:
-        raise CheckpointError(
-            f"checkpoint {str(path)!r} was written by a newer Latent Lab (format {config['format_version']})"
-        )
-    model = config.get("model")
-    if not isinstance(model, dict) or model.get("name") not in MODELS:
-        name = model.get("name") if isinstance(model, dict) else None
-        raise CheckpointError(f"checkpoint {str(path)!r}: unknown model {name!r}; valid: {', '.join(MODELS)}")
-    return config
+    except ValueError as exc:
+        raise CheckpointError(f"checkpoint {str(path)!r}: {CONFIG}: {exc}") from None
 
 
 def check_compatible(config: dict[str, Any], sample_shape, what: str = "the data") -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from safetensors.torch import save_file
 
+from ae_core.checkpoints.config import CheckpointConfig, build_checked
 from ae_core.checkpoints.folder import SNAPSHOTS, Checkpoint, CheckpointError, _load_weights
-from ae_core.models import Autoencoder, model_from_config
+from ae_core.models import Autoencoder
 
 
 def save_snapshot(model: Autoencoder, directory: str | os.PathLike, epoch: int) -> Path:
@@ -42,6 +43,6 @@ def load_snapshot(checkpoint: Checkpoint, epoch: int) -> Autoencoder:
         raise CheckpointError(
             f"checkpoint {checkpoint.path.name!r} kept no snapshot of epoch {epoch}; has {sorted(snapshots)}"
         )
-    model = model_from_config(checkpoint.config["model"])
+    model = build_checked(CheckpointConfig.parse(checkpoint.config).model)
     _load_weights(model, snapshots[epoch])
     return model.eval()

@@ -47,6 +47,11 @@ def register(commands) -> None:
         default=None,
         help="continue from a checkpoint written by an earlier run",
     )
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace what is at --out (refused otherwise, unless --out is the --resume checkpoint)",
+    )
     group = train.add_argument_group("model options (each model takes its own; see README)")
     for name in _all_option_names():
         group.add_argument(
@@ -80,6 +85,8 @@ def _train(args) -> int:
         args.out
         or Path("runs") / f"{_slug(args.dataset)}-{args.model}-{args.latent_dim}-{_dt.datetime.now():%Y%m%d-%H%M%S}"
     )
+    if is_main:
+        _check_out(out, args)
     bar = _progress_bar(args.epochs) if is_main else None
     try:
         summary = run_training(
@@ -97,7 +104,36 @@ def _train(args) -> int:
     if not is_main:
         return 0
     print(json.dumps(summary))
+    if summary["stopped"] == "non_finite":
+        print(
+            f"error: the loss became NaN or infinite after epoch {summary['epochs_run']}; training stopped and the "
+            f"best epoch ({summary['best_epoch']}) is kept in {out}; try a smaller --lr",
+            file=sys.stderr,
+        )
+        return 2
+    if summary["stopped"] == "interrupted":
+        print(
+            f"interrupted after epoch {summary['epochs_run']} of {args.epochs}; the best epoch "
+            f"({summary['best_epoch']}) is saved in {out} (continue with --resume {out})",
+            file=sys.stderr,
+        )
+        return 130
     return 0
+
+
+def _check_out(out: Path, args) -> None:
+    """Never replace a model or a file without being told to."""
+    if not (out.exists() or out.is_symlink()):
+        return
+    if args.resume and Path(args.resume).resolve() == out.resolve():
+        return
+    if not args.overwrite:
+        what = "a model" if (out / "config.json").is_file() else "a file" if not out.is_dir() else "a folder"
+        raise ValueError(
+            f"--out {str(out)!r} is already {what}; pass --overwrite to replace it, or --resume {str(out)!r} to continue it"
+        )
+    if not out.is_dir():
+        out.unlink()
 
 
 class _progress_bar:

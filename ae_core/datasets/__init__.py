@@ -42,6 +42,19 @@ DATASETS: dict[str, str] = {
 
 UPLOAD_KINDS = {".zip": "zip", ".npz": "npz", ".csv": "csv"}
 
+# name -> the options it reads (besides normal=, which every labelled dataset takes).
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "mnist-sample": (),
+    "digits": ("seed",),
+    "shapes": ("n", "size", "seed"),
+    "photos": ("patch", "n", "color", "seed"),
+    **{family: ("mirror", "cache") for family in FAMILIES},
+    "npz": ("test", "seed", "scale"),
+    "csv": ("label", "test", "seed", "scale"),
+    "folder": ("size", "gray", "test", "seed"),
+    "zip": ("size", "gray", "test", "seed"),
+}
+
 
 def store_upload(data: bytes, filename: str, folder: str | os.PathLike) -> Dataset:
     """Keep an uploaded dataset file (zip of images, npz or csv) and load it.
@@ -64,10 +77,12 @@ def store_upload(data: bytes, filename: str, folder: str | os.PathLike) -> Datas
         os.replace(partial, target)
     try:
         return load_dataset(f"{UPLOAD_KINDS[suffix]}:{target}")
-    except ValueError as exc:
+    except BaseException as exc:
         if fresh:
-            target.unlink(missing_ok=True)
-        raise ValueError(str(exc).replace(str(target), repr(filename))) from None
+            target.unlink(missing_ok=True)  # a file that does not load is not kept
+        if isinstance(exc, ValueError):
+            raise ValueError(str(exc).replace(str(target), repr(filename)).replace(target.name, filename)) from None
+        raise
 
 
 def load_dataset(spec: str, scaler: dict | None = None) -> Dataset:
@@ -127,6 +142,10 @@ def _load(spec: str, scaler: dict | None) -> Dataset:
     name, argument, options = parse_spec(spec)
     if argument is None and name.endswith(".zip"):
         name, argument = "zip", spec.partition("?")[0]
+    unknown = sorted(set(options) - set(OPTIONS.get(name, options)))
+    if unknown:
+        takes = ", ".join(OPTIONS[name]) or "none"
+        raise ValueError(f"dataset {name!r} has no option {unknown[0]!r}; its options: {takes} (and normal=)")
     if name == "mnist-sample":
         return load_mnist_sample_dataset(options)
     if name == "digits":

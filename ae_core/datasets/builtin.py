@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from pathlib import Path
 
+import numpy as np
+
+from ae_core import limits
 from ae_core.datasets.base import Dataset, option, seeded_split
 
 SHAPE_KINDS = ("square", "circle", "triangle", "cross")
@@ -97,6 +98,9 @@ def load_shapes_dataset(options: dict[str, str]) -> Dataset:
     n = option(options, "n", 6000)
     size = option(options, "size", 32)
     seed = option(options, "seed", 0)
+    if not 8 <= size <= 512:
+        raise ValueError(f"shapes option size must be from 8 to 512, got {size}")
+    limits.check("dataset_bytes", max(n, 0) * size * size * 4, f"shapes?n={n}&size={size} is {{amount}} of samples")
     x, factors = render_shapes(n, size, seed)
     train, test = seeded_split(n, 0.2, seed)
     order = np.concatenate([train, test])
@@ -154,8 +158,11 @@ def load_photos_dataset(options: dict[str, str]) -> Dataset:
     n = option(options, "n", 8000)
     color = option(options, "color", 0)
     seed = option(options, "seed", 0)
-    if patch < 4:
-        raise ValueError(f"photos option patch must be at least 4, got {patch}")
+    if not 4 <= patch <= 256:
+        raise ValueError(f"photos option patch must be from 4 to 256, got {patch}")
+    if n < 1 or color not in (0, 1):
+        raise ValueError(f"photos needs n >= 1 and color 0 or 1, got n={n}, color={color}")
+    limits.check("dataset_bytes", n * 1.2 * patch * patch * (3 if color else 1) * 4, "these patches are {amount}")
 
     def patches(names, count, rng):
         per_photo = -(-count // len(names))

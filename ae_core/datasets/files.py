@@ -4,18 +4,30 @@ every problem is one ``ValueError`` naming the file."""
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from ae_core import limits
 from ae_core.datasets.base import Dataset, Scaler, option, seeded_split
-from ae_core.images import read_image, to_chw
+from ae_core.images import image_size, read_image, to_chw
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 LABEL_COLUMNS = ("label", "labels", "y", "class", "target")
-MAX_ZIP_BYTES = 2 << 30
+MAX_SIDE = 128  # images are resized to at most this side unless ?size= says otherwise
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)
 
 
 def load_npz(path: str, options: dict[str, str], scaler: dict | None = None) -> Dataset:
@@ -23,6 +35,7 @@ def load_npz(path: str, options: dict[str, str], scaler: dict | None = None) -> 
     if not zipfile.is_zipfile(file):
         raise ValueError(f"{file}: not a readable .npz file (an .npz is a zip archive of .npy arrays)")
     try:
+        _check_npz_headers(file)
         with np.load(file, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
     except ValueError as exc:
@@ -30,8 +43,8 @@ def load_npz(path: str, options: dict[str, str], scaler: dict | None = None) -> 
             raise ValueError(
                 f"{file}: holds object arrays, which are never unpickled; save plain numeric arrays"
             ) from None
-        raise ValueError(f"{file}: not a readable .npz file ({exc})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise
+    except ZIP_ERRORS as exc:
         raise ValueError(f"{file}: not a readable .npz file ({exc})") from None
     if {"x_train", "x_test"} <= set(arrays):
         x_train, x_test = arrays["x_train"], arrays["x_test"]
@@ -59,10 +72,16 @@ def load_csv(path: str, options: dict[str, str], scaler: dict | None = None) -> 
     import pandas as pd
 
     file = _existing(path)
+    limits.check("table_bytes", file.stat().st_size, f"{file.name} is {{amount}}")
     try:
         frame = pd.read_csv(file)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"{file}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(
+            f"{file}: not a readable CSV file ({(str(exc).splitlines() or [type(exc).__name__])[0]})"
+        ) from None
+    if len(frame) < 2:
+        raise ValueError(f"{file}: needs a header line and at least two rows of numbers; found {len(frame)} rows")
+    limits.check("dataset_bytes", frame.size * 4, "this table decodes to {amount}")
     label = options.get("label") or next((c for c in frame.columns if str(c).lower() in LABEL_COLUMNS), None)
     if label is not None and label not in frame.columns:
         raise ValueError(f"{file}: no column named {label!r}; columns: {', '.join(map(str, frame.columns))}")
@@ -100,7 +119,8 @@ def load_image_folder(path: str, options: dict[str, str]) -> Dataset:
     if not root.is_dir():
         raise ValueError(f"{root}: no such folder")
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    items = [(p.relative_to(root).as_posix(), p.read_bytes()) for p in files]
+    limits.check("archive_files", len(files), f"{root} holds {{amount}}", unit="images")
+    items = [(p.relative_to(root).as_posix(), lambda p=p: p.open("rb")) for p in files]
     return _images_dataset(f"folder:{path}", items, root, options)
 
 
@@ -109,24 +129,55 @@ def load_image_zip(path: str, options: dict[str, str]) -> Dataset:
     try:
         with zipfile.ZipFile(file) as archive:
             members = [
-                m for m in archive.infolist() if not m.is_dir() and Path(m.filename).suffix.lower() in IMAGE_SUFFIXES
+                m
+                for m in archive.infolist()
+                if not m.is_dir()
+                and Path(m.filename).suffix.lower() in IMAGE_SUFFIXES
+                and not Path(m.filename).name.startswith(".")
             ]
-            if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-                raise ValueError(f"{file}: unpacks to more than {MAX_ZIP_BYTES >> 30} GiB of images; refused")
-            items = [(m.filename, archive.read(m)) for m in members if not Path(m.filename).name.startswith(".")]
-    except zipfile.BadZipFile as exc:
+            limits.check("archive_files", len(members), "this zip holds {amount}", unit="images")
+            limits.check("archive_bytes", sum(m.file_size for m in members), "this zip unpacks to {amount} of images")
+            for member in members:
+                if member.flag_bits & 0x1:
+                    raise ValueError(f"{file}: {member.filename!r} is encrypted; zip the images without a password")
+                if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise ValueError(
+                        f"{file}: {member.filename!r} uses compression method {member.compress_type}; "
+                        "only stored and deflate (what every zip tool writes by default) are read"
+                    )
+            items = [(m.filename, lambda m=m: archive.open(m)) for m in members]
+            return _images_dataset(f"zip:{path}", items, file, options)
+    except ZIP_ERRORS as exc:
         raise ValueError(f"{file}: not a readable zip file ({exc})") from None
-    return _images_dataset(f"zip:{path}", items, file, options)
 
 
-def _images_dataset(spec: str, items: list[tuple[str, bytes]], source: Path, options: dict[str, str]) -> Dataset:
+def _images_dataset(spec: str, items: list[tuple[str, Callable]], source: Path, options: dict[str, str]) -> Dataset:
+    """Images of many sizes as one dataset: every header is read first, so what decoding will
+    cost is checked before any image is decoded; each is then decoded and resized on its own."""
     if len(items) < 2:
         raise ValueError(f"{source}: needs at least two images ({', '.join(IMAGE_SUFFIXES)}), found {len(items)}")
-    images = [read_image(data, name=f"{source}/{name}") for name, data in items]
-    common = Counter(img.shape[:2] for img in images).most_common(1)[0][0]
+    sizes = []
+    for name, open_item in items:
+        with open_item() as stream:
+            sizes.append(image_size(stream, name=f"{source.name}/{name}"))
+    limits.check(
+        "archive_pixel_bytes", sum(h * w * c for h, w, c in sizes), "this archive decodes to {amount} of pixels"
+    )
+    common = Counter((h, w) for h, w, _ in sizes).most_common(1)[0][0]
     side = option(options, "size", 0)
-    height, width = (side, side) if side else (min(common[0], 128), min(common[1], 128))
-    channels = 3 if any(img.shape[2] == 3 for img in images) and not option(options, "gray", 0) else 1
+    if side and not 2 <= side <= 1024:
+        raise ValueError(f"dataset option size={side} must be from 2 to 1024 pixels")
+    height, width = (side, side) if side else (min(common[0], MAX_SIDE), min(common[1], MAX_SIDE))
+    gray = option(options, "gray", 0)
+    most_channels = 1 if gray or all(c == 1 for *_, c in sizes) else 3
+    limits.check(
+        "dataset_bytes", len(items) * most_channels * height * width * 4, "these images decode to {amount} of samples"
+    )
+    images = []
+    for name, open_item in items:
+        with open_item() as stream:
+            images.append(read_image(stream, name=f"{source.name}/{name}", size=(height, width)))
+    channels = 3 if any(img.shape[2] == 3 for img in images) and not gray else 1
     x = np.stack([to_chw(img, (channels, height, width))[0] for img in images])
     classes = sorted({name.split("/")[-2] if "/" in name else "" for name, _ in items})
     y, names = None, None
@@ -164,12 +215,12 @@ def _finish(spec, x_train, x_test, y_train, y_test, file: Path, options, scaler_
         )
     x_train, x_test = _to_nchw(x_train, file), _to_nchw(x_test, file)
     if x_train.dtype == np.uint8:
-        return Dataset(spec, (x_train / 255.0).astype(np.float32), (x_test / 255.0).astype(np.float32), y_train, y_test)
+        return Dataset(spec, x_train.astype(np.float32) / 255, x_test.astype(np.float32) / 255, y_train, y_test)
     low, high = float(min(x_train.min(), x_test.min())), float(max(x_train.max(), x_test.max()))
     divisor = 1.0 if low >= 0 and high <= 1 else 255.0 if low >= 0 and high <= 255 else None
     if divisor is None:
         raise ValueError(f"{file}: image values range from {low:g} to {high:g}; expected [0, 1] or [0, 255]")
-    return Dataset(spec, (x_train / divisor).astype(np.float32), (x_test / divisor).astype(np.float32), y_train, y_test)
+    return Dataset(spec, x_train.astype(np.float32) / divisor, x_test.astype(np.float32) / divisor, y_train, y_test)
 
 
 def _to_nchw(x: np.ndarray, file: Path) -> np.ndarray:
@@ -193,6 +244,32 @@ def _labels(y, n: int, file: Path) -> np.ndarray:
             return y.astype(np.int64)
         raise ValueError(f"{file}: labels must be integers, got dtype {y.dtype}")
     return y.astype(np.int64)
+
+
+def _check_npz_headers(file: Path) -> None:
+    """Read every array's shape and dtype from its .npy header, before anything is loaded."""
+    total = 0
+    with zipfile.ZipFile(file) as archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        limits.check("archive_files", len(members), f"{file.name} holds {{amount}}", unit="arrays")
+        for member in members:
+            if member.flag_bits & 0x1 or member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise ValueError(f"{file}: {member.filename!r} is encrypted or compressed in a way numpy cannot read")
+            with archive.open(member) as stream:
+                try:
+                    version = np.lib.format.read_magic(stream)
+                    read = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, dtype = read(stream, max_header_size=10_000)
+                except (ValueError, SyntaxError, TypeError) as exc:
+                    raise ValueError(f"{file}: {member.filename!r} is not a .npy array ({exc})") from None
+            if dtype.hasobject:
+                raise ValueError(f"{file}: holds object arrays, which are never unpickled; save plain numeric arrays")
+            total += int(np.prod(shape, dtype=object)) * max(dtype.itemsize, 4)  # float32 copies are made
+    limits.check("array_bytes", total, f"{file.name} declares {{amount}} of arrays")
 
 
 def _existing(path: str) -> Path:

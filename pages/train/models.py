@@ -5,82 +5,118 @@ import datetime as dt
 import streamlit as st
 
 from ae_core.checkpoints import CheckpointError, export_zip, import_zip
-from ae_core.zoo import check_model_name, delete_model, list_models, rename_model, user_models_dir
+from ae_core.zoo import (
+    check_model_name,
+    claim_model,
+    delete_model,
+    list_models,
+    may_manage,
+    rename_model,
+    user_models_dir,
+)
+from ui.access import browser_id, is_teacher, teacher_login
+from ui.i18n import _
 from ui.state import flash, show_flash, training_queue
 
-st.title("Your models")
+st.title(_("Your models"))
 st.markdown(
-    "Every model the app can use: the ones shipped with Latent Lab (**pretrained**, read-only) and the ones "
-    "you trained or uploaded (**saved**). A checkpoint is a folder with a `config.json` (settings, dataset, "
-    "metrics, training history) and a `weights.safetensors` file — no pickles, so a download is safe to share."
+    _(
+        "Every model the app can use: the ones shipped with Latent Lab (**pretrained**, read-only) and the ones "
+        "trained or uploaded here (**saved**). A checkpoint is a folder with a `config.json` (settings, dataset, "
+        "metrics, training history) and a `weights.safetensors` file — no pickles, so a download is safe to share. "
+        "You can rename and delete the models you trained or uploaded from this browser."
+    )
 )
 
 show_flash()
-entries = list_models()
+entries = list_models(broken=True)
+busy = training_queue().training_names()
+
+
+def status(entry) -> str:
+    if entry.broken:
+        return _("broken: {reason}", reason=entry.error)
+    if entry.name in busy:
+        return _("training now")
+    return entry.parsed.status()
+
+
 st.dataframe(
     [
         {
-            "name": e.name,
-            "source": e.source,
-            "type": e.config["model"]["name"],
-            "code size": e.config["model"]["latent_dim"],
-            "dataset": e.config.get("dataset") or "",
-            "test error / sample": (e.config.get("metrics") or {}).get("sse_per_sample"),
-            "epochs": (e.config.get("training") or {}).get("epoch"),
-            "created": (e.config.get("created") or "")[:16].replace("T", " "),
+            _("name"): e.name,
+            _("source"): e.source,
+            _("type"): e.parsed.model.name if e.parsed else "",
+            _("code size"): e.parsed.model.latent_dim if e.parsed else None,
+            _("dataset"): (e.parsed.dataset if e.parsed else "") or "",
+            _("test error / sample"): e.parsed.metrics.get("sse_per_sample") if e.parsed else None,
+            _("epochs"): (e.parsed.training or {}).get("epoch") if e.parsed else None,
+            _("status"): status(e),
+            _("created"): (e.parsed.created if e.parsed else "")[:16].replace("T", " "),
         }
         for e in entries
     ],
-    column_config={"test error / sample": st.column_config.NumberColumn(format="%.3f")},
+    column_config={_("test error / sample"): st.column_config.NumberColumn(format="%.3f")},
     hide_index=True,
 )
 
-saved = [e for e in entries if e.source == "saved"]
-busy = training_queue().training_names()
 manage, upload = st.columns(2)
 with manage:
-    st.subheader("Manage")
-    chosen = st.selectbox("Model", [e.name for e in entries], key="manage_model")
+    st.subheader(_("Manage"))
+    chosen = st.selectbox(_("Model"), [e.name for e in entries], key="manage_model")
     entry = next(e for e in entries if e.name == chosen)
-    st.download_button(
-        "Download as zip",
-        data=lambda: export_zip(entry.path),
-        file_name=f"{entry.name}.zip",
-        mime="application/zip",
-        icon=":material/download:",
-        on_click="ignore",
-    )
-    if entry.source == "pretrained":
-        st.caption("Shipped models cannot be renamed or deleted.")
-    elif entry.name in busy:
-        st.caption("This model is being trained right now; rename or delete it when the training has ended.")
+    if entry.broken:
+        st.error(_("“{name}” cannot be used: {reason}", name=entry.name, reason=entry.error))
     else:
-        new_name = st.text_input("New name", entry.name, key="manage_new_name")
-        if st.button("Rename", icon=":material/edit:") and new_name != entry.name:
+        st.download_button(
+            _("Download as zip"),
+            data=lambda: export_zip(entry.path),
+            file_name=f"{entry.name}.zip",
+            mime="application/zip",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+    if entry.source == "pretrained":
+        st.caption(_("Shipped models cannot be renamed or deleted."))
+    elif entry.name in busy:
+        st.caption(_("This model is being trained right now; rename or delete it when the training has ended."))
+    elif not may_manage(entry, browser_id(), is_teacher()):
+        st.caption(_("Only the browser that trained or uploaded this model (or the teacher) can rename or delete it."))
+    else:
+        if not entry.broken:
+            new_name = st.text_input(_("New name"), entry.name, key="manage_new_name")
+            if st.button(_("Rename"), icon=":material/edit:") and new_name != entry.name:
+                try:
+                    rename_model(entry.name, new_name)
+                except (ValueError, OSError) as exc:
+                    st.error(str(exc))
+                else:
+                    flash(_("Renamed “{old}” to “{new}”.", old=entry.name, new=new_name))
+                    st.rerun()
+        sure = st.checkbox(_("Yes, delete “{name}” for good", name=entry.name), key="manage_sure")
+        if st.button(_("Delete"), icon=":material/delete:", disabled=not sure):
             try:
-                rename_model(entry.name, new_name)
+                delete_model(entry.name)
             except (ValueError, OSError) as exc:
                 st.error(str(exc))
             else:
-                flash(f"Renamed “{entry.name}” to “{new_name}”.")
+                flash(_("Deleted “{name}”.", name=entry.name))
                 st.rerun()
-        sure = st.checkbox(f"Yes, delete “{entry.name}” for good", key="manage_sure")
-        if st.button("Delete", icon=":material/delete:", disabled=not sure):
-            delete_model(entry.name)
-            flash(f"Deleted “{entry.name}”.")
-            st.rerun()
+    teacher_login()
 
 with upload:
-    st.subheader("Upload a checkpoint")
-    file = st.file_uploader("Checkpoint zip (config.json + weights.safetensors)", type=["zip"], key="manage_upload")
-    name = st.text_input("Save as", f"uploaded-{dt.datetime.now():%m%d-%H%M}", key="manage_upload_name")
-    if file is not None and st.button("Add to my models", icon=":material/upload:"):
+    st.subheader(_("Upload a checkpoint"))
+    file = st.file_uploader(_("Checkpoint zip (config.json + weights.safetensors)"), type=["zip"], key="manage_upload")
+    name = st.text_input(_("Save as"), f"uploaded-{dt.datetime.now():%m%d-%H%M}", key="manage_upload_name")
+    if file is not None and st.button(_("Add to my models"), icon=":material/upload:"):
         try:
-            import_zip(file.getvalue(), user_models_dir() / check_model_name(name, user_models_dir()))
+            name = check_model_name(name, user_models_dir())
+            import_zip(file.getvalue(), user_models_dir() / name)
         except (CheckpointError, ValueError) as exc:
-            st.error(f"Not added: {exc}")
+            st.error(_("Not added: {reason}", reason=exc))
         else:
-            flash(f"Added “{name}”; choose it in the sidebar.")
+            claim_model(name, browser_id())
+            flash(_("Added “{name}”; choose it in the sidebar.", name=name))
             st.rerun()
-if not saved:
-    st.info("You have no saved models yet: train one on the Train page or upload a checkpoint zip.")
+if not any(e.source == "saved" for e in entries):
+    st.info(_("There are no saved models yet: train one on the Train page or upload a checkpoint zip."))

@@ -11,6 +11,7 @@ from ae_core.recommender import (
     synthetic_ratings,
 )
 from ae_core.zoo import home_dir
+from ui.i18n import _
 
 st.title("Recommender")
 st.markdown(
@@ -49,12 +50,14 @@ try:
             test_frame = read_ratings(test_file.getvalue(), test_file.name)
         else:
             train_frame, test_frame = split_ratings(train_frame, 0.2, seed=0)
+    train = index_ratings(train_frame)
+    test = index_ratings(test_frame, like=train)
+    if len(test) == 0:
+        raise ValueError(_("No test rating is by a known user of a known item: upload more ratings."))
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
 
-train = index_ratings(train_frame)
-test = index_ratings(test_frame, like=train)
 st.caption(
     f"{len(train):,} training ratings by {train.n_users:,} users of {train.n_items:,} items; {len(test):,} test ratings."
 )

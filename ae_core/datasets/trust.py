@@ -1,0 +1,39 @@
+"""Which dataset specs a file from a browser may name.
+
+A model zip's ``config.json`` names the dataset it was trained on. On a shared server that name
+is data, not an instruction: it may name a built-in dataset (no folder, mirror or cache option)
+or a file in the server's upload folder, never another path or a URL. The command line, run by
+the machine's own user, is not limited.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ae_core.datasets.base import parse_spec
+
+BUILT_IN = ("digits", "mnist-sample", "shapes", "photos", "mnist", "fashion-mnist", "kmnist")
+UPLOADED = ("npz", "csv", "zip")  # what store_upload keeps in the data folder
+FORBIDDEN_OPTIONS = ("mirror", "cache")
+
+
+def check_uploaded_spec(spec: str, data_dir: str | os.PathLike) -> str:
+    """``spec`` if a browser's file may name it; ``ValueError`` in one line otherwise."""
+    name, argument, options = parse_spec(spec)
+    forbidden = sorted(set(options) & set(FORBIDDEN_OPTIONS))
+    if forbidden:
+        raise ValueError(f"an uploaded model may not set the dataset option {forbidden[0]!r} (dataset {spec!r})")
+    if name in BUILT_IN:
+        if argument is not None:
+            raise ValueError(f"an uploaded model may name {name!r} but not a folder for it (dataset {spec!r})")
+        return spec
+    if name in UPLOADED and argument:
+        root = Path(data_dir).resolve()
+        target = (root / argument).resolve() if not Path(argument).is_absolute() else Path(argument).resolve()
+        if target.is_relative_to(root) and target.parent == root:
+            return spec
+    raise ValueError(
+        f"an uploaded model may only use a built-in dataset ({', '.join(BUILT_IN)}) or data uploaded to this "
+        f"server, not {spec.partition('?')[0]!r}"
+    )
