@@ -81,7 +81,13 @@ else:
 outputs = {"plain": np.clip(plain.reconstruct(noisy), 0, 1), "denoising": np.clip(denoising.reconstruct(noisy), 0, 1)}
 
 columns = st.columns(4)
-titles = {"clean": _("clean"), "noisy": _("noisy"), "plain": _("plain"), "denoising": _("denoising")}
+titles = {
+    "clean": _("clean"),
+    "noisy": _("noisy"),
+    "noisy input": _("noisy input"),
+    "plain": _("plain"),
+    "denoising": _("denoising"),
+}
 for column, (title, image) in zip(columns, [("clean", clean), ("noisy", noisy), *outputs.items()]):
     with column:
         show_samples(image, caption=titles[title], min_side=160)
@@ -93,7 +99,10 @@ st.subheader(_("PSNR against noise level, over 100 test samples"))
 levels = np.linspace(0.05, 0.9 if kind != "occlusion" else 0.6, 10)
 sweep = psnr_against_noise({"plain": plain, "denoising": denoising}, data.x_test[:100], kind, levels, seed=int(seed))
 figure = go.Figure(
-    [go.Scatter(x=levels, y=values, name=titles[name], mode="lines+markers") for name, values in sweep.items()]
+    [
+        go.Scatter(x=levels, y=values, name=titles.get(name, name), mode="lines+markers")
+        for name, values in sweep.items()
+    ]
 )
 figure.update_layout(
     xaxis_title=_("level of {noise} noise", noise=_(kind)), yaxis_title="PSNR (dB)", height=360, margin=dict(t=20)

@@ -1,0 +1,221 @@
+"""Nothing falls through: every string the code shows has a Spanish catalog entry, every page
+walked in Spanish shows no English sentence, and each browser session keeps its own language."""
+
+import gettext
+import json
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from google.protobuf.json_format import MessageToDict
+from streamlit.testing.v1 import AppTest
+
+from ae_core.models import MODELS
+from ui.i18n import LANGUAGES, supported
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "ui/locales/es/LC_MESSAGES/messages"
+PAGES = re.findall(r'st\.Page\("([^"]+)"', (ROOT / "app.py").read_text())
+
+
+def extracted() -> set:
+    """The msgids Babel finds in the code today, with babel.cfg (as scripts/i18n.sh runs it)."""
+    with open(ROOT / "babel.cfg") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    return {message for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map)}
+
+
+def catalog():
+    with open(CATALOG.with_suffix(".po"), "rb") as f:
+        return read_po(f)
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_string_in_the_code_has_a_spanish_entry_and_no_entry_is_stale():
+    code = extracted()
+    po = catalog()
+    entries = {m.id for m in po if m.id}
+    assert len(code) > 400
+    assert not code - entries, f"not in es/messages.po (run scripts/i18n.sh): {sorted(map(str, code - entries))}"
+    assert not entries - code, f"stale entries in es/messages.po: {sorted(map(str, entries - code))}"
+    assert not po.obsolete, f"obsolete entries: {list(po.obsolete)}"
+    for message in po:
+        if not message.id:
+            continue
+        assert not message.fuzzy, f"fuzzy: {message.id!r}"
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(forms), f"untranslated: {message.id!r}"
+        wanted = fields(message.id[-1] if isinstance(message.id, tuple) else message.id)
+        for form in forms:
+            assert fields(form) == wanted, f"placeholders differ: {message.id!r} -> {form!r}"
+
+
+def test_the_compiled_catalog_matches_the_po_file():
+    po = catalog()
+    with open(CATALOG.with_suffix(".mo"), "rb") as f:
+        mo = read_mo(f)
+
+    def same(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    def pairs(messages):
+        return {same(m.id): same(m.string) for m in messages if m.id}
+
+    assert pairs(po) == pairs(mo), "run scripts/i18n.sh"
+
+
+def test_a_language_is_a_catalog_file():
+    assert LANGUAGES == {"en": "English", "es": "Español"}
+    assert supported("es-ES") == supported("es_MX") == supported("ES") == "es"
+    assert supported("en-GB") == "en" and supported("fr-FR") is None and supported(None) is None
+
+
+# --- walking the pages ---------------------------------------------------------------------
+
+# Keys of element protos that hold what a person reads (the rest are ids, data, styles).
+TEXT_KEYS = {"body", "label", "help", "options", "caption", "captions", "placeholder", "text", "value", "title"}
+# Plotly figure keys that are drawn on screen.
+FIGURE_KEYS = {"text", "name", "hovertemplate", "label", "prefix"}
+# Common English words that are not Spanish words.
+ENGLISH = set(
+    "the of and with is are this that your you from for on by it its be not to what which when "
+    "than then there where how here only each".split()
+)
+
+
+def _strings(value, keys, inside=False):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, keys, inside or key in keys)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, keys, inside)
+    elif isinstance(value, str) and inside:
+        yield value
+
+
+def _figure_texts(spec: str):
+    figure = json.loads(spec)
+    # A trace hidden from the legend whose hover label drops its name never shows that name.
+    traces = [t for t in figure.get("data", []) if not (t.get("showlegend") is False and t.get("name"))]
+    for part in (figure.get("layout"), traces, figure.get("frames")):
+        yield from _strings(part, FIGURE_KEYS)
+
+
+def visible_texts(app: AppTest) -> list[str]:
+    """Every label, text, help, option, caption, table header and chart word on the page."""
+    texts = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            tree = MessageToDict(proto)
+            texts.extend(_strings(tree, TEXT_KEYS))
+            chart = tree.get("plotlyChart") or (tree if "spec" in tree and "figure" not in tree else None)
+            if chart and chart.get("spec"):
+                texts.extend(_figure_texts(chart["spec"]))
+            if "columns" in tree and isinstance(tree["columns"], str):  # a dataframe's column config
+                texts.extend(_strings(json.loads(tree["columns"]), {"label"}))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(app._tree)
+    return [t for t in texts if t.strip()]
+
+
+def english_leftovers(texts: list[str]) -> list[str]:
+    po = catalog()
+    english = {m.id for m in po if isinstance(m.id, str) and m.id and m.string != m.id}
+    bad = []
+    for text in texts:
+        plain = re.sub(r"`[^`]*`|https?://\S+|:material/\w+:", " ", text)
+        words = set(re.findall(r"[a-z]+", plain.lower()))
+        if text in MODELS:  # the registry's names (the CLI's too) stay as they are
+            continue
+        if text in english or len(words & ENGLISH) >= 2:
+            bad.append(text)
+    return bad
+
+
+def spanish_app(page: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.session_state["language"] = "es"
+    if page != "pages/explore/overview.py":
+        app.switch_page(page)
+    return app.run()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_in_spanish_shows_no_english(page, monkeypatch, tmp_path):
+    monkeypatch.setenv("LATENT_LAB_CACHE", str(tmp_path))
+    app = spanish_app(page)
+    assert not app.exception, app.exception
+    texts = visible_texts(app)
+    assert len(texts) > 5
+    assert not english_leftovers(texts), english_leftovers(texts)
+
+
+def test_the_walk_would_catch_english():
+    assert english_leftovers(["Training curve", "Samples the model thinks alike sit together."])
+    assert not english_leftovers(["Curva de entrenamiento", "digits-conv (conv, código 8, preentrenado)", "PCA"])
+
+
+# --- choosing the language -----------------------------------------------------------------
+
+
+def overview(**query) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_english_by_default_and_the_language_goes_into_the_url():
+    app = overview()
+    assert app.title[0].value == "Overview"
+    assert app.query_params["lang"] == ["en"] or app.query_params["lang"] == "en"
+
+
+def test_a_shared_link_opens_in_its_language():
+    app = overview(lang="es")
+    assert not app.exception
+    assert app.title[0].value == "Resumen"
+    assert app.sidebar.radio(key="language").value == "es"
+
+
+def test_an_unknown_language_in_the_url_falls_back_to_english():
+    assert overview(lang="xx").title[0].value == "Overview"
+
+
+def test_the_sidebar_switch_changes_the_language_and_the_url():
+    app = overview()
+    app.sidebar.radio(key="language").set_value("es").run()
+    assert app.title[0].value == "Resumen"
+    assert "Idioma" in app.sidebar.radio(key="language").label
+    lang = app.query_params["lang"]
+    assert lang in ("es", ["es"])
+    app.sidebar.radio(key="language").set_value("en").run()
+    assert app.title[0].value == "Overview"
+
+
+def test_two_sessions_keep_two_languages():
+    spanish, english = overview(lang="es"), overview()
+    spanish.run()
+    english.run()
+    assert spanish.title[0].value == "Resumen" and english.title[0].value == "Overview"
+
+
+def test_plural_sentences_follow_the_count():
+    catalog_es = gettext.translation("messages", ROOT / "ui/locales", languages=["es"])
+    one = catalog_es.ngettext("{n} selected sample", "{n} selected samples", 1)
+    many = catalog_es.ngettext("{n} selected sample", "{n} selected samples", 3)
+    assert one == "{n} muestra seleccionada" and many == "{n} muestras seleccionadas"
