@@ -1,6 +1,7 @@
 """Nothing falls through: every string the code shows has a Spanish catalog entry, every page
 walked in Spanish shows no English sentence, and each browser session keeps its own language."""
 
+import ast
 import gettext
 import json
 import re
@@ -56,6 +57,43 @@ def test_every_string_in_the_code_has_a_spanish_entry_and_no_entry_is_stale():
         wanted = fields(message.id[-1] if isinstance(message.id, tuple) else message.id)
         for form in forms:
             assert fields(form) == wanted, f"placeholders differ: {message.id!r} -> {form!r}"
+
+
+# Streamlit calls whose first argument (or these keywords) a person reads.
+SHOWN = {
+    "title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "toast",
+    "button", "download_button", "selectbox", "multiselect", "radio", "slider", "number_input", "text_input",
+    "checkbox", "toggle", "file_uploader", "metric", "expander", "spinner", "progress", "status", "tabs",
+    "segmented_control", "write", "image", "bar_chart", "flash",
+}  # fmt: skip
+SHOWN_KEYWORDS = {"help", "caption", "text", "label", "placeholder", "title", "x_label", "y_label", "delta"}
+
+
+def _unwrapped(path: Path):
+    """Literal words handed to Streamlit without ``_()``, and ``_()`` calls Babel cannot read."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name in ("_", "N_", "ngettext") and node.args and isinstance(node.args[0], ast.JoinedStr):
+            yield node.lineno, "an f-string as the message"
+        if name not in SHOWN:
+            continue
+        shown = node.args[:1] + [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
+        for arg in shown:
+            literal = (
+                isinstance(arg, ast.Constant) and isinstance(arg.value, str) and re.search("[A-Za-z]{2}", arg.value)
+            )
+            if literal or isinstance(arg, ast.JoinedStr):
+                yield arg.lineno, ast.unparse(arg)[:80]
+
+
+def test_no_literal_words_reach_streamlit_unwrapped():
+    files = [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+    found = [f"{path.relative_to(ROOT)}:{line}: {text}" for path in files for line, text in _unwrapped(path)]
+    allowed = {"app.py"}  # st.sidebar.title("Latent Lab"): the app's name
+    found = [f for f in found if not (f.split(":")[0] in allowed and "Latent Lab" in f)]
+    assert not found, "\n".join(found)
 
 
 def test_the_compiled_catalog_matches_the_po_file():

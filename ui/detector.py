@@ -45,7 +45,14 @@ def detector_setup() -> None:
         names = data.label_names or (
             [] if data.y_train is None else [str(v) for v in sorted(set(data.y_train.tolist()))]
         )
-        normal = st.multiselect(_("Normal classes"), names, key="detector_normal", disabled=not names, format_func=_)
+        normal = st.multiselect(
+            _("Normal classes"),
+            names,
+            key="detector_normal",
+            disabled=not names,
+            format_func=_,
+            placeholder=_("Choose classes (empty: all)"),
+        )
         spec = data.spec + (("&" if "?" in data.spec else "?") + "normal=" + ",".join(normal) if normal else "")
         stem = spec.split("?")[0].split(":")[0]
         name = st.text_input(

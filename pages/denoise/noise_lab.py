@@ -93,7 +93,7 @@ for column, (title, image) in zip(columns, [("clean", clean), ("noisy", noisy), 
         show_samples(image, caption=titles[title], min_side=160)
         if title != "clean":
             scores = batch_quality(clean, image)
-            st.caption(f"PSNR {scores['psnr']:.1f} dB · SSIM {scores['ssim']:.3f}")
+            st.caption(_("PSNR {psnr} dB · SSIM {ssim}", psnr=f"{scores['psnr']:.1f}", ssim=f"{scores['ssim']:.3f}"))
 
 st.subheader(_("PSNR against noise level, over 100 test samples"))
 levels = np.linspace(0.05, 0.9 if kind != "occlusion" else 0.6, 10)

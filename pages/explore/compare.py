@@ -68,7 +68,13 @@ right.plotly_chart(
 )
 
 st.subheader(_("Error against code size"))
-sizes = st.multiselect(_("Code sizes"), [1, 2, 4, 8, 16, 32, 64], default=[2, 4, 8, 16, 32], key="compare_sizes")
+sizes = st.multiselect(
+    _("Code sizes"),
+    [1, 2, 4, 8, 16, 32, 64],
+    default=[2, 4, 8, 16, 32],
+    key="compare_sizes",
+    placeholder=_("Choose code sizes"),
+)
 sweep_key = f"sweep:{checkpoint.dataset}:{sizes}"
 if st.button(_("Train an autoencoder for each size"), icon=":material/play_arrow:", disabled=not sizes):
     bar = st.progress(0.0, text=_("Training…"))

@@ -127,6 +127,7 @@ with tabs[2]:
             "{dimension} ({score} {value})", dimension=d, score=_(score_name), value=f"{score[d]:.3g}"
         ),
         key=f"traverse_dims_{key}",
+        placeholder=_("Choose dimensions"),
     )
     if not shown:
         st.info(_("Choose at least one code dimension to turn."))

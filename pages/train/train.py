@@ -86,6 +86,7 @@ with right:
         _("Keep snapshots at epochs"),
         [e for e in (5, 10, 20, 30, 40, 50, 100) if e <= epochs],
         key="train_snapshots",
+        placeholder=_("Choose epochs"),
         help=_("Weights of these epochs are kept, to compare reconstructions on the Compare page."),
     )
 with st.expander(_("Options of the {kind} model", kind=kind), expanded=False):

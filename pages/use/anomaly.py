@@ -104,7 +104,7 @@ counts[1].metric(_("Threshold"), f"{threshold:.4g}")
 if labels is not None:
     found = detection_metrics(labels, scores, threshold)
     counts[2].metric(
-        "AUROC",
+        _("AUROC"),
         f"{found['auroc']:.3f}",
         help=_("Threshold-free: how well the score ranks anomalies above normal samples."),
     )

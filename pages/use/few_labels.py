@@ -25,6 +25,7 @@ fractions = st.multiselect(
     [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0],
     default=[0.01, 0.1, 1.0],
     key="few_fractions",
+    placeholder=_("Choose fractions"),
     format_func=lambda f: f"{f:.0%}",
 )
 key = ("few", data.spec, tuple(sorted(fractions)))
