@@ -111,7 +111,8 @@ def test_the_compiled_catalog_matches_the_po_file():
 
 
 def test_a_language_is_a_catalog_file():
-    assert LANGUAGES == {"en": "English", "es": "Español"}
+    assert LANGUAGES["en"] == "English" and LANGUAGES["es"] == "Español"
+    assert set(LANGUAGES) == {"en"} | {p.parent.parent.name for p in (ROOT / "ui/locales").glob("*/LC_MESSAGES/*.mo")}
     assert supported("es-ES") == supported("es_MX") == supported("ES") == "es"
     assert supported("en-GB") == "en" and supported("fr-FR") is None and supported(None) is None
 
@@ -142,6 +143,9 @@ def _strings(value, keys, inside=False):
 
 def _figure_texts(spec: str):
     figure = json.loads(spec)
+    if not isinstance(figure.get("data", []), list):  # a Vega-Lite chart (st.bar_chart): its titles
+        yield from _strings(figure, {"title"})
+        return
     # A trace hidden from the legend whose hover label drops its name never shows that name.
     traces = [t for t in figure.get("data", []) if not (t.get("showlegend") is False and t.get("name"))]
     for part in (figure.get("layout"), traces, figure.get("frames")):
@@ -257,3 +261,100 @@ def test_plural_sentences_follow_the_count():
     one = catalog_es.ngettext("{n} selected sample", "{n} selected samples", 1)
     many = catalog_es.ngettext("{n} selected sample", "{n} selected samples", 3)
     assert one == "{n} muestra seleccionada" and many == "{n} muestras seleccionadas"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_browser_opens_in_its_own_language_and_keeps_it_in_the_url(tmp_path):
+    """Two browsers on one server: one set to Spanish, one to English; the switch changes one only."""
+    from playwright.sync_api import sync_playwright
+
+    from scripts.streamlit_server import start_streamlit
+
+    proc, url = start_streamlit(str(tmp_path))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            spanish = browser.new_context(locale="es-ES").new_page()
+            english = browser.new_context(locale="en-US").new_page()
+            english.goto(url)
+            english.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+            spanish.goto(url)
+            spanish.get_by_role("heading", name="Resumen").wait_for(timeout=60_000)
+            spanish.wait_for_url("**lang=es**", timeout=30_000)
+            assert spanish.get_by_role("link", name="Mapa latente").count() == 1  # the navigation too
+
+            shared = browser.new_context(locale="en-US").new_page()  # a link sent by the Spanish student
+            shared.goto(spanish.url)
+            shared.get_by_role("heading", name="Resumen").wait_for(timeout=60_000)
+
+            spanish.get_by_text("English", exact=True).click()
+            spanish.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
+            spanish.wait_for_url("**lang=en**", timeout=30_000)
+            english.reload()
+            english.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
+            shared.get_by_role("link", name="Mapa latente").click()
+            shared.get_by_role("heading", name="Mapa latente").wait_for(timeout=60_000)
+            shared.wait_for_url("**lang=es**", timeout=30_000)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _click(app, label):
+    next(b for b in app.button if b.label == label).click().run()
+
+
+# What a page shows only after a choice or a button: each walked again in Spanish.
+INTERACTIONS = {
+    "recommender": ("pages/use/recommender.py", lambda app: _click(app, "Entrenar el autoencoder de valoraciones")),
+    "imputation-table": (
+        "pages/use/imputation.py",
+        lambda app: app.radio(key="imp_kind").set_value("a table: hide random values").run(),
+    ),
+    "compare-linear": (
+        "pages/explore/compare.py",
+        lambda app: _click(app, "Entrenar un autoencoder lineal con un código de 8 números"),
+    ),
+    "anomaly-manual": (
+        "pages/use/anomaly.py",
+        lambda app: app.selectbox(key="anomaly_strategy").set_value("manual").run(),
+    ),
+    "generate-slerp": (
+        "pages/explore/generate.py",
+        lambda app: app.segmented_control(key="interp_kind").set_value("slerp").run(),
+    ),
+    "train-sparse": ("pages/train/train.py", lambda app: app.selectbox(key="train_model").set_value("sparse").run()),
+    "train-upload": ("pages/train/train.py", lambda app: app.selectbox(key="train_data").set_value("upload").run()),
+    "noise-occlusion": (
+        "pages/denoise/noise_lab.py",
+        lambda app: app.selectbox(key="lab_kind").set_value("occlusion").run(),
+    ),
+    "photo-demo": ("pages/denoise/photo.py", lambda app: app.toggle(key="photo_demo").set_value(True).run()),
+    "vae-map-raw": (
+        "pages/explore/latent_map.py",
+        lambda app: app.selectbox(key="map_method").set_value("raw").run(),
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(INTERACTIONS))
+def test_pages_after_a_choice_in_spanish_show_no_english(name, monkeypatch, tmp_path):
+    monkeypatch.setenv("LATENT_LAB_CACHE", str(tmp_path))
+    monkeypatch.setenv("LATENT_LAB_HOME", str(tmp_path))
+    page, act = INTERACTIONS[name]
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    app.session_state["language"] = "es"
+    if name == "vae-map-raw":
+        app.session_state["model_name"] = "digits-vae"
+    app.switch_page(page)
+    app.run()
+    act(app)
+    assert not app.exception, app.exception
+    leftovers = english_leftovers(visible_texts(app))
+    assert not leftovers, leftovers

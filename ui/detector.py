@@ -7,7 +7,7 @@ import streamlit as st
 from ae_core.anomaly import detector_request
 from ae_core.datasets import load_dataset, store_upload
 from ae_core.zoo import user_data_dir
-from ui.i18n import N_, _
+from ui.i18n import N_, _, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue
 
@@ -30,7 +30,7 @@ def detector_setup() -> None:
                 "anomalies, leave the classes empty: it trains on all rows and the labels are only used to score it."
             )
         )
-        source = st.selectbox(_("Data"), list(SOURCES), format_func=lambda s: _(SOURCES[s]), key="detector_data")
+        source = st.selectbox(_("Data"), list(SOURCES), format_func=option_labels(SOURCES), key="detector_data")
         try:
             if source == "upload":
                 upload = st.file_uploader(_("Dataset file"), type=["csv", "npz", "zip"], key="detector_upload")
@@ -50,7 +50,7 @@ def detector_setup() -> None:
             names,
             key="detector_normal",
             disabled=not names,
-            format_func=_,
+            format_func=option_labels(names),
             placeholder=_("Choose classes (empty: all)"),
         )
         spec = data.spec + (("&" if "?" in data.spec else "?") + "normal=" + ",".join(normal) if normal else "")

@@ -14,6 +14,7 @@ chosen language is written back to the URL. A language is available when its cat
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -102,6 +103,15 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     filled with ``n`` (written as :func:`integer` does) and the other placeholders from ``values``."""
     text = translation(current_language()).ngettext(singular, plural, n)
     return text.format(n=integer(n), **values)
+
+
+def option_labels(words: Mapping | Iterable) -> Callable[[object], str]:
+    """A widget's ``format_func``: each option's words (``{option: msgid}``, or options that are
+    msgids themselves) translated now, while this session's script runs; Streamlit may call a
+    format_func later, where the session and its language are unknown."""
+    pairs = words.items() if isinstance(words, Mapping) else ((word, word) for word in words)
+    table = {option: _(message) for option, message in pairs}
+    return lambda option: table.get(option, str(option))
 
 
 def N_(message: str) -> str:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from ae_core.images import image_for_model
 from ae_core.visual import image_grid
-from ui.i18n import _
+from ui.i18n import _, option_labels
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 
@@ -57,7 +57,9 @@ def option_input(record: dict, key: str):
     label = _(name.replace("_", " "))
     text = _(text) if text else None
     if choices:
-        return st.selectbox(label, choices, index=list(choices).index(default), help=text, key=key, format_func=_)
+        return st.selectbox(
+            label, choices, index=list(choices).index(default), help=text, key=key, format_func=option_labels(choices)
+        )
     if isinstance(default, bool):
         return st.checkbox(label, value=default, help=text, key=key)
     if isinstance(default, float):

@@ -7,7 +7,7 @@ import streamlit as st
 from ae_core.denoise import batch_quality, psnr_against_noise
 from ae_core.noise import NOISE_KINDS, add_noise, occlude
 from ae_core.zoo import list_models
-from ui.i18n import N_, _
+from ui.i18n import N_, _, option_labels
 from ui.state import current, load_entry
 from ui.widgets import show_samples, uploaded_input
 
@@ -59,7 +59,7 @@ plain_name = left.selectbox(
 denoising_name = right.selectbox(_("Denoising model"), noisy_models, key="lab_denoising")
 plain, denoising = load_entry(plain_name).model, load_entry(denoising_name).model
 
-kind = left.selectbox(_("Noise"), NOISE_KINDS, key="lab_kind", format_func=_)
+kind = left.selectbox(_("Noise"), NOISE_KINDS, key="lab_kind", format_func=option_labels(NOISE_KINDS))
 level = right.slider(
     _("Level"), 0.0, 1.0, 0.3 if kind != "occlusion" else 0.4, 0.01, key="lab_level", help=_(LEVEL_HELP[kind])
 )

@@ -60,7 +60,7 @@ with tabs[0]:
             ["linear", "slerp"],
             default="linear",
             key="interp_kind",
-            format_func=lambda k: _("linear") if k == "linear" else "slerp",
+            format_func={"linear": _("linear"), "slerp": "slerp"}.get,
             help=_("slerp follows a great circle: codes keep their length, which suits a Gaussian prior."),
         )
         or "linear"
@@ -95,7 +95,7 @@ with tabs[1]:
             _("Fitted to the training codes"),
             ["gaussian", "mixture"],
             key="sample_kind",
-            format_func=lambda k: _("one Gaussian") if k == "gaussian" else _("mixture of 10 Gaussians"),
+            format_func={"gaussian": _("one Gaussian"), "mixture": _("mixture of 10 Gaussians")}.get,
         )
         show_samples(model.decode_numpy(code_distribution(train_codes, key, kind).sample(16, seed)), columns=8)
     st.caption(
@@ -123,9 +123,10 @@ with tabs[2]:
         [int(d) for d in order],
         default=[int(d) for d in order[:6]],
         max_selections=12,
-        format_func=lambda d: _(
-            "{dimension} ({score} {value})", dimension=d, score=_(score_name), value=f"{score[d]:.3g}"
-        ),
+        format_func={
+            int(d): _("{dimension} ({score} {value})", dimension=d, score=_(score_name), value=f"{score[d]:.3g}")
+            for d in order
+        }.get,
         key=f"traverse_dims_{key}",
         placeholder=_("Choose dimensions"),
     )

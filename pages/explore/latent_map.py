@@ -29,9 +29,14 @@ names = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE", "raw": _("raw code")}
 methods = [m for m in METHODS if m != "raw" or model.latent_dim in (2, 3)]
 c1, c2, c3, c4 = st.columns(4)
 method = c1.selectbox(_("Projection"), methods, format_func=names.get, key="map_method")
-dims = c2.segmented_control(_("View"), [2, 3], default=2, format_func=lambda d: _("{d}-D", d=d), key="map_dims") or 2
+dims = (
+    c2.segmented_control(
+        _("View"), [2, 3], default=2, format_func={d: _("{d}-D", d=d) for d in (2, 3)}.get, key="map_dims"
+    )
+    or 2
+)
 split = c3.selectbox(
-    _("Samples"), ["test", "train"], key="map_split", format_func=lambda s: {"test": _("test"), "train": _("train")}[s]
+    _("Samples"), ["test", "train"], key="map_split", format_func={"test": _("test"), "train": _("train")}.get
 )
 available = len(data.split(split)[0])
 limit = c4.slider(

@@ -7,7 +7,7 @@ from ae_core.models import MODELS
 from ae_core.models.guide import option_fields
 from ae_core.runs import TrainingRequest
 from ae_core.zoo import user_data_dir
-from ui.i18n import N_, _, integer
+from ui.i18n import N_, _, integer, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue
 from ui.widgets import option_input
@@ -32,7 +32,7 @@ st.markdown(
 queue = training_queue()
 left, right = st.columns(2)
 with left:
-    choice = st.selectbox(_("Data"), list(BUILT_IN), format_func=lambda c: _(BUILT_IN[c]), key="train_data")
+    choice = st.selectbox(_("Data"), list(BUILT_IN), format_func=option_labels(BUILT_IN), key="train_data")
     spec = choice
     if choice == "upload":
         upload = st.file_uploader(_("Dataset file"), type=["zip", "npz", "csv"], key="train_upload")

@@ -17,7 +17,7 @@ from ae_core.anomaly import (
 )
 from ae_core.runs import aligned_pca
 from ui.detector import detector_setup
-from ui.i18n import _, integer
+from ui.i18n import _, integer, option_labels
 from ui.plots import detection_curves, flagged_map, score_histogram
 from ui.state import current, model_key
 from ui.widgets import show_samples
@@ -41,7 +41,7 @@ score_kind = right.selectbox(
     _("Score"),
     list(SCORES),
     key="anomaly_score",
-    format_func=_,
+    format_func=option_labels(list(SCORES)),
     help="; ".join(_("{name}: {meaning}", name=_(k), meaning=_(v)) for k, v in SCORES.items()),
 )
 
@@ -66,7 +66,7 @@ strategy = st.selectbox(
     _("Threshold rule"),
     list(STRATEGIES),
     key="anomaly_strategy",
-    format_func=lambda s: _("{rule} — {meaning}", rule=s, meaning=_(STRATEGIES[s])),
+    format_func={s: _("{rule} — {meaning}", rule=s, meaning=_(m)) for s, m in STRATEGIES.items()}.get,
 )
 if strategy == "manual":
     low, high = float(scores.min()), float(scores.max())

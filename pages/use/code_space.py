@@ -56,7 +56,7 @@ source = st.selectbox(
     _("Bits from"),
     hashers + ["median"],
     key="codes_hasher",
-    format_func=lambda s: _("this model's code, median-thresholded") if s == "median" else s,
+    format_func={"median": _("this model's code, median-thresholded"), "digits-hashing": "digits-hashing"}.get,
 )
 if source == "digits-hashing":
     hasher = load_entry("digits-hashing").model

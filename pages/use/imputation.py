@@ -6,9 +6,11 @@ import streamlit as st
 from ae_core.datasets import load_dataset, store_upload
 from ae_core.imputation import example_table, hide_box, hide_values, imputation_error, impute, rows_of, train_imputer
 from ae_core.zoo import user_data_dir
-from ui.i18n import N_, _
+from ui.i18n import N_, _, option_labels
 from ui.state import load_entry
 from ui.widgets import show_samples
+
+DATA_KINDS = [N_("digits: paint over part of an image"), N_("a table: hide random values")]
 
 st.title(_("Imputation"))
 st.markdown(
@@ -23,10 +25,10 @@ st.markdown(
 
 kind = st.radio(
     _("Data"),
-    [N_("digits: paint over part of an image"), N_("a table: hide random values")],
+    DATA_KINDS,
     key="imp_kind",
     horizontal=True,
-    format_func=_,
+    format_func=option_labels(DATA_KINDS),
 )
 if kind.startswith("digits"):
     data = load_dataset("digits")

@@ -11,7 +11,7 @@ from ae_core.recommender import (
     synthetic_ratings,
 )
 from ae_core.zoo import home_dir
-from ui.i18n import N_, _, integer
+from ui.i18n import N_, _, integer, option_labels
 
 st.title(_("Recommender"))
 st.markdown(
@@ -28,7 +28,7 @@ SOURCES = {
     "movielens": N_("MovieLens 100k, u1 split (downloaded once)"),
     "upload": N_("your ratings file (u.data, ratings.csv or ratings.dat)"),
 }
-source = st.selectbox(_("Ratings"), list(SOURCES), format_func=lambda s: _(SOURCES[s]), key="rec_source")
+source = st.selectbox(_("Ratings"), list(SOURCES), format_func=option_labels(SOURCES), key="rec_source")
 try:
     if source == "synthetic":
         train_frame, test_frame = split_ratings(synthetic_ratings(), 0.2, seed=0)
