@@ -3,11 +3,12 @@
 import streamlit as st
 
 from ae_core.runtime import set_threads
-from ui.i18n import _, choose_language, language_switch
+from ui.i18n import _, choose_language, language_switch, streamlit_words
 from ui.state import sidebar, start_umap_warm_up
 
 st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
 choose_language()
+streamlit_words()
 # One torch thread for the UI: on a 2-core machine the other core stays free for training.
 set_threads(1)
 start_umap_warm_up()

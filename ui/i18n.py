@@ -90,6 +90,22 @@ def language_switch() -> None:
     )
 
 
+def streamlit_words() -> None:
+    """Streamlit's own words that no API sets: the file uploader's button says "Upload" in every
+    language. A style rule puts this language's word over it (drawn once per run, takes no space)."""
+    import json
+
+    import streamlit as st
+
+    if current_language() == DEFAULT_LANGUAGE:
+        return
+    button = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p'
+    st.html(
+        f"<style>{button} {{ font-size: 0; }} "
+        f"{button}::after {{ content: {json.dumps(_('Upload'))}; font-size: 0.875rem; }}</style>"
+    )
+
+
 def _(message: str, **values: object) -> str:
     """``message`` in this session's language, with ``{name}`` placeholders filled from ``values``."""
     if not message:  # gettext("") is the catalog's header
