@@ -358,3 +358,23 @@ def test_pages_after_a_choice_in_spanish_show_no_english(name, monkeypatch, tmp_
     assert not app.exception, app.exception
     leftovers = english_leftovers(visible_texts(app))
     assert not leftovers, leftovers
+
+
+@pytest.mark.slow
+def test_a_training_run_reads_in_spanish(monkeypatch, tmp_path):
+    """The live view of a run (progress, the finished line, the table of runs, its charts)."""
+    import time
+
+    monkeypatch.setenv("LATENT_LAB_HOME", str(tmp_path))
+    monkeypatch.setenv("LATENT_LAB_CACHE", str(tmp_path))
+    app = spanish_app("pages/train/train.py")
+    app.number_input(key="train_epochs").set_value(2).run()
+    _click(app, "Entrenar")
+    deadline = time.time() + 180
+    while time.time() < deadline and not any("Terminado" in s.value for s in app.success):
+        time.sleep(2)
+        app.run()
+    assert any("Terminado tras 2 épocas" in s.value for s in app.success), [s.value for s in app.success]
+    assert not app.exception
+    leftovers = english_leftovers(visible_texts(app))
+    assert not leftovers, leftovers
