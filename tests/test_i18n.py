@@ -249,6 +249,16 @@ def test_the_sidebar_switch_changes_the_language_and_the_url():
     assert app.title[0].value == "Overview"
 
 
+def test_switching_the_language_keeps_what_the_user_chose():
+    app = overview()
+    app.slider(key="overview_count").set_value(20).run()
+    app.sidebar.selectbox(key="model_name").set_value("digits-deep").run()
+    app.sidebar.radio(key="language").set_value("es").run()
+    assert app.title[0].value == "Resumen"
+    assert app.slider(key="overview_count").value == 20
+    assert app.sidebar.selectbox(key="model_name").value == "digits-deep"
+
+
 def test_two_sessions_keep_two_languages():
     spanish, english = overview(lang="es"), overview()
     spanish.run()
