@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from ui.i18n import _
+
 _HTML = """
 <div class="pad">
   <canvas width="280" height="280"></canvas>
@@ -27,6 +29,7 @@ export default function (component) {
   const { parentElement, setStateValue } = component;
   const canvas = parentElement.querySelector("canvas");
   const clear = parentElement.querySelector("button");
+  clear.textContent = component.data.clear;
   const pen = canvas.getContext("2d");
   pen.lineWidth = 22; pen.lineCap = "round"; pen.lineJoin = "round"; pen.strokeStyle = "#fff";
   let drawing = false;
@@ -55,7 +58,7 @@ _PAD = st.components.v2.component("latent_lab_draw_pad", html=_HTML, css=_CSS, j
 
 def drawing_pad(key: str) -> np.ndarray | None:
     """The current drawing as a (28, 28) array in [0, 1], or None before anything is drawn."""
-    result = _PAD(key=key, on_drawing_change=lambda: None)
+    result = _PAD(key=key, data={"clear": _("Clear")}, on_drawing_change=lambda: None)
     pixels = getattr(result, "drawing", None)
     if not pixels:
         return None

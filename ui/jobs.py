@@ -8,20 +8,30 @@ import numpy as np
 import streamlit as st
 
 from ae_core.jobs import Job, TrainingQueue
+from ui.i18n import N_, _
 from ui.plots import loss_curves, map_animation, scatter_2d
 from ui.state import choose_model
 from ui.widgets import show_samples
+
+STATES = {
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "finished": N_("finished"),
+    "stopped": N_("stopped"),
+    "failed": N_("failed"),
+}
 
 
 def training_view(
     queue: TrainingQueue,
     job: Job | None,
     owner: str,
-    next_page: tuple[str, str] = ("pages/explore/latent_map.py", "Explore this model"),
+    next_page: tuple[str, str] | None = None,
 ) -> None:
     """This session's latest run and the table of every run, live while any run is active:
     progress every second, the heavier charts every few seconds (on a 2-core machine a browser
     redrawing plotly every second takes CPU from the training)."""
+    next_page = next_page or ("pages/explore/latent_map.py", _("Explore this model"))
     busy = any(j.active for j in queue.jobs())
 
     @st.fragment(run_every=2.0 if busy else None)
@@ -42,39 +52,56 @@ def training_view(
 
 
 def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
-    st.subheader(f"Training “{job.name}”")
+    st.subheader(_("Training “{name}”", name=job.name))
     if job.state == "queued":
-        st.info(f"Waiting for the machine: place {queue.place(job)} in the queue.", icon=":material/hourglass_top:")
+        st.info(
+            _("Waiting for the machine: place {place} in the queue.", place=queue.place(job)),
+            icon=":material/hourglass_top:",
+        )
     elif job.state == "running":
         b = job.batch
         if b:
-            text = (
-                f"epoch {b['epoch']}/{job.request.epochs} · batch {b['batch']}/{b['batches']} · "
-                f"loss {b['loss']:.4f} · about {_duration(b['eta'])} left"
+            text = _(
+                "epoch {epoch}/{epochs} · batch {batch}/{batches} · loss {loss} · about {left} left",
+                epoch=b["epoch"],
+                epochs=job.request.epochs,
+                batch=b["batch"],
+                batches=b["batches"],
+                loss=f"{b['loss']:.4f}",
+                left=_duration(b["eta"]),
             )
         else:
-            text = "starting…"
+            text = _("starting…")
         st.progress(job.progress, text=text)
     elif job.state == "failed":
-        st.error(f"Training failed: {job.error}")
+        st.error(_("Training failed: {error}", error=job.error))
     else:
         test = (job.summary or {}).get("test", {})
-        how = "stopped by you" if job.state == "stopped" else "finished"
+        done = (
+            N_("Stopped by you after {epochs} epochs in {time}; best epoch {best} kept. Test error {error} per sample.")
+            if job.state == "stopped"
+            else N_("Finished after {epochs} epochs in {time}; best epoch {best} kept. Test error {error} per sample.")
+        )
         st.success(
-            f"{how.capitalize()} after {job.summary['epochs_run']} epochs in {_duration(job.summary['seconds'])}; "
-            f"best epoch {job.summary['best_epoch']} kept. Test error {test.get('sse_per_sample', float('nan')):.3f} per sample.",
+            _(
+                done,
+                epochs=job.summary["epochs_run"],
+                time=_duration(job.summary["seconds"]),
+                best=job.summary["best_epoch"],
+                error=f"{test.get('sse_per_sample', float('nan')):.3f}",
+            ),
             icon=":material/check_circle:",
         )
         if st.button(next_page[1], on_click=choose_model, args=(job.name,), key=f"explore_{job.id}", type="primary"):
             st.switch_page(next_page[0])
     if job.active:
         st.button(
-            "Stop",
+            _("Stop"),
             icon=":material/stop:",
             on_click=queue.stop,
             args=(job,),
             key=f"stop_{job.id}",
-            help="Ends after the current batch and keeps the best epoch so far.",
+            help=_("Ends after the current batch and keeps the best epoch so far."),
         )
 
 
@@ -90,16 +117,20 @@ def _charts(job: Job) -> None:
             show_samples(
                 np.concatenate([preview[0], preview[1]]),
                 columns=len(preview[0]),
-                caption=f"Test samples (top) and their reconstructions after epoch {job.history[-1]['epoch']}",
+                caption=_(
+                    "Test samples (top) and their reconstructions after epoch {epoch}", epoch=job.history[-1]["epoch"]
+                ),
             )
         if job.maps and job.active:  # only the latest snapshot while training: cheap to redraw
             latest = job.maps[-1]
-            figure = scatter_2d(latest["points"], latest["labels"], title=f"Codes after epoch {latest['epoch']}")
+            figure = scatter_2d(
+                latest["points"], latest["labels"], title=_("Codes after epoch {epoch}", epoch=latest["epoch"])
+            )
             st.plotly_chart(figure, key=f"map_{job.id}")
         elif job.maps:
             st.plotly_chart(map_animation(job.maps), key=f"replay_{job.id}")
             st.caption(
-                "The codes of 600 test samples (2-D PCA), every few epochs; press replay to watch them organise."
+                _("The codes of 600 test samples (2-D PCA), every few epochs; press replay to watch them organise.")
             )
 
 
@@ -107,21 +138,27 @@ def queue_table(queue: TrainingQueue, owner: str) -> None:
     jobs = queue.jobs()
     if not jobs:
         return
-    st.subheader("All trainings on this server")
-    st.caption(f"{queue.max_running} at a time on this machine; the others wait their turn.")
+    st.subheader(_("All trainings on this server"))
+    st.caption(_("{count} at a time on this machine; the others wait their turn.", count=queue.max_running))
     st.dataframe(
         [
             {
                 "model": j.name,
-                "by": "you" if j.owner == owner else "someone else",
-                "state": j.state + (f" (place {queue.place(j)})" if j.state == "queued" else ""),
+                "by": _("you") if j.owner == owner else _("someone else"),
+                "state": _("queued (place {place})", place=queue.place(j))
+                if j.state == "queued"
+                else _(STATES.get(j.state, j.state)),
                 "progress": round(100 * j.progress),
                 "started": time.strftime("%H:%M:%S", time.localtime(j.started)) if j.started else "",
             }
             for j in reversed(jobs)
         ],
         column_config={
-            "progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=100, format="%d%%")
+            "model": _("model"),
+            "by": _("by"),
+            "state": _("state"),
+            "progress": st.column_config.ProgressColumn(_("progress"), min_value=0, max_value=100, format="%d%%"),
+            "started": _("started"),
         },
         hide_index=True,
     )
@@ -129,4 +166,6 @@ def queue_table(queue: TrainingQueue, owner: str) -> None:
 
 def _duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
-    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+    return (
+        _("{minutes} min {seconds} s", minutes=seconds // 60, seconds=seconds % 60) if seconds >= 60 else f"{seconds} s"
+    )

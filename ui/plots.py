@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-GRID_TRACE = "decode here"
+from ui.i18n import _
+
+GRID_TRACE = "decode here"  # the clickable grid's trace name (not shown; tests find the grid by it)
 MAP_META = "latent-lab-map"  # layout.meta of the latent map, so page scripts can find it
 
 
@@ -38,17 +40,13 @@ def latent_map(
                 name=GRID_TRACE,
                 showlegend=False,
                 marker=dict(size=9, color="rgba(0,0,0,0)"),
-                hovertemplate="decode here<extra></extra>",
+                hovertemplate=_("decode here") + "<extra></extra>",
             )
         )
     groups = [None] if labels is None else sorted(set(labels.tolist()))
     for group in groups:
         keep = np.ones(len(rows), bool) if group is None else labels == group
-        name = (
-            "samples"
-            if group is None
-            else (label_names[group] if label_names and group < len(label_names) else str(group))
-        )
+        name = _("samples") if group is None else class_name(group, label_names)
         coords = dict(x=embedding[keep, 0], y=embedding[keep, 1])
         if three_d:
             coords["z"] = embedding[keep, 2]
@@ -60,7 +58,13 @@ def latent_map(
                 customdata=rows[keep],
                 text=[f"{e:.2f}" for e in errors[keep]],
                 marker=dict(size=3 if three_d else 5, opacity=0.8),
-                hovertemplate=f"label {name}<br>sample %{{customdata}}<br>error %{{text}}<extra></extra>",
+                hovertemplate=_(
+                    "label {label}<br>sample {sample}<br>error {error}",
+                    label=name,
+                    sample="%{customdata}",
+                    error="%{text}",
+                )
+                + "<extra></extra>",
             )
         )
     if marked is not None:
@@ -71,7 +75,7 @@ def latent_map(
             scatter(
                 **coords,
                 mode="markers",
-                name="your input",
+                name=_("your input"),
                 marker=dict(
                     size=18 if not three_d else 8, symbol="diamond", color="black", line=dict(width=2, color="white")
                 ),
@@ -88,9 +92,9 @@ def latent_map(
 def loss_curves(history: list[dict]) -> go.Figure:
     figure = go.Figure()
     epochs = [row["epoch"] for row in history]
-    figure.add_scatter(x=epochs, y=[row["train"]["loss"] for row in history], name="train")
-    figure.add_scatter(x=epochs, y=[row["val"]["loss"] for row in history], name="validation")
-    figure.update_layout(xaxis_title="epoch", yaxis_title="loss", height=320, margin=dict(t=20, b=40))
+    figure.add_scatter(x=epochs, y=[row["train"]["loss"] for row in history], name=_("train"))
+    figure.add_scatter(x=epochs, y=[row["val"]["loss"] for row in history], name=_("validation"))
+    figure.update_layout(xaxis_title=_("epoch"), yaxis_title=_("loss"), height=320, margin=dict(t=20, b=40))
     return figure
 
 
@@ -108,8 +112,8 @@ def map_animation(maps: list[dict], label_names: list[str] | None = None) -> go.
     figure.update_layout(
         height=420,
         margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(range=[low[0] - pad[0], high[0] + pad[0]], title="PC 1 of the code"),
-        yaxis=dict(range=[low[1] - pad[1], high[1] + pad[1]], title="PC 2"),
+        xaxis=dict(range=[low[0] - pad[0], high[0] + pad[0]], title=_("PC 1 of the code")),
+        yaxis=dict(range=[low[1] - pad[1], high[1] + pad[1]], title=_("PC 2")),
         updatemenus=[
             dict(
                 type="buttons",
@@ -117,13 +121,13 @@ def map_animation(maps: list[dict], label_names: list[str] | None = None) -> go.
                 y=1.12,
                 xanchor="left",
                 direction="left",
-                buttons=[dict(label="▶ replay", method="animate", args=[None, {**step_args, "fromcurrent": False}])],
+                buttons=[dict(label=_("▶ replay"), method="animate", args=[None, {**step_args, "fromcurrent": False}])],
             )
         ],
         sliders=[
             dict(
                 active=len(frames) - 1,
-                currentvalue=dict(prefix="epoch "),
+                currentvalue=dict(prefix=_("epoch") + " "),
                 steps=[dict(label=f.name, method="animate", args=[[f.name], step_args]) for f in frames],
             )
         ],
@@ -135,7 +139,7 @@ def label_traces(points, labels=None, label_names: list[str] | None = None) -> l
     """2-D points as one scatter trace per label (or one trace when there are no labels)."""
     points = np.asarray(points)
     if labels is None:
-        return [go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", marker=dict(size=5), name="codes")]
+        return [go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", marker=dict(size=5), name=_("codes"))]
     labels = np.asarray(labels)
     return [
         go.Scatter(
@@ -143,10 +147,15 @@ def label_traces(points, labels=None, label_names: list[str] | None = None) -> l
             y=points[labels == g, 1],
             mode="markers",
             marker=dict(size=5, opacity=0.8),
-            name=label_names[g] if label_names and g < len(label_names) else str(g),
+            name=class_name(g, label_names),
         )
         for g in sorted(set(labels.tolist()))
     ]
+
+
+def class_name(group: int, label_names: list[str] | None) -> str:
+    """A class's name as shown in legends (the shapes' and Fashion-MNIST's classes are translated)."""
+    return _(label_names[group]) if label_names and group < len(label_names) else str(group)
 
 
 def scatter_2d(points, labels=None, label_names=None, title: str = "") -> go.Figure:
@@ -159,9 +168,12 @@ def error_curves(sweep: dict) -> go.Figure:
     """Reconstruction error against code size, PCA and the autoencoder."""
     figure = go.Figure()
     figure.add_scatter(x=sweep["code_size"], y=sweep["pca"], name="PCA", mode="lines+markers")
-    figure.add_scatter(x=sweep["code_size"], y=sweep["autoencoder"], name="autoencoder", mode="lines+markers")
+    figure.add_scatter(x=sweep["code_size"], y=sweep["autoencoder"], name=_("autoencoder"), mode="lines+markers")
     figure.update_layout(
-        xaxis=dict(title="code size", type="log"), yaxis_title="test error per sample", height=360, margin=dict(t=20)
+        xaxis=dict(title=_("code size"), type="log"),
+        yaxis_title=_("test error per sample"),
+        height=360,
+        margin=dict(t=20),
     )
     return figure
 
@@ -171,18 +183,18 @@ def score_histogram(scores: np.ndarray, labels: np.ndarray | None, threshold: fl
     figure = go.Figure()
     bins = dict(start=float(scores.min()), end=float(scores.max()), size=float(np.ptp(scores) / 60 or 1))
     groups = (
-        [("all samples", np.ones(len(scores), bool))]
+        [(_("all samples"), np.ones(len(scores), bool))]
         if labels is None
         else [
-            ("normal", labels == 0),
-            ("anomaly", labels == 1),
+            (_("normal"), labels == 0),
+            (_("anomaly"), labels == 1),
         ]
     )
     for name, keep in groups:
         figure.add_histogram(x=scores[keep], name=name, xbins=bins, opacity=0.7)
-    figure.add_vline(x=threshold, line=dict(color="black", dash="dash"), annotation_text="threshold")
+    figure.add_vline(x=threshold, line=dict(color="black", dash="dash"), annotation_text=_("threshold"))
     figure.update_layout(
-        barmode="overlay", height=320, margin=dict(t=30, b=40), xaxis_title="score (reconstruction error)"
+        barmode="overlay", height=320, margin=dict(t=30, b=40), xaxis_title=_("score (reconstruction error)")
     )
     return figure
 
@@ -191,7 +203,7 @@ def detection_curves(curve: dict, point: dict) -> go.Figure:
     """ROC and precision-recall side by side, each with the current operating point."""
     from plotly.subplots import make_subplots
 
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("ROC", "Precision-recall"))
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("ROC", _("Precision-recall")))
     figure.add_scatter(x=curve["fpr"], y=curve["tpr"], name="ROC", row=1, col=1)
     fpr = point["fp"] / max(point["fp"] + point["tn"], 1)
     figure.add_scatter(
@@ -199,7 +211,7 @@ def detection_curves(curve: dict, point: dict) -> go.Figure:
         y=[point["recall"]],
         mode="markers",
         marker=dict(size=12, color="black"),
-        name="threshold",
+        name=_("threshold"),
         row=1,
         col=1,
     )
@@ -209,15 +221,15 @@ def detection_curves(curve: dict, point: dict) -> go.Figure:
         y=[point["precision"]],
         mode="markers",
         marker=dict(size=12, color="black"),
-        name="threshold",
+        name=_("threshold"),
         showlegend=False,
         row=1,
         col=2,
     )
-    figure.update_xaxes(title_text="false positive rate", row=1, col=1)
-    figure.update_yaxes(title_text="true positive rate", row=1, col=1)
-    figure.update_xaxes(title_text="recall", row=1, col=2)
-    figure.update_yaxes(title_text="precision", row=1, col=2)
+    figure.update_xaxes(title_text=_("false positive rate"), row=1, col=1)
+    figure.update_yaxes(title_text=_("true positive rate"), row=1, col=1)
+    figure.update_xaxes(title_text=_("recall"), row=1, col=2)
+    figure.update_yaxes(title_text=_("precision"), row=1, col=2)
     figure.update_layout(height=340, margin=dict(t=40, b=40), showlegend=False)
     return figure
 
@@ -228,11 +240,15 @@ def flagged_map(points: np.ndarray, flagged: np.ndarray) -> go.Figure:
         x=points[~flagged, 0],
         y=points[~flagged, 1],
         mode="markers",
-        name="normal",
+        name=_("normal"),
         marker=dict(size=5, color="lightgray"),
     )
     figure.add_scatter(
-        x=points[flagged, 0], y=points[flagged, 1], mode="markers", name="flagged", marker=dict(size=7, color="crimson")
+        x=points[flagged, 0],
+        y=points[flagged, 1],
+        mode="markers",
+        name=_("flagged"),
+        marker=dict(size=7, color="crimson"),
     )
-    figure.update_layout(height=380, margin=dict(t=20, b=20), xaxis_title="PC 1 of the code", yaxis_title="PC 2")
+    figure.update_layout(height=380, margin=dict(t=20, b=20), xaxis_title=_("PC 1 of the code"), yaxis_title=_("PC 2"))
     return figure

@@ -24,17 +24,20 @@ from ae_core.jobs import TrainingQueue
 from ae_core.projection import project
 from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_data_dir, user_models_dir
 from ui.access import browser_id
+from ui.i18n import _
 
 MODEL_KEY = "model_name"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+# Spinners are drawn by the callers: a cache's own spinner text is fixed when the module is
+# imported, in one language for every session.
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _load_model(path: str, modified: float) -> Checkpoint:
     return load_checkpoint(path)
 
 
-@st.cache_data(show_spinner="Loading the data…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _load_data(spec: str, scaler: str | None) -> Dataset:
     return load_dataset(spec, scaler=json.loads(scaler) if scaler else None)
 
@@ -47,25 +50,38 @@ def sidebar() -> None:
     """The model picker, drawn by app.py on every page; the choice persists across pages."""
     available = entries()
     if not available:
-        st.sidebar.error("No models found: the pretrained/ folder is missing.")
+        st.sidebar.error(_("No models found: the pretrained/ folder is missing."))
         return
     names = [e.name for e in available]
     if st.session_state.get(MODEL_KEY) not in names:
         st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
-    labels = {e.name: e.label for e in available}
+    labels = {e.name: model_label(e) for e in available}
     st.sidebar.selectbox(
-        "Model", names, key=MODEL_KEY, format_func=labels.get, help="Shipped in pretrained/ or saved by you."
+        _("Model"), names, key=MODEL_KEY, format_func=labels.get, help=_("Shipped in pretrained/ or saved by you.")
     )
     entry = available[names.index(st.session_state[MODEL_KEY])]
-    st.sidebar.caption(f"Dataset: `{entry.config.get('dataset') or 'unknown'}`")
+    dataset = entry.config.get("dataset")
+    st.sidebar.caption(_("Dataset: `{dataset}`", dataset=dataset) if dataset else _("Dataset: unknown"))
+
+
+def model_label(entry: ModelEntry) -> str:
+    """How the model picker names a model: its name, type, code size and where it comes from."""
+    model = entry.config["model"]
+    text = (
+        _("{name} ({kind}, code {size}, pretrained)")
+        if entry.source == "pretrained"
+        else _("{name} ({kind}, code {size}, saved)")
+    )
+    return text.format(name=entry.name, kind=model["name"], size=model["latent_dim"])
 
 
 def load_entry(name: str) -> Checkpoint:
     """A listed model by name (cached; reloaded when its weights change)."""
     entry = {e.name: e for e in entries()}.get(name)
     if entry is None:
-        raise ValueError(f"there is no model named {name!r}")
-    return _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
+        raise ValueError(_("there is no model named “{name}”", name=name))
+    with st.spinner(_("Loading the model…")):
+        return _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
 
 
 def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
@@ -79,26 +95,35 @@ def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
         checkpoint = load_entry(name)
         spec = checkpoint.dataset
         if not spec:
-            raise ValueError(f"model {name!r} does not name the dataset it was trained on")
+            raise ValueError(_("it does not name the dataset it was trained on"))
         if (checkpoint.config.get("extra") or {}).get("origin") == "upload":
             check_uploaded_spec(spec, user_data_dir())  # checked on upload too; a model is data
         scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
-        dataset = _load_data(spec, scaler)
+        with st.spinner(_("Loading the data…")):
+            dataset = _load_data(spec, scaler)
     except (ValueError, OSError) as exc:
-        st.error(f"Cannot use model {name!r}: {exc}")
+        st.error(_("Cannot use model “{name}”: {error}", name=name, error=exc))
         st.stop()
     if flat_code and checkpoint.model.spatial_code:
         st.info(
-            f"“{name}” is a photo denoiser: its code is a feature map, not a point to map or sample. "
-            "Use it on the Photo denoiser page, or choose another model in the sidebar."
+            _(
+                "“{name}” is a photo denoiser: its code is a feature map, not a point to map or sample. "
+                "Use it on the Photo denoiser page, or choose another model in the sidebar.",
+                name=name,
+            )
         )
         st.stop()
     return checkpoint, dataset
 
 
-@st.cache_data(show_spinner="Encoding the data…", max_entries=16)
-def codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
+def codes_of(checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     """Codes of (at most ``limit`` of) a split, with the rows used and their labels."""
+    with st.spinner(_("Encoding the data…")):
+        return _codes_of(checkpoint, model_key, spec, split, limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     x, y = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
     rows = (
         np.arange(len(x)) if len(x) <= limit else np.sort(np.random.default_rng(0).choice(len(x), limit, replace=False))
@@ -118,8 +143,13 @@ def model_key(checkpoint: Checkpoint) -> str:
     return f"{weights.resolve()}:{weights.stat().st_mtime_ns}"
 
 
-@st.cache_resource(show_spinner="Fitting a distribution to the codes…", max_entries=16)
-def code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDistribution:
+def code_distribution(codes: np.ndarray, codes_key: str, kind: str) -> CodeDistribution:
+    with st.spinner(_("Fitting a distribution to the codes…")):
+        return _code_distribution(codes, codes_key, kind)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDistribution:
     return CodeDistribution(kind).fit(_codes)
 
 

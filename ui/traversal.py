@@ -18,6 +18,7 @@ import streamlit as st
 
 from ae_core.explore import traversal_sheet
 from ae_core.models import Autoencoder
+from ui.i18n import _
 from ui.widgets import sprite_url
 
 SHEET_VALUES = 1_500_000  # numbers (pixels × channels) in one sheet: about 0.5–2 MB of PNG per release
@@ -49,7 +50,7 @@ _CSS = """
 .live-traversal { margin: 0; text-align: center; }
 .live-traversal canvas { image-rendering: pixelated; border-radius: 0.25rem; background: #000; }
 .live-traversal figcaption { font-size: 0.8rem; opacity: 0.7; }
-.live-traversal.updating figcaption::after { content: " (updating)"; }
+.live-traversal.updating figcaption::after { content: " (" attr(data-updating) ")"; }
 """
 
 _JS = """
@@ -132,6 +133,10 @@ function build(root, rows, setStateValue) {
   });
   view.update = (data) => {
     view.data = data;
+    const caption = figure.querySelector("figcaption");
+    caption.textContent = data.words.caption;
+    caption.dataset.updating = data.words.updating;
+    canvas.setAttribute("aria-label", data.words.caption);
     const height = Math.round((canvas.width * data.tile[0]) / data.tile[1]);
     if (canvas.height !== height) canvas.height = height; // setting it at all clears the canvas
     // The browser's positions win over the server's: the user may have moved on meanwhile.
@@ -193,6 +198,7 @@ def live_traversal(
             "base": [float(base[d]) for d in dims],
             "labels": labels,
             "identity": key,
+            "words": {"caption": _("decoded live"), "updating": _("updating")},
         },
         on_ks_change=lambda: None,
     )

@@ -11,6 +11,7 @@ from PIL import Image
 
 from ae_core.images import image_for_model
 from ae_core.visual import image_grid
+from ui.i18n import _, option_labels
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 
@@ -43,19 +44,22 @@ def uploaded_input(label: str, input_shape: tuple[int, ...], key: str) -> np.nda
     try:
         x, note = image_for_model(upload.getvalue(), upload.name, input_shape)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(_("This image cannot be used: {error}", error=exc))
         return None
     if note:
-        st.caption(f"Your image was {note} to fit the model.")
+        st.caption(_("Your image was changed to fit the model: {changes}.", changes=note))
     return x
 
 
 def option_input(record: dict, key: str):
     """A control for one model option (see ae_core.models.guide.option_fields)."""
     name, default, text, choices = record["name"], record["default"], record["help"], record["choices"]
-    label = name.replace("_", " ")
+    label = _(name.replace("_", " "))
+    text = _(text) if text else None
     if choices:
-        return st.selectbox(label, choices, index=list(choices).index(default), help=text, key=key)
+        return st.selectbox(
+            label, choices, index=list(choices).index(default), help=text, key=key, format_func=option_labels(choices)
+        )
     if isinstance(default, bool):
         return st.checkbox(label, value=default, help=text, key=key)
     if isinstance(default, float):
@@ -67,6 +71,12 @@ def option_input(record: dict, key: str):
         try:
             return tuple(int(v) for v in raw.replace(" ", "").split(",") if v)
         except ValueError:
-            st.error(f"{label}: write whole numbers separated by commas, e.g. 256,128 — got {raw!r}")
+            st.error(
+                _(
+                    "{option}: write whole numbers separated by commas, e.g. 256,128 — got “{value}”",
+                    option=label,
+                    value=raw,
+                )
+            )
             st.stop()
     return st.text_input(label, value=str(default), help=text, key=key)

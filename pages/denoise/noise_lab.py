@@ -7,29 +7,34 @@ import streamlit as st
 from ae_core.denoise import batch_quality, psnr_against_noise
 from ae_core.noise import NOISE_KINDS, add_noise, occlude
 from ae_core.zoo import list_models
+from ui.i18n import N_, _, option_labels
 from ui.state import current, load_entry
 from ui.widgets import show_samples, uploaded_input
 
 LEVEL_HELP = {
-    "gaussian": "σ of the added noise",
-    "masking": "fraction of pixels set to 0",
-    "salt_pepper": "fraction of pixels set to 0 or 1",
-    "speckle": "σ of the multiplicative noise",
-    "poisson": "noise at full brightness (fewer photons = more noise)",
-    "occlusion": "side of a random square box, as a fraction of the image",
+    "gaussian": N_("σ of the added noise"),
+    "masking": N_("fraction of pixels set to 0"),
+    "salt_pepper": N_("fraction of pixels set to 0 or 1"),
+    "speckle": N_("σ of the multiplicative noise"),
+    "poisson": N_("noise at full brightness (fewer photons = more noise)"),
+    "occlusion": N_("side of a random square box, as a fraction of the image"),
 }
 
-st.title("Noise lab")
+st.title(_("Noise lab"))
 st.markdown(
-    "A **plain** autoencoder learns to copy clean inputs through its code; a **denoising** one saw corrupted "
-    "inputs while training and had to produce the clean originals, so it learned what a clean sample looks like. "
-    "Corrupt a sample below and compare what each makes of it; PSNR (higher is better, in dB) and SSIM "
-    "(1 = identical structure) measure the result against the clean original."
+    _(
+        "A **plain** autoencoder learns to copy clean inputs through its code; a **denoising** one saw corrupted "
+        "inputs while training and had to produce the clean originals, so it learned what a clean sample looks "
+        "like. Corrupt a sample below and compare what each makes of it; PSNR (higher is better, in dB) and SSIM "
+        "(1 = identical structure) measure the result against the clean original."
+    )
 )
 
-_, data = current()
+data = current()[1]
 if data.kind != "image":
-    st.info("The noise lab works on images: choose a model trained on images (e.g. digits-denoising) in the sidebar.")
+    st.info(
+        _("The noise lab works on images: choose a model trained on images (e.g. digits-denoising) in the sidebar.")
+    )
     st.stop()
 same_data = [
     e for e in list_models() if e.config.get("dataset") == data.spec and e.config["model"]["name"] != "photo_denoiser"
@@ -37,33 +42,38 @@ same_data = [
 noisy_models = [e.name for e in same_data if (e.config["model"]["options"].get("noise") or "none") != "none"]
 plain_models = [e.name for e in same_data if e.name not in noisy_models]
 if not noisy_models or not plain_models:
-    st.info(f"Needs a plain and a denoising model trained on `{data.spec}`; on digits both ship with the app.")
+    st.info(
+        _(
+            "Needs a plain and a denoising model trained on `{dataset}`; on digits both ship with the app.",
+            dataset=data.spec,
+        )
+    )
     st.stop()
 left, right = st.columns(2)
 plain_name = left.selectbox(
-    "Plain model",
+    _("Plain model"),
     plain_models,
     index=plain_models.index("digits-plain-16") if "digits-plain-16" in plain_models else 0,
     key="lab_plain",
 )
-denoising_name = right.selectbox("Denoising model", noisy_models, key="lab_denoising")
+denoising_name = right.selectbox(_("Denoising model"), noisy_models, key="lab_denoising")
 plain, denoising = load_entry(plain_name).model, load_entry(denoising_name).model
 
-kind = left.selectbox("Noise", NOISE_KINDS, key="lab_kind")
+kind = left.selectbox(_("Noise"), NOISE_KINDS, key="lab_kind", format_func=option_labels(NOISE_KINDS))
 level = right.slider(
-    "Level", 0.0, 1.0, 0.3 if kind != "occlusion" else 0.4, 0.01, key="lab_level", help=LEVEL_HELP[kind]
+    _("Level"), 0.0, 1.0, 0.3 if kind != "occlusion" else 0.4, 0.01, key="lab_level", help=_(LEVEL_HELP[kind])
 )
-seed = left.number_input("Noise seed", 0, 10_000, 0, key="lab_seed")
-index = right.number_input("Test sample", 0, len(data.x_test) - 1, 0, key="lab_index")
-upload = uploaded_input("…or upload your own image", data.shape, key="lab_upload")
+seed = left.number_input(_("Noise seed"), 0, 10_000, 0, key="lab_seed")
+index = right.number_input(_("Test sample"), 0, len(data.x_test) - 1, 0, key="lab_index")
+upload = uploaded_input(_("…or upload your own image"), data.shape, key="lab_upload")
 clean = upload if upload is not None else data.x_test[[int(index)]]
 
 if kind == "occlusion":
-    st.caption("Place the box yourself:")
+    st.caption(_("Place the box yourself:"))
     a, b = st.columns(2)
     height, width = data.shape[1:]
-    top = a.slider("Box top (pixels)", 0, height - 1, height // 3, key="lab_top")
-    box_left = b.slider("Box left (pixels)", 0, width - 1, width // 3, key="lab_left")
+    top = a.slider(_("Box top (pixels)"), 0, height - 1, height // 3, key="lab_top")
+    box_left = b.slider(_("Box left (pixels)"), 0, width - 1, width // 3, key="lab_left")
     side = max(1, round(level * min(height, width)))
     noisy = occlude(clean, top, box_left, side, side)
 else:
@@ -71,17 +81,31 @@ else:
 outputs = {"plain": np.clip(plain.reconstruct(noisy), 0, 1), "denoising": np.clip(denoising.reconstruct(noisy), 0, 1)}
 
 columns = st.columns(4)
+titles = {
+    "clean": _("clean"),
+    "noisy": _("noisy"),
+    "noisy input": _("noisy input"),
+    "plain": _("plain"),
+    "denoising": _("denoising"),
+}
 for column, (title, image) in zip(columns, [("clean", clean), ("noisy", noisy), *outputs.items()]):
     with column:
-        show_samples(image, caption=title, min_side=160)
+        show_samples(image, caption=titles[title], min_side=160)
         if title != "clean":
             scores = batch_quality(clean, image)
-            st.caption(f"PSNR {scores['psnr']:.1f} dB · SSIM {scores['ssim']:.3f}")
+            st.caption(_("PSNR {psnr} dB · SSIM {ssim}", psnr=f"{scores['psnr']:.1f}", ssim=f"{scores['ssim']:.3f}"))
 
-st.subheader("PSNR against noise level, over 100 test samples")
+st.subheader(_("PSNR against noise level, over 100 test samples"))
 levels = np.linspace(0.05, 0.9 if kind != "occlusion" else 0.6, 10)
 sweep = psnr_against_noise({"plain": plain, "denoising": denoising}, data.x_test[:100], kind, levels, seed=int(seed))
-figure = go.Figure([go.Scatter(x=levels, y=values, name=name, mode="lines+markers") for name, values in sweep.items()])
-figure.update_layout(xaxis_title=f"{kind} level", yaxis_title="PSNR (dB)", height=360, margin=dict(t=20))
+figure = go.Figure(
+    [
+        go.Scatter(x=levels, y=values, name=titles.get(name, name), mode="lines+markers")
+        for name, values in sweep.items()
+    ]
+)
+figure.update_layout(
+    xaxis_title=_("level of {noise} noise", noise=_(kind)), yaxis_title="PSNR (dB)", height=360, margin=dict(t=20)
+)
 st.plotly_chart(figure, key="lab_curve")
-st.caption("Where the denoising curve lies above the plain one, training on corrupted inputs paid off.")
+st.caption(_("Where the denoising curve lies above the plain one, training on corrupted inputs paid off."))

@@ -7,23 +7,26 @@ from ae_core.checkpoints import CheckpointError, list_snapshots, load_snapshot
 from ae_core.compare import PCABaseline, error_against_code_size, principal_angles, train_linear_autoencoder
 from ae_core.evaluation import evaluate
 from ae_core.runs import aligned_pca
+from ui.i18n import _
 from ui.plots import error_curves, scatter_2d
 from ui.state import current, model_key
 from ui.widgets import show_samples
 
-st.title("Compare with PCA")
+st.title(_("Compare with PCA"))
 st.markdown(
-    "PCA is the best *linear* code of a given size. An autoencoder with non-linear layers can do better with the "
-    "same number of code values — or not, on small data. Below, the same test samples go through both; then the "
-    "error as the code grows, whether a **linear** autoencoder finds PCA's subspace, and how reconstructions "
-    "improve with training epochs."
+    _(
+        "PCA is the best *linear* code of a given size. An autoencoder with non-linear layers can do better with the "
+        "same number of code values — or not, on small data. Below, the same test samples go through both; then the "
+        "error as the code grows, whether a **linear** autoencoder finds PCA's subspace, and how reconstructions "
+        "improve with training epochs."
+    )
 )
 
 checkpoint, data = current()
 model, k = checkpoint.model, checkpoint.model.latent_dim
 
 
-@st.cache_resource(show_spinner="Fitting PCA…", max_entries=8)
+@st.cache_resource(show_spinner=_("Fitting PCA…"), max_entries=8)
 def baseline(_x_train, key: str, k: int) -> PCABaseline:
     return PCABaseline.fit(_x_train, k)
 
@@ -31,96 +34,111 @@ def baseline(_x_train, key: str, k: int) -> PCABaseline:
 try:
     pca = baseline(data.x_train, f"{checkpoint.dataset}:{model_key(checkpoint)}", k)
 except ValueError as exc:
-    st.error(str(exc))
+    st.error(_("PCA cannot be fitted here: {error}", error=exc))
     st.stop()
 
-st.subheader(f"Same code size: {k} numbers")
+st.subheader(_("Same code size: {size} numbers", size=k))
 rows = np.random.default_rng(0).choice(len(data.x_test), size=min(10, len(data.x_test)), replace=False)
 x = data.x_test[rows]
 ae_mean = evaluate(model, data.x_test)["sse_per_sample"]
 pca_mean = float(pca.errors(data.x_test).mean())
 a, b = st.columns(2)
-a.metric("Autoencoder: test error per sample", f"{ae_mean:.3f}")
+a.metric(_("Autoencoder: test error per sample"), f"{ae_mean:.3f}")
 b.metric(
-    "PCA: test error per sample",
+    _("PCA: test error per sample"),
     f"{pca_mean:.3f}",
-    delta=f"{pca_mean - ae_mean:+.3f} vs autoencoder",
+    delta=_("{difference} vs autoencoder", difference=f"{pca_mean - ae_mean:+.3f}"),
     delta_color="off",
 )
 if data.kind == "image":
     show_samples(
         np.concatenate([x, model.reconstruct(x), pca.reconstruct(x)]),
         columns=len(x),
-        caption="Rows: test inputs, the autoencoder's reconstructions, PCA's reconstructions.",
+        caption=_("Rows: test inputs, the autoencoder's reconstructions, PCA's reconstructions."),
     )
 
-st.subheader("The two codes as maps")
+st.subheader(_("The two codes as maps"))
 left, right = st.columns(2)
 labels = data.y_test
 left.plotly_chart(
-    scatter_2d(aligned_pca(model.embed(data.x_test)), labels, data.label_names, "Autoencoder code (2-D PCA of it)")
+    scatter_2d(aligned_pca(model.embed(data.x_test)), labels, data.label_names, _("Autoencoder code (2-D PCA of it)"))
 )
 right.plotly_chart(
-    scatter_2d(aligned_pca(pca.embed(data.x_test)), labels, data.label_names, "PCA code (first two components)")
+    scatter_2d(aligned_pca(pca.embed(data.x_test)), labels, data.label_names, _("PCA code (first two components)"))
 )
 
-st.subheader("Error against code size")
-sizes = st.multiselect("Code sizes", [1, 2, 4, 8, 16, 32, 64], default=[2, 4, 8, 16, 32], key="compare_sizes")
+st.subheader(_("Error against code size"))
+sizes = st.multiselect(
+    _("Code sizes"),
+    [1, 2, 4, 8, 16, 32, 64],
+    default=[2, 4, 8, 16, 32],
+    key="compare_sizes",
+    placeholder=_("Choose code sizes"),
+)
 sweep_key = f"sweep:{checkpoint.dataset}:{sizes}"
-if st.button("Train an autoencoder for each size", icon=":material/play_arrow:", disabled=not sizes):
-    bar = st.progress(0.0, text="Training…")
+if st.button(_("Train an autoencoder for each size"), icon=":material/play_arrow:", disabled=not sizes):
+    bar = st.progress(0.0, text=_("Training…"))
     try:
         st.session_state[sweep_key] = error_against_code_size(
             data.x_train,
             data.x_test,
             sorted(sizes),
             threads=1,
-            on_size=lambda i, n: bar.progress(i / n, text=f"{i} of {n} code sizes done"),
+            on_size=lambda i, n: bar.progress(i / n, text=_("{done} of {total} code sizes done", done=i, total=n)),
         )
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(_("The sweep could not run: {error}", error=exc))
     bar.empty()
 if sweep_key in st.session_state:
     st.plotly_chart(error_curves(st.session_state[sweep_key]))
-    st.caption("Each autoencoder is a `deep` model trained for 40 epochs; PCA is exact. Both on the same test split.")
+    st.caption(
+        _("Each autoencoder is a `deep` model trained for 40 epochs; PCA is exact. Both on the same test split.")
+    )
 
-st.subheader("A linear autoencoder finds PCA's subspace")
+st.subheader(_("A linear autoencoder finds PCA's subspace"))
 linear_key = f"linear:{checkpoint.dataset}:{k}"
 if checkpoint.config["model"]["name"] == "linear":
     st.session_state[linear_key] = model
-elif st.button(f"Train a linear autoencoder with a {k}-number code", icon=":material/play_arrow:"):
-    with st.spinner("Training a linear autoencoder (300 epochs)…"):
+elif st.button(_("Train a linear autoencoder with a {size}-number code", size=k), icon=":material/play_arrow:"):
+    with st.spinner(_("Training a linear autoencoder (300 epochs)…")):
         st.session_state[linear_key] = train_linear_autoencoder(data.x_train, data.x_test, k, threads=1)
 if linear_key in st.session_state:
     linear = st.session_state[linear_key]
     angles = principal_angles(linear, pca)
     one, two = st.columns(2)
-    one.metric("Largest principal angle to PCA's subspace", f"{angles.max():.1f}°")
-    two.metric("Its test error ÷ PCA's", f"{evaluate(linear, data.x_test)['sse_per_sample'] / pca_mean:.3f}")
-    st.bar_chart({"angle (degrees)": angles}, x_label="principal angle", y_label="degrees", height=220)
+    one.metric(_("Largest principal angle to PCA's subspace"), f"{angles.max():.1f}°")
+    two.metric(_("Its test error ÷ PCA's"), f"{evaluate(linear, data.x_test)['sse_per_sample'] / pca_mean:.3f}")
+    st.bar_chart({_("angle (degrees)"): angles}, x_label=_("principal angle"), y_label=_("degrees"), height=220)
     st.caption(
-        "Angles near 0° mean the same subspace: the linear autoencoder learned PCA, up to a rotation of its axes. "
-        "A larger last angle comes from two nearly equal PCA variances: those directions are almost interchangeable, "
-        "so gradient descent settles them slowly while the error is already PCA's."
+        _(
+            "Angles near 0° mean the same subspace: the linear autoencoder learned PCA, up to a rotation of its axes. "
+            "A larger last angle comes from two nearly equal PCA variances: those directions are almost "
+            "interchangeable, so gradient descent settles them slowly while the error is already PCA's."
+        )
     )
 
-st.subheader("Reconstructions as training goes on")
+st.subheader(_("Reconstructions as training goes on"))
 snapshots = list_snapshots(checkpoint.path)
 if not snapshots:
     st.info(
-        "This model kept no epoch snapshots. On the Train page, choose “Keep snapshots at epochs” "
-        "(e.g. 20, 30, 40, 50) and come back with that model."
+        _(
+            "This model kept no epoch snapshots. On the Train page, choose “Keep snapshots at epochs” "
+            "(e.g. 20, 30, 40, 50) and come back with that model."
+        )
     )
 else:
     shown = x[:8]
     try:
         pictures = [load_snapshot(checkpoint, e).reconstruct(shown) for e in sorted(snapshots)]
     except CheckpointError as exc:
-        st.error(str(exc))
+        st.error(_("The snapshots cannot be read: {error}", error=exc))
         st.stop()
     if data.kind == "image":
         show_samples(
             np.concatenate([shown, *pictures]),
             columns=len(shown),
-            caption="Rows: inputs, then reconstructions after epochs " + ", ".join(map(str, sorted(snapshots))),
+            caption=_(
+                "Rows: inputs, then reconstructions after epochs {epochs}",
+                epochs=", ".join(map(str, sorted(snapshots))),
+            ),
         )

@@ -5,30 +5,34 @@ import streamlit as st
 
 from ae_core.explore import dimension_order, manifold_codes, strip_gif, strip_png, traversal_codes
 from ae_core.models import interpolate
+from ui.i18n import _
 from ui.state import code_distribution, codes_of, current, model_key
 from ui.traversal import live_traversal, slider_steps
 from ui.widgets import show_samples, uploaded_input
 
-st.title("Generate")
+st.title(_("Generate"))
 st.markdown(
-    "The decoder turns **any** code into an output, not only the codes of real samples. Here you "
-    "walk from one sample's code to another's, draw new codes at random, and turn one code number "
-    "at a time to see what it controls."
+    _(
+        "The decoder turns **any** code into an output, not only the codes of real samples. Here you "
+        "walk from one sample's code to another's, draw new codes at random, and turn one code number "
+        "at a time to see what it controls."
+    )
 )
 
 checkpoint, data = current()
 model = checkpoint.model
 if data.kind != "image":
-    st.info("Generating is shown for image models; choose one in the sidebar.")
+    st.info(_("Generating is shown for image models; choose one in the sidebar."))
     st.stop()
 key = model_key(checkpoint)
-train_codes, _, _ = codes_of(checkpoint, key, checkpoint.dataset, "train", 5000)
+train_codes = codes_of(checkpoint, key, checkpoint.dataset, "train", 5000)[0]
 x_test = data.x_test
-tabs = st.tabs(["Interpolate", "Sample", "Traverse"] + (["Manifold"] if model.latent_dim == 2 else []))
+tabs = st.tabs([_("Interpolate"), _("Sample"), _("Traverse")] + ([_("Manifold")] if model.latent_dim == 2 else []))
 
 with tabs[0]:
+    endpoints = {"sample numbers": _("sample numbers"), "map selection": _("map selection"), "uploads": _("uploads")}
     source = st.segmented_control(
-        "Endpoints", ["sample numbers", "map selection", "uploads"], default="sample numbers", key="interp_source"
+        _("Endpoints"), list(endpoints), default="sample numbers", format_func=endpoints.get, key="interp_source"
     )
     ends = None
     if source == "map selection":
@@ -36,61 +40,70 @@ with tabs[0]:
         if len(chosen) >= 2:
             ends = data.split(split)[0][[chosen[0], chosen[-1]]]
         else:
-            st.info("Select at least two points on the Latent map page (box or lasso), then come back.")
+            st.info(_("Select at least two points on the Latent map page (box or lasso), then come back."))
     elif source == "uploads":
         a, b = st.columns(2)
         with a:
-            first = uploaded_input("First image", model.input_shape, "interp_a")
+            first = uploaded_input(_("First image"), model.input_shape, "interp_a")
         with b:
-            second = uploaded_input("Second image", model.input_shape, "interp_b")
+            second = uploaded_input(_("Second image"), model.input_shape, "interp_b")
         ends = np.concatenate([first, second]) if first is not None and second is not None else None
     else:
         a, b = st.columns(2)
-        i = a.number_input("From test sample", 0, len(x_test) - 1, 0, key="interp_a_index")
-        j = b.number_input("To test sample", 0, len(x_test) - 1, min(1, len(x_test) - 1), key="interp_b_index")
+        i = a.number_input(_("From test sample"), 0, len(x_test) - 1, 0, key="interp_a_index")
+        j = b.number_input(_("To test sample"), 0, len(x_test) - 1, min(1, len(x_test) - 1), key="interp_b_index")
         ends = x_test[[i, j]]
-    steps = st.slider("Steps", 3, 16, 8, key="interp_steps")
+    steps = st.slider(_("Steps"), 3, 16, 8, key="interp_steps")
     kind = (
         st.segmented_control(
-            "Path",
+            _("Path"),
             ["linear", "slerp"],
             default="linear",
             key="interp_kind",
-            help="slerp follows a great circle: codes keep their length, which suits a Gaussian prior.",
+            format_func={"linear": _("linear"), "slerp": "slerp"}.get,
+            help=_("slerp follows a great circle: codes keep their length, which suits a Gaussian prior."),
         )
         or "linear"
     )
     if ends is not None:
         z = model.embed(ends)
         strip = model.decode_numpy(interpolate(z[0], z[1], steps, kind))
-        st.image(strip_png(strip), caption=f"decoded codes along a {kind} path")
+        st.image(
+            strip_png(strip),
+            caption=_("decoded codes along a linear path")
+            if kind == "linear"
+            else _("decoded codes along a slerp path"),
+        )
         blend = np.linspace(0, 1, steps)[:, None, None, None] * (ends[1] - ends[0]) + ends[0]
-        st.image(strip_png(blend.astype(np.float32)), caption="for contrast: blending the pixels themselves")
+        st.image(strip_png(blend.astype(np.float32)), caption=_("for contrast: blending the pixels themselves"))
         c1, c2 = st.columns(2)
-        c1.download_button("Download PNG", strip_png(strip), "interpolation.png", "image/png")
-        c2.download_button("Download GIF", strip_gif(strip), "interpolation.gif", "image/gif")
+        c1.download_button(_("Download PNG"), strip_png(strip), "interpolation.png", "image/png")
+        c2.download_button(_("Download GIF"), strip_gif(strip), "interpolation.gif", "image/gif")
 
 with tabs[1]:
-    seed = st.number_input("Seed", 0, 10_000, 0, key="sample_seed")
+    seed = st.number_input(_("Seed"), 0, 10_000, 0, key="sample_seed")
     left, right = st.columns(2)
     with left:
         st.markdown(
-            "**From N(0, I)**"
-            + (" — the VAE's prior" if model.variational else " — a plain autoencoder never promised this")
+            _("**From N(0, I)** — the VAE's prior")
+            if model.variational
+            else _("**From N(0, I)** — a plain autoencoder never promised this")
         )
         show_samples(model.decode_numpy(code_distribution(train_codes, key, "prior").sample(16, seed)), columns=8)
     with right:
         kind = st.selectbox(
-            "Fitted to the training codes",
+            _("Fitted to the training codes"),
             ["gaussian", "mixture"],
             key="sample_kind",
-            format_func={"gaussian": "one Gaussian", "mixture": "mixture of 10 Gaussians"}.get,
+            format_func={"gaussian": _("one Gaussian"), "mixture": _("mixture of 10 Gaussians")}.get,
         )
         show_samples(model.decode_numpy(code_distribution(train_codes, key, kind).sample(16, seed)), columns=8)
     st.caption(
-        "A plain autoencoder only learns to decode the region its training codes occupy; N(0, I) samples land "
-        "far from it and decode to garbage. A distribution fitted to the codes stays where the data is. "
-        "A VAE's KL term pulls the codes towards N(0, I), so its prior samples look like data."
+        _(
+            "A plain autoencoder only learns to decode the region its training codes occupy; N(0, I) samples land "
+            "far from it and decode to garbage. A distribution fitted to the codes stays where the data is. "
+            "A VAE's KL term pulls the codes towards N(0, I), so its prior samples look like data."
+        )
     )
 
 
@@ -104,33 +117,46 @@ with tabs[2]:
     order, score, score_name = dimension_order(model, train_codes, data.x_train)
     centre, spread = train_codes.mean(axis=0), train_codes.std(axis=0) + 1e-6
     left, right = st.columns([1, 2])
-    start = left.number_input("Start from test sample", 0, len(x_test) - 1, 0, key="traverse_index")
+    start = left.number_input(_("Start from test sample"), 0, len(x_test) - 1, 0, key="traverse_index")
     shown = right.multiselect(
-        f"Dimensions (highest {score_name} first)",
+        _("Dimensions (highest {score} first)", score=_(score_name)),
         [int(d) for d in order],
         default=[int(d) for d in order[:6]],
         max_selections=12,
-        format_func=lambda d: f"{d} ({score_name} {score[d]:.3g})",
+        format_func={
+            int(d): _("{dimension} ({score} {value})", dimension=d, score=_(score_name), value=f"{score[d]:.3g}")
+            for d in order
+        }.get,
         key=f"traverse_dims_{key}",
+        placeholder=_("Choose dimensions"),
     )
     if not shown:
-        st.info("Choose at least one code dimension to turn.")
+        st.info(_("Choose at least one code dimension to turn."))
     else:
         base = model.embed(x_test[start : start + 1])[0]
-        labels = [f"dimension {d} ({score_name} {score[d]:.3g})" for d in shown]
+        labels = [
+            _("dimension {dimension} ({score} {value})", dimension=d, score=_(score_name), value=f"{score[d]:.3g}")
+            for d in shown
+        ]
         steps = slider_steps(x_test.shape[1:], len(shown))
         positions = centre[shown][:, None] + np.linspace(-3, 3, steps)[None] * spread[shown][:, None]
         st.caption(
-            "Each slider runs from −3σ to +3σ of that dimension over the training codes; the picture is decoded as you drag."
+            _(
+                "Each slider runs from −3σ to +3σ of that dimension over the training codes; the picture is decoded as you drag."
+            )
         )
         fragment_traversal(base, shown, positions, labels, f"traverse_{key}_{start}_{'-'.join(map(str, shown))}")
         grid_values = positions[:, :: (steps - 1) // 8]
-        st.markdown(f"**Traversal grid** — from test sample {start}, one row per chosen dimension, −3σ to +3σ")
+        st.markdown(
+            _("**Traversal grid** — from test sample {sample}, one row per chosen dimension, −3σ to +3σ", sample=start)
+        )
         show_samples(model.decode_numpy(traversal_codes(base, shown, grid_values)), columns=9)
 
 if model.latent_dim == 2:
     with tabs[3]:
-        steps = st.slider("Grid size", 8, 30, 16, key="manifold_steps")
+        steps = st.slider(_("Grid size"), 8, 30, 16, key="manifold_steps")
         low, high = np.percentile(train_codes, 1, axis=0), np.percentile(train_codes, 99, axis=0)
         show_samples(model.decode_numpy(manifold_codes(low, high, steps)), columns=steps)
-        st.caption("The decoder's output over the whole 2-D code plane (1st to 99th percentile of the training codes).")
+        st.caption(
+            _("The decoder's output over the whole 2-D code plane (1st to 99th percentile of the training codes).")
+        )

@@ -8,67 +8,85 @@ from ae_core.images import drawing_for_model
 from ae_core.projection import METHODS
 from ui.canvas import drawing_pad
 from ui.hover import hover_previews
+from ui.i18n import _, integer, ngettext
 from ui.plots import MAP_META, latent_map
 from ui.state import codes_of, current, model_key, projection_of
 from ui.widgets import show_samples, uploaded_input
 
-st.title("Latent map")
+st.title(_("Latent map"))
 st.markdown(
-    "Each dot is one sample, placed by the code the encoder gives it and squashed to 2-D or 3-D. "
-    "Samples the model thinks alike sit together. **Click a dot** to see the sample and its "
-    "reconstruction; **click empty space** to see what the decoder makes of a code nobody gave it; "
-    "pick a group with the box or lasso tool in the chart's toolbar."
+    _(
+        "Each dot is one sample, placed by the code the encoder gives it and squashed to 2-D or 3-D. "
+        "Samples the model thinks alike sit together. **Click a dot** to see the sample and its "
+        "reconstruction; **click empty space** to see what the decoder makes of a code nobody gave it; "
+        "pick a group with the box or lasso tool in the chart's toolbar."
+    )
 )
 
 checkpoint, data = current()
 model = checkpoint.model
-names = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE", "raw": "raw code"}
+names = {"pca": "PCA", "umap": "UMAP", "tsne": "t-SNE", "raw": _("raw code")}
 methods = [m for m in METHODS if m != "raw" or model.latent_dim in (2, 3)]
 c1, c2, c3, c4 = st.columns(4)
-method = c1.selectbox("Projection", methods, format_func=names.get, key="map_method")
-dims = c2.segmented_control("View", [2, 3], default=2, format_func=lambda d: f"{d}-D", key="map_dims") or 2
-split = c3.selectbox("Samples", ["test", "train"], key="map_split")
+method = c1.selectbox(_("Projection"), methods, format_func=names.get, key="map_method")
+dims = (
+    c2.segmented_control(
+        _("View"), [2, 3], default=2, format_func={d: _("{d}-D", d=d) for d in (2, 3)}.get, key="map_dims"
+    )
+    or 2
+)
+split = c3.selectbox(
+    _("Samples"), ["test", "train"], key="map_split", format_func={"test": _("test"), "train": _("train")}.get
+)
 available = len(data.split(split)[0])
 limit = c4.slider(
-    "Points", min(100, available), min(10_000, available), min(3000, available), step=100, key="map_points"
+    _("Points"), min(100, available), min(10_000, available), min(3000, available), step=100, key="map_points"
 )
 if method == "raw" and dims != model.latent_dim:
-    st.info(f"The raw code has {model.latent_dim} dimensions; choose the {model.latent_dim}-D view.")
+    st.info(_("The raw code has {n} dimensions; choose the {n}-D view.", n=model.latent_dim))
     st.stop()
 
 key = model_key(checkpoint)
 codes, rows, labels = codes_of(checkpoint, key, checkpoint.dataset, split, limit)
-x_all, _ = data.split(split)
+x_all = data.split(split)[0]
 errors = reconstruction_errors(model, x_all[rows])
 with st.spinner(
-    f"Projecting {len(codes):,} codes with {names[method]}… (UMAP compiles its code on first use)", show_time=True
+    _(
+        "Projecting {count} codes with {method}… (UMAP compiles its code on first use)",
+        count=integer(len(codes)),
+        method=names[method],
+    ),
+    show_time=True,
 ):
     try:
         projector = projection_of(codes, f"{key}:{split}:{limit}", method, dims)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(_("This map cannot be made: {error}", error=exc))
         st.stop()
 
-with st.expander("Place your own image on the map: upload or draw one"):
+with st.expander(_("Place your own image on the map: upload or draw one")):
     new_x = None
     if data.kind == "image":
-        upload_tab, draw_tab = st.tabs(["Upload", "Draw"])
+        upload_tab, draw_tab = st.tabs([_("Upload"), _("Draw")])
         with upload_tab:
-            new_x = uploaded_input("Image", model.input_shape, key="map_upload")
+            new_x = uploaded_input(_("Image"), model.input_shape, key="map_upload")
         with draw_tab:
             drawn = drawing_pad(key="map_draw")
             if drawn is not None:
                 try:
                     new_x = drawing_for_model(drawn, model.input_shape)
                 except ValueError as exc:
-                    st.error(str(exc))
+                    st.error(_("This drawing cannot be used: {error}", error=exc))
 marked = None
 if new_x is not None:
     if projector.can_transform:
         marked = projector.transform(model.embed(new_x))
     else:
         st.warning(
-            f"{projector.name} cannot place new points on an existing map; switch to PCA or UMAP to see where it lands."
+            _(
+                "{method} cannot place new points on an existing map; switch to PCA or UMAP to see where it lands.",
+                method=projector.name,
+            )
         )
 
 event = st.plotly_chart(
@@ -80,9 +98,9 @@ event = st.plotly_chart(
 if data.kind == "image":
     hover_previews(x_all[rows], rows, MAP_META, key="map_hover")
 if dims == 3:
-    st.caption("Rotate with the mouse. Selecting points works on the 2-D view.")
+    st.caption(_("Rotate with the mouse. Selecting points works on the 2-D view."))
 if new_x is not None:
-    st.subheader("Your input and its reconstruction")
+    st.subheader(_("Your input and its reconstruction"))
     show_samples(np.concatenate([new_x, model.reconstruct(new_x)]), columns=2)
 
 points = (event.selection.points if event and event.selection else []) if dims == 2 else []
@@ -94,33 +112,46 @@ if picked:
     st.session_state["selected_samples"] = (split, chosen.tolist())
     x = x_all[chosen[:24]]
     x_hat = model.reconstruct(x)
-    st.subheader(f"{len(chosen)} selected sample{'s' if len(chosen) > 1 else ''}")
+    st.subheader(ngettext("{n} selected sample", "{n} selected samples", len(chosen)))
     show_samples(
         np.concatenate([x, x_hat]),
-        "top: inputs · bottom: reconstructions",
+        _("top: inputs · bottom: reconstructions"),
         columns=len(x),
         feature_names=data.feature_names,
     )
     st.metric(
-        "Reconstruction error" + (" (mean)" if len(chosen) > 1 else ""), f"{reconstruction_errors(model, x).mean():.3f}"
+        _("Reconstruction error (mean)") if len(chosen) > 1 else _("Reconstruction error"),
+        f"{reconstruction_errors(model, x).mean():.3f}",
     )
 elif clicked_space:
     where = np.array([[clicked_space[0]["x"], clicked_space[0]["y"]]], np.float32)
     z = projector.inverse_transform(where)
-    st.subheader(f"Decoded at ({where[0, 0]:.2f}, {where[0, 1]:.2f})")
+    st.subheader(_("Decoded at ({x}, {y})", x=f"{where[0, 0]:.2f}", y=f"{where[0, 1]:.2f}"))
     show_samples(model.decode_numpy(z), feature_names=data.feature_names)
     st.caption(
-        f"Decode is {projector.note}."
+        _("Decode is {note}.", note=_(projector.note))
         if projector.note
-        else "Exact: PCA positions map back to codes exactly (within the 2 kept directions)."
+        else _("Exact: PCA positions map back to codes exactly (within the 2 kept directions).")
     )
-    if method == "umap" and st.button("Refine with UMAP's own inverse transform (about 15 s)"):
-        with st.spinner("Running UMAP's inverse transform…", show_time=True):
+    if method == "umap" and st.button(_("Refine with UMAP's own inverse transform (about 15 s)")):
+        with st.spinner(_("Running UMAP's inverse transform…"), show_time=True):
             try:
-                show_samples(model.decode_numpy(projector.umap_inverse_transform(where)), "UMAP's inverse transform")
+                show_samples(model.decode_numpy(projector.umap_inverse_transform(where)), _("UMAP's inverse transform"))
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(_("UMAP's inverse transform failed: {error}", error=exc))
 else:
     st.caption(
-        f"The map shows {len(codes):,} {split} samples ({names[method]} of {model.latent_dim}-number codes). Nothing selected yet."
+        _(
+            "The map shows {count} test samples ({method} of {size}-number codes). Nothing selected yet.",
+            count=integer(len(codes)),
+            method=names[method],
+            size=model.latent_dim,
+        )
+        if split == "test"
+        else _(
+            "The map shows {count} train samples ({method} of {size}-number codes). Nothing selected yet.",
+            count=integer(len(codes)),
+            method=names[method],
+            size=model.latent_dim,
+        )
     )

@@ -5,20 +5,25 @@ import streamlit as st
 
 from ae_core.evaluation import reconstruction_errors
 from ae_core.visual import image_grid
+from ui.i18n import _, integer
 from ui.plots import loss_curves
 from ui.state import current
 
-st.title("Overview")
+st.title(_("Overview"))
 st.markdown(
-    "An autoencoder squeezes each input through a small **code** and rebuilds it from that code alone. "
-    "Below, the top row shows test samples the model never saw while training, the bottom row its "
-    "reconstructions; the numbers below the pictures are the reconstruction errors, left to right (sum of squared differences)."
+    _(
+        "An autoencoder squeezes each input through a small **code** and rebuilds it from that code alone. "
+        "Below, the top row shows test samples the model never saw while training, the bottom row its "
+        "reconstructions; the numbers below the pictures are the reconstruction errors, left to right (sum of squared differences)."
+    )
 )
 
 checkpoint, data = current(flat_code=False)
 model, config = checkpoint.model, checkpoint.config
-count = st.slider("Samples to show", 4, 24, 12, key="overview_count")
-seed = st.number_input("Sample seed", 0, 10_000, 0, key="overview_seed", help="Change it to see other test samples.")
+count = st.slider(_("Samples to show"), 4, 24, 12, key="overview_count")
+seed = st.number_input(
+    _("Sample seed"), 0, 10_000, 0, key="overview_seed", help=_("Change it to see other test samples.")
+)
 
 rows = np.random.default_rng(int(seed)).choice(len(data.x_test), size=min(count, len(data.x_test)), replace=False)
 x = data.x_test[rows]
@@ -27,28 +32,37 @@ errors = reconstruction_errors(model, x)
 
 info, metrics = st.columns(2)
 with info:
-    st.subheader("Model")
+    st.subheader(_("Model"))
     st.markdown(
-        f"- type **{config['model']['name']}** — {type(model).description}\n"
-        f"- input {tuple(config['model']['input_shape'])}, code of **{model.latent_dim}** numbers\n"
-        f"- trained on `{checkpoint.dataset}` ({len(data.x_train):,} training, {len(data.x_test):,} test samples)"
+        _(
+            "- type **{kind}** — {description}\n"
+            "- input {shape}, code of **{size}** numbers\n"
+            "- trained on `{dataset}` ({train} training, {test} test samples)",
+            kind=config["model"]["name"],
+            description=_(type(model).description),
+            shape=tuple(config["model"]["input_shape"]),
+            size=model.latent_dim,
+            dataset=checkpoint.dataset,
+            train=integer(len(data.x_train)),
+            test=integer(len(data.x_test)),
+        )
     )
 with metrics:
-    st.subheader("Test metrics")
+    st.subheader(_("Test metrics"))
     stored = checkpoint.metrics
     if stored:
-        st.metric("Squared error per sample", f"{stored['sse_per_sample']:.3f}")
-        st.caption(f"per pixel/feature: MSE {stored['mse']:.5f}, BCE {stored['bce']:.4f}")
+        st.metric(_("Squared error per sample"), f"{stored['sse_per_sample']:.3f}")
+        st.caption(_("per pixel/feature: MSE {mse}, BCE {bce}", mse=f"{stored['mse']:.5f}", bce=f"{stored['bce']:.4f}"))
 
 if data.kind == "image":
-    st.subheader("Inputs (top) and reconstructions (bottom)")
+    st.subheader(_("Inputs (top) and reconstructions (bottom)"))
     st.image(image_grid(np.concatenate([x, x_hat]), columns=len(x)))
-    st.caption("Errors: " + "  ·  ".join(f"{e:.2f}" for e in errors))
+    st.caption(_("Errors: {errors}", errors="  ·  ".join(f"{e:.2f}" for e in errors)))
 else:
-    st.subheader("Inputs and reconstructions")
-    st.dataframe({"sample": rows, "reconstruction error": errors})
+    st.subheader(_("Inputs and reconstructions"))
+    st.dataframe({_("sample"): rows, _("reconstruction error"): errors})
 
 history = (config.get("training") or {}).get("history") or []
 if history:
-    st.subheader("Training curve")
+    st.subheader(_("Training curve"))
     st.plotly_chart(loss_curves(history))

@@ -45,7 +45,7 @@ st.dataframe(
     [
         {
             _("name"): e.name,
-            _("source"): e.source,
+            _("source"): _("pretrained") if e.source == "pretrained" else _("saved"),
             _("type"): e.parsed.model.name if e.parsed else "",
             _("code size"): e.parsed.model.latent_dim if e.parsed else None,
             _("dataset"): (e.parsed.dataset if e.parsed else "") or "",
@@ -89,7 +89,7 @@ with manage:
                 try:
                     rename_model(entry.name, new_name)
                 except (ValueError, OSError) as exc:
-                    st.error(str(exc))
+                    st.error(_("Not renamed: {error}", error=exc))
                 else:
                     flash(_("Renamed “{old}” to “{new}”.", old=entry.name, new=new_name))
                     st.rerun()
@@ -98,7 +98,7 @@ with manage:
             try:
                 delete_model(entry.name)
             except (ValueError, OSError) as exc:
-                st.error(str(exc))
+                st.error(_("Not deleted: {error}", error=exc))
             else:
                 flash(_("Deleted “{name}”.", name=entry.name))
                 st.rerun()

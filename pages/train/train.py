@@ -7,84 +7,94 @@ from ae_core.models import MODELS
 from ae_core.models.guide import option_fields
 from ae_core.runs import TrainingRequest
 from ae_core.zoo import user_data_dir
+from ui.i18n import N_, _, integer, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue
 from ui.widgets import option_input
 
 BUILT_IN = {
-    "digits": "digits — 1,797 handwritten digits, 8×8 (offline, trains in seconds)",
-    "shapes?n=6000": "shapes — 6,000 procedural shapes, 32×32 (offline)",
-    "mnist": "MNIST — 70,000 digits, 28×28 (downloaded once)",
-    "fashion-mnist": "Fashion-MNIST — clothing, 28×28 (downloaded once)",
-    "upload": "your own file — a zip of images, an npz or a CSV",
+    "digits": N_("digits — 1,797 handwritten digits, 8×8 (offline, trains in seconds)"),
+    "shapes?n=6000": N_("shapes — 6,000 procedural shapes, 32×32 (offline)"),
+    "mnist": N_("MNIST — 70,000 digits, 28×28 (downloaded once)"),
+    "fashion-mnist": N_("Fashion-MNIST — clothing, 28×28 (downloaded once)"),
+    "upload": N_("your own file — a zip of images, an npz or a CSV"),
 }
 
-st.title("Train")
+st.title(_("Train"))
 st.markdown(
-    "Pick the data and a kind of autoencoder, then press **Train**. Training runs in the background: "
-    "you can explore other pages meanwhile. The curves show the loss on the training data and on held-out "
-    "validation data; when validation stops improving, more epochs only memorise. The best epoch is saved."
+    _(
+        "Pick the data and a kind of autoencoder, then press **Train**. Training runs in the background: "
+        "you can explore other pages meanwhile. The curves show the loss on the training data and on held-out "
+        "validation data; when validation stops improving, more epochs only memorise. The best epoch is saved."
+    )
 )
 
 queue = training_queue()
 left, right = st.columns(2)
 with left:
-    choice = st.selectbox("Data", list(BUILT_IN), format_func=BUILT_IN.get, key="train_data")
+    choice = st.selectbox(_("Data"), list(BUILT_IN), format_func=option_labels(BUILT_IN), key="train_data")
     spec = choice
     if choice == "upload":
-        upload = st.file_uploader("Dataset file", type=["zip", "npz", "csv"], key="train_upload")
+        upload = st.file_uploader(_("Dataset file"), type=["zip", "npz", "csv"], key="train_upload")
         if upload is None:
-            st.info("Upload a zip of images (subfolders are classes), an npz (x, y) or a numeric CSV.")
+            st.info(_("Upload a zip of images (subfolders are classes), an npz (x, y) or a numeric CSV."))
             st.stop()
         try:
             data = store_upload(upload.getvalue(), upload.name, user_data_dir())
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(_("This file cannot be used: {error}", error=exc))
             st.stop()
         spec = data.spec
-        st.caption(f"{len(data.x_train):,} training samples of shape {data.shape}.")
+        st.caption(_("{count} training samples of shape {shape}.", count=integer(len(data.x_train)), shape=data.shape))
     kind = st.selectbox(
-        "Model type",
+        _("Model type"),
         list(MODELS),
         index=list(MODELS).index("conv"),
         key="train_model",
-        help="The registry's models; see the line below for what the chosen one does.",
+        help=_("The registry's models; see the line below for what the chosen one does."),
     )
-    st.caption(MODELS[kind].description)
+    st.caption(_(MODELS[kind].description))
     latent_dim = st.number_input(
-        "Code size",
+        _("Code size"),
         1,
         1024,
         8,
         key="train_latent",
-        help="Numbers in the code. Smaller than the input: under-complete; larger: over-complete.",
+        help=_("Numbers in the code. Smaller than the input: under-complete; larger: over-complete."),
     )
 with right:
-    epochs = st.number_input("Epochs", 1, 1000, 30, key="train_epochs", help="Passes over the training data.")
+    epochs = st.number_input(_("Epochs"), 1, 1000, 30, key="train_epochs", help=_("Passes over the training data."))
     lr = st.number_input(
-        "Learning rate", 1e-5, 1.0, 3e-3, format="%.4f", key="train_lr", help="AdamW step size (cosine-annealed)."
+        _("Learning rate"),
+        1e-5,
+        1.0,
+        3e-3,
+        format="%.4f",
+        key="train_lr",
+        help=_("AdamW step size (cosine-annealed)."),
     )
     batch_size = st.number_input(
-        "Batch size",
+        _("Batch size"),
         8,
         4096,
         64,
         key="train_batch",
-        help="Samples per step; smaller batches take more steps per epoch.",
+        help=_("Samples per step; smaller batches take more steps per epoch."),
     )
-    minutes = st.number_input("Time budget (minutes, 0 = none)", 0.0, 600.0, 0.0, key="train_minutes")
+    minutes = st.number_input(_("Time budget (minutes, 0 = none)"), 0.0, 600.0, 0.0, key="train_minutes")
     save_epochs = st.multiselect(
-        "Keep snapshots at epochs",
+        _("Keep snapshots at epochs"),
         [e for e in (5, 10, 20, 30, 40, 50, 100) if e <= epochs],
         key="train_snapshots",
-        help="Weights of these epochs are kept, to compare reconstructions on the Compare page.",
+        placeholder=_("Choose epochs"),
+        help=_("Weights of these epochs are kept, to compare reconstructions on the Compare page."),
     )
-with st.expander(f"Options of the {kind} model", expanded=False):
+with st.expander(_("Options of the {kind} model", kind=kind), expanded=False):
     options = {r["name"]: option_input(r, key=f"train_opt_{kind}_{r['name']}") for r in option_fields(MODELS[kind])}
 default_name = f"{choice.split('?')[0] if choice != 'upload' else 'data'}-{kind}-{latent_dim}"
-name = st.text_input("Save as", default_name, key="train_name", help="The name it gets in the model picker.")
+name = st.text_input(_("Save as"), default_name, key="train_name", help=_("The name it gets in the model picker."))
 
-if st.button("Train", type="primary", icon=":material/play_arrow:"):
+if st.button(_("Train"), type="primary", icon=":material/play_arrow:"):
     request = TrainingRequest(
         dataset=spec,
         model=kind,
@@ -99,7 +109,7 @@ if st.button("Train", type="primary", icon=":material/play_arrow:"):
     try:
         job = queue.submit(name, request, owner=session_owner())
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(_("Not started: {error}", error=exc))
     else:
         st.session_state["train_job"] = job.id
 

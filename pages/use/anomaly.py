@@ -17,32 +17,41 @@ from ae_core.anomaly import (
 )
 from ae_core.runs import aligned_pca
 from ui.detector import detector_setup
+from ui.i18n import _, integer, option_labels
 from ui.plots import detection_curves, flagged_map, score_histogram
 from ui.state import current, model_key
 from ui.widgets import show_samples
 
-st.title("Anomaly studio")
+st.title(_("Anomaly studio"))
 st.markdown(
-    "An autoencoder trained on normal data rebuilds normal samples well and odd ones badly, so its "
-    "**reconstruction error is an anomaly score**. Choose where the threshold goes — by a rule or by dragging it — "
-    "and see at once what gets flagged and, when the data says which samples are anomalies, how well that works."
+    _(
+        "An autoencoder trained on normal data rebuilds normal samples well and odd ones badly, so its "
+        "**reconstruction error is an anomaly score**. Choose where the threshold goes — by a rule or by dragging "
+        "it — and see at once what gets flagged and, when the data says which samples are anomalies, how well "
+        "that works."
+    )
 )
 detector_setup()
 
 checkpoint, data = current()
 left, right = st.columns(2)
-split = left.selectbox("Score the", ["test", "train", "all"], key="anomaly_split", format_func=lambda s: f"{s} split")
+splits = {"test": _("test split"), "train": _("train split"), "all": _("all splits")}
+split = left.selectbox(_("Score the"), list(splits), key="anomaly_split", format_func=splits.get)
 score_kind = right.selectbox(
-    "Score", list(SCORES), key="anomaly_score", help="; ".join(f"{k}: {v}" for k, v in SCORES.items())
+    _("Score"),
+    list(SCORES),
+    key="anomaly_score",
+    format_func=option_labels(list(SCORES)),
+    help="; ".join(_("{name}: {meaning}", name=_(k), meaning=_(v)) for k, v in SCORES.items()),
 )
 
 
-@st.cache_resource(show_spinner="Scoring the training data…", max_entries=8)
+@st.cache_resource(show_spinner=_("Scoring the training data…"), max_entries=8)
 def fitted(_checkpoint, key: str, spec: str, score: str) -> ReconstructionScorer:
     return ReconstructionScorer(_checkpoint.model, score=score).fit(data.x_train)
 
 
-@st.cache_data(show_spinner="Scoring…", max_entries=16)
+@st.cache_data(show_spinner=_("Scoring…"), max_entries=16)
 def scores_of(_scorer, key: str, split: str) -> np.ndarray:
     return _scorer.decision_function(data.split(split)[0])
 
@@ -54,12 +63,15 @@ labels = anomaly_labels(data, split)
 x = data.split(split)[0]
 
 strategy = st.selectbox(
-    "Threshold rule", list(STRATEGIES), key="anomaly_strategy", format_func=lambda s: f"{s} — {STRATEGIES[s]}"
+    _("Threshold rule"),
+    list(STRATEGIES),
+    key="anomaly_strategy",
+    format_func={s: _("{rule} — {meaning}", rule=s, meaning=_(m)) for s, m in STRATEGIES.items()}.get,
 )
 if strategy == "manual":
     low, high = float(scores.min()), float(scores.max())
     value = st.slider(
-        "Threshold (score)",
+        _("Threshold (score)"),
         low,
         high,
         float(np.quantile(scores, 0.95)),
@@ -71,7 +83,7 @@ elif strategy == "otsu":
     value = None
 else:
     value = st.number_input(
-        "Rule parameter",
+        _("Rule parameter"),
         0.0,
         100.0,
         float(DEFAULT_VALUES[strategy]),
@@ -81,63 +93,72 @@ else:
 try:
     rule = ThresholdRule(strategy, value)
 except ValueError as exc:
-    st.error(str(exc))
+    st.error(_("This threshold rule cannot be used: {error}", error=exc))
     st.stop()
 threshold = rule.threshold(scorer.decision_scores_)
 flagged = scores > threshold
 
 counts = st.columns(5 if labels is not None else 2)
-counts[0].metric("Flagged", f"{int(flagged.sum()):,} of {len(scores):,}")
-counts[1].metric("Threshold", f"{threshold:.4g}")
+counts[0].metric(_("Flagged"), _("{count} of {total}", count=integer(flagged.sum()), total=integer(len(scores))))
+counts[1].metric(_("Threshold"), f"{threshold:.4g}")
 if labels is not None:
     found = detection_metrics(labels, scores, threshold)
     counts[2].metric(
-        "AUROC",
+        _("AUROC"),
         f"{found['auroc']:.3f}",
-        help="Threshold-free: how well the score ranks anomalies above normal samples.",
+        help=_("Threshold-free: how well the score ranks anomalies above normal samples."),
     )
-    counts[3].metric("Precision · recall", f"{found['precision']:.2f} · {found['recall']:.2f}")
+    counts[3].metric(_("Precision · recall"), f"{found['precision']:.2f} · {found['recall']:.2f}")
     counts[4].metric("F1", f"{found['f1']:.3f}")
     st.caption(
-        f"Confusion at this threshold: {found['tp']} anomalies caught, {found['fn']} missed, "
-        f"{found['fp']} normal samples flagged, {found['tn']} normal passed. Average precision {found['average_precision']:.3f}."
+        _(
+            "Confusion at this threshold: {caught} anomalies caught, {missed} missed, {flagged} normal samples "
+            "flagged, {passed} normal passed. Average precision {precision}.",
+            caught=integer(found["tp"]),
+            missed=integer(found["fn"]),
+            flagged=integer(found["fp"]),
+            passed=integer(found["tn"]),
+            precision=f"{found['average_precision']:.3f}",
+        )
     )
 else:
     st.caption(
-        "This dataset does not say which samples are anomalies, so there are no metrics; "
-        "use a one-class set-up (above) or a table whose label column is 1 for anomalies."
+        _(
+            "This dataset does not say which samples are anomalies, so there are no metrics; "
+            "use a one-class set-up (above) or a table whose label column is 1 for anomalies."
+        )
     )
 
 st.plotly_chart(score_histogram(scores, labels, threshold), key="anomaly_histogram")
 if labels is not None and len(np.unique(labels)) == 2:
     st.plotly_chart(detection_curves(curves(labels, scores), found), key="anomaly_curves")
 
-st.subheader("Most anomalous")
-k = st.slider("How many", 4, 32, 12, key="anomaly_topk")
+st.subheader(_("Most anomalous"))
+k = st.slider(_("How many"), 4, 32, 12, key="anomaly_topk")
 top = np.argsort(-scores)[:k]
 if data.kind == "image":
     show_samples(
         np.concatenate([x[top], checkpoint.model.reconstruct(x[top]), scorer.heatmaps(x[top])]),
         columns=len(top),
-        caption="Rows: the samples, their reconstructions, where the error is (white = most).",
+        caption=_("Rows: the samples, their reconstructions, where the error is (white = most)."),
     )
 else:
     st.dataframe(
         {
-            "row": top,
-            "score": scores[top],
-            "contributes most": top_features(scorer.error_map(x[top]), data.feature_names),
+            _("row"): top,
+            _("score"): scores[top],
+            _("contributes most"): top_features(scorer.error_map(x[top]), data.feature_names),
         },
         hide_index=True,
     )
 
-st.subheader("Flagged samples in the code space")
+st.subheader(_("Flagged samples in the code space"))
 st.plotly_chart(flagged_map(aligned_pca(checkpoint.model.embed(x)), flagged), key="anomaly_map")
 
 table = flagged_table(data, split, scores, threshold)
 one, two = st.columns(2)
 one.download_button(
-    "Flagged rows (CSV)",
+    _("Flagged rows (CSV)"),
     table.to_csv(index=False),
     "flagged.csv",
     "text/csv",
@@ -145,11 +166,11 @@ one.download_button(
     on_click="ignore",
 )
 two.download_button(
-    "Threshold setting (JSON)",
+    _("Threshold setting (JSON)"),
     ThresholdRule(strategy, value).to_json(score_kind),
     "threshold.json",
     "application/json",
     icon=":material/download:",
     on_click="ignore",
-    help="Use it from a terminal: python -m ae_core score CHECKPOINT --threshold threshold.json",
+    help=_("Use it from a terminal: python -m ae_core score CHECKPOINT --threshold threshold.json"),
 )

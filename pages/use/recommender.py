@@ -11,38 +11,40 @@ from ae_core.recommender import (
     synthetic_ratings,
 )
 from ae_core.zoo import home_dir
-from ui.i18n import _
+from ui.i18n import N_, _, integer, option_labels
 
-st.title("Recommender")
+st.title(_("Recommender"))
 st.markdown(
-    "Each movie is a long vector of its ratings by every user, mostly missing. An autoencoder trained to rebuild "
-    "only the **known** ratings (the loss ignores the missing ones) fills in the rest: those are its predictions "
-    "(item-based AutoRec). It is scored by RMSE on ratings it never saw, beside predicting the global, the "
-    "user's or the movie's mean rating."
+    _(
+        "Each movie is a long vector of its ratings by every user, mostly missing. An autoencoder trained to "
+        "rebuild only the **known** ratings (the loss ignores the missing ones) fills in the rest: those are its "
+        "predictions (item-based AutoRec). It is scored by RMSE on ratings it never saw, beside predicting the "
+        "global, the user's or the movie's mean rating."
+    )
 )
 
 SOURCES = {
-    "synthetic": "synthetic demo ratings (offline, trains in seconds)",
-    "movielens": "MovieLens 100k, u1 split (downloaded once)",
-    "upload": "your ratings file (u.data, ratings.csv or ratings.dat)",
+    "synthetic": N_("synthetic demo ratings (offline, trains in seconds)"),
+    "movielens": N_("MovieLens 100k, u1 split (downloaded once)"),
+    "upload": N_("your ratings file (u.data, ratings.csv or ratings.dat)"),
 }
-source = st.selectbox("Ratings", list(SOURCES), format_func=SOURCES.get, key="rec_source")
+source = st.selectbox(_("Ratings"), list(SOURCES), format_func=option_labels(SOURCES), key="rec_source")
 try:
     if source == "synthetic":
         train_frame, test_frame = split_ratings(synthetic_ratings(), 0.2, seed=0)
     elif source == "movielens":
         if (
-            not st.button("Download MovieLens 100k (5 MB) and load u1", key="rec_download")
+            not st.button(_("Download MovieLens 100k (5 MB) and load u1"), key="rec_download")
             and "rec_ml" not in st.session_state
         ):
             st.stop()
-        with st.spinner("Downloading MovieLens 100k…"):
+        with st.spinner(_("Downloading MovieLens 100k…")):
             st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k(home_dir() / "cache")
         train_frame, test_frame = st.session_state["rec_ml"]
     else:
         left, right = st.columns(2)
-        train_file = left.file_uploader("Training ratings", key="rec_train_file")
-        test_file = right.file_uploader("Test ratings (optional: else 20% are held out)", key="rec_test_file")
+        train_file = left.file_uploader(_("Training ratings"), key="rec_train_file")
+        test_file = right.file_uploader(_("Test ratings (optional: else 20% are held out)"), key="rec_test_file")
         if train_file is None:
             st.stop()
         train_frame = read_ratings(train_file.getvalue(), train_file.name)
@@ -55,41 +57,58 @@ try:
     if len(test) == 0:
         raise ValueError(_("No test rating is by a known user of a known item: upload more ratings."))
 except ValueError as exc:
-    st.error(str(exc))
+    st.error(_("These ratings cannot be used: {error}", error=exc))
     st.stop()
 
 st.caption(
-    f"{len(train):,} training ratings by {train.n_users:,} users of {train.n_items:,} items; {len(test):,} test ratings."
+    _(
+        "{train} training ratings by {users} users of {items} items; {test} test ratings.",
+        train=integer(len(train)),
+        users=integer(train.n_users),
+        items=integer(train.n_items),
+        test=integer(len(test)),
+    )
 )
-epochs = st.slider("Training epochs", 10, 200, 60, key="rec_epochs")
+epochs = st.slider(_("Training epochs"), 10, 200, 60, key="rec_epochs")
 key = (source, len(train), len(test), float(train.ratings.sum()), epochs)
 if st.session_state.get("rec_key") != key:
-    if not st.button("Train the ratings autoencoder", type="primary", icon=":material/play_arrow:"):
+    if not st.button(_("Train the ratings autoencoder"), type="primary", icon=":material/play_arrow:"):
         st.stop()
-    bar = st.progress(0.0, text="Training…")
+    bar = st.progress(0.0, text=_("Training…"))
     model = Recommender(epochs=epochs).fit(
-        train, threads=1, on_epoch=lambda e: bar.progress(e.epoch / e.epochs, text=f"epoch {e.epoch}/{e.epochs}")
+        train,
+        threads=1,
+        on_epoch=lambda e: bar.progress(
+            e.epoch / e.epochs, text=_("epoch {epoch}/{epochs}", epoch=e.epoch, epochs=e.epochs)
+        ),
     )
     bar.empty()
     st.session_state["rec_key"], st.session_state["rec_model"] = key, model
 model = st.session_state["rec_model"]
 
-st.subheader("Test RMSE (lower is better)")
+st.subheader(_("Test RMSE (lower is better)"))
 rmse = model.rmse(test)
 columns = st.columns(4)
 for column, (method, label) in zip(
-    columns, [("autorec", "autoencoder"), ("global", "global mean"), ("user", "user mean"), ("item", "item mean")]
+    columns,
+    [
+        ("autorec", _("autoencoder")),
+        ("global", _("global mean")),
+        ("user", _("user mean")),
+        ("item", _("item mean")),
+    ],
 ):
     column.metric(label, f"{rmse[method]:.3f}")
 
-st.subheader("One user")
-user_id = st.selectbox("User", train.user_ids, key="rec_user")
+st.subheader(_("One user"))
+user_id = st.selectbox(_("User"), train.user_ids, key="rec_user")
 user = int(list(train.user_ids).index(user_id))
 known = model.known(user)
+columns_config = {"item": _("item"), "rating": _("rating"), "predicted": _("predicted")}
 left, right = st.columns(2)
 with left:
-    st.markdown(f"**Known ratings** ({len(known)}) and what the model makes of them")
-    st.dataframe(known, hide_index=True, height=320)
+    st.markdown(_("**Known ratings** ({count}) and what the model makes of them", count=integer(len(known))))
+    st.dataframe(known, hide_index=True, height=320, column_config=columns_config)
 with right:
-    st.markdown("**Top 10 recommendations** (unrated items, highest predicted rating)")
-    st.dataframe(model.recommend(user, 10), hide_index=True, height=320)
+    st.markdown(_("**Top 10 recommendations** (unrated items, highest predicted rating)"))
+    st.dataframe(model.recommend(user, 10), hide_index=True, height=320, column_config=columns_config)
