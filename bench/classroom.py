@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import json
 import random
 import sys
 import tempfile
@@ -26,9 +28,10 @@ import time
 from urllib.parse import urlparse
 
 import numpy as np
+from PIL import Image
 
-from bench.st_client import Session, SessionDropped, View, first_point
 from bench.server_stats import ServerStats
+from bench.st_client import Session, SessionDropped, View, first_point
 
 # The pages in the order the teacher walks through them, and each one's main interaction.
 PAGES = [
@@ -49,10 +52,6 @@ PAGES = [
 
 
 def _png() -> bytes:
-    import io
-
-    from PIL import Image
-
     rng = np.random.default_rng(0)
     picture = np.clip(rng.normal(128, 40, (96, 128, 3)), 0, 255).astype(np.uint8)
     buffer = io.BytesIO()
@@ -68,8 +67,6 @@ async def interact(session: Session, page: str, rng: random.Random) -> str | Non
         event = first_point(session.charts[0]) if session.charts else None
         if event is None:
             return None
-        import json
-
         return "map click" if await session.set_widget("latent_map", string_value=json.dumps(event)) else None
     if page == "generate":
         return "slider" if await session.set_widget("interp_steps", double_array_value={"data": [12]}) else None
@@ -87,7 +84,9 @@ async def interact(session: Session, page: str, rng: random.Random) -> str | Non
         moved = min(element.max, element.default * 1.2 + element.step) if element.has_max else element.default * 1.2
         return "threshold" if await session.set_widget(key, double_value=moved) else None
     if page == "code_space":
-        return "slider" if await session.set_widget("codes_k", double_array_value={"data": [rng.randint(2, 20)]}) else None
+        return (
+            "slider" if await session.set_widget("codes_k", double_array_value={"data": [rng.randint(2, 20)]}) else None
+        )
     return None
 
 
@@ -112,7 +111,9 @@ async def classroom(args, stats: ServerStats) -> tuple[list[View], list[str], fl
     dropped: list[str] = []
     cpu_before = stats.cpu_seconds()
     tasks = [
-        student(args.url, PAGES, tuple(args.think), rng.uniform(0, args.ramp), random.Random(rng.random()), views, dropped)
+        student(
+            args.url, PAGES, tuple(args.think), rng.uniform(0, args.ramp), random.Random(rng.random()), views, dropped
+        )
         for _ in range(args.students)
     ]
     await asyncio.wait_for(asyncio.gather(*tasks), args.limit)
@@ -129,20 +130,26 @@ async def per_page_cpu(args, stats: ServerStats) -> None:
                 view = await session.view(page)
                 cpu = stats.cpu_seconds() - before
                 if repeat:
-                    print(f"{page or 'overview':12s} {view.seconds * 1000:7.0f} ms wall  {cpu * 1000:6.0f} ms CPU", *view.errors)
+                    print(
+                        f"{page or 'overview':12s} {view.seconds * 1000:7.0f} ms wall  {cpu * 1000:6.0f} ms CPU",
+                        *view.errors,
+                    )
                 action = await interact(session, page, rng)
                 if action:
                     before = stats.cpu_seconds()
                     view = await session.view(page, action)
                     cpu = stats.cpu_seconds() - before
                     if repeat:
-                        print(f"  {action:10s} {view.seconds * 1000:7.0f} ms wall  {cpu * 1000:6.0f} ms CPU", *view.errors)
+                        print(
+                            f"  {action:10s} {view.seconds * 1000:7.0f} ms wall  {cpu * 1000:6.0f} ms CPU", *view.errors
+                        )
 
 
 async def churn(args, stats: ServerStats) -> None:
     """Sessions that open the first page and leave, in waves: memory after 30 and after --churn."""
     wave = 10
     for done in range(0, args.churn, wave):
+
         async def visit():
             async with Session(args.url) as session:
                 await session.view("")

@@ -148,7 +148,7 @@ class Session:
     async def _receive(self) -> ForwardMsg:
         try:
             raw = await asyncio.wait_for(self.ws.recv(), self.timeout)
-        except (TimeoutError, asyncio.TimeoutError) as exc:
+        except TimeoutError as exc:
             raise SessionDropped(f"no answer within {self.timeout:.0f} s") from exc
         except Exception as exc:  # the websocket closed
             raise SessionDropped(str(exc)) from exc

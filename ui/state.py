@@ -22,7 +22,7 @@ from ae_core.datasets import Dataset, load_dataset
 from ae_core.explore import CodeDistribution
 from ae_core.jobs import TrainingQueue
 from ae_core.projection import project
-from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_models_dir
+from ae_core.zoo import DEFAULT_MODEL, PRETRAINED_DIR, ModelEntry, list_models, user_models_dir
 
 MODEL_KEY = "model_name"
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +38,34 @@ def _load_data(spec: str, scaler: str | None) -> Dataset:
     return load_dataset(spec, scaler=json.loads(scaler) if scaler else None)
 
 
-def entries() -> list[ModelEntry]:
-    return list_models()
+def entries() -> tuple[ModelEntry, ...]:
+    """Every listed model; the configs are read again only when a model folder changed."""
+    return _entries_for(_folders_stamp())
+
+
+def _folders_stamp() -> tuple:
+    """Modification times of the model folders and of each model's config: a few stat calls,
+    where reading every config (with its training history) costs tens of milliseconds."""
+    stamp = []
+    for folder in (PRETRAINED_DIR, user_models_dir()):
+        try:
+            children = tuple(
+                sorted(
+                    (p.name, os.stat(os.path.join(p.path, "config.json")).st_mtime_ns)
+                    for p in os.scandir(folder)
+                    if p.is_dir() and os.path.isfile(os.path.join(p.path, "config.json"))
+                )
+            )
+            stamp.append((str(folder), folder.stat().st_mtime_ns, children))
+        except OSError:
+            stamp.append((str(folder), None, ()))
+    return tuple(stamp)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _entries_for(stamp: tuple) -> tuple[ModelEntry, ...]:
+    # Shared by every session: a tuple of frozen entries, never changed after it is returned.
+    return tuple(list_models())
 
 
 def sidebar() -> None:
