@@ -51,8 +51,9 @@ PAGES = [
 ]
 
 
-def _png() -> bytes:
-    rng = np.random.default_rng(0)
+def sample_photo(seed: int = 0) -> bytes:
+    """A small noisy photo to upload."""
+    rng = np.random.default_rng(seed)
     picture = np.clip(rng.normal(128, 40, (96, 128, 3)), 0, 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(picture).save(buffer, format="PNG")
@@ -75,7 +76,7 @@ async def interact(session: Session, page: str, rng: random.Random) -> str | Non
     if page == "noise_lab":
         return "slider" if await session.set_widget("lab_level", double_array_value={"data": [0.5]}) else None
     if page == "photo":
-        return "upload" if await session.upload("photo_upload", "photo.png", _png(), "image/png") else None
+        return "upload" if await session.upload("photo_upload", "photo.png", sample_photo(), "image/png") else None
     if page == "anomaly":
         key = next((k for k in session.widgets if k.startswith("anomaly_value_")), None)
         element = session.element(key) if key else None
@@ -92,6 +93,7 @@ async def interact(session: Session, page: str, rng: random.Random) -> str | Non
 
 async def student(url: str, pages: list[str], think: tuple[float, float], start: float, rng, views, dropped):
     await asyncio.sleep(start)
+    page = "(connecting)"
     try:
         async with Session(url) as session:
             for page in pages:
@@ -102,7 +104,7 @@ async def student(url: str, pages: list[str], think: tuple[float, float], start:
                     views.append(await session.view(page, action))
                     await asyncio.sleep(rng.uniform(*think))
     except (SessionDropped, OSError) as exc:
-        dropped.append(str(exc))
+        dropped.append(f"on {page or 'overview'}: {exc}")
 
 
 async def classroom(args, stats: ServerStats) -> tuple[list[View], list[str], float]:
@@ -143,6 +145,11 @@ async def per_page_cpu(args, stats: ServerStats) -> None:
                         print(
                             f"  {action:10s} {view.seconds * 1000:7.0f} ms wall  {cpu * 1000:6.0f} ms CPU", *view.errors
                         )
+
+
+async def warm_up(args, stats: ServerStats) -> None:
+    once = argparse.Namespace(**{**vars(args), "repeats": 0})
+    await asyncio.gather(*(per_page_cpu(once, stats) for _ in range(args.warm_up)))
 
 
 async def churn(args, stats: ServerStats) -> None:
@@ -194,7 +201,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-page-cpu", action="store_true", help="one student: CPU of every page view")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--churn", type=int, default=0, help="sessions that come and go (memory check)")
-    parser.add_argument("--no-warm-up", action="store_true", help="skip the teacher's first pass over the pages")
+    parser.add_argument(
+        "--warm-up", type=int, default=1, help="sessions that open every page together first (one per worker; 0: none)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.students <= 60 or args.churn > 600:
         sys.exit("--students must be 1..60 and --churn at most 600")
@@ -211,8 +220,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("--server-pid is needed with --url (its process tree is measured)")
     stats = ServerStats(args.server_pid)
     try:
-        if not args.no_warm_up:  # the teacher opens every page first: shared results are cached
-            asyncio.run(per_page_cpu(argparse.Namespace(**{**vars(args), "repeats": 0}), stats))
+        if args.warm_up:  # the teacher opens every page first (on each worker): shared results are cached
+            asyncio.run(warm_up(args, stats))
         if args.per_page_cpu:
             asyncio.run(per_page_cpu(args, stats))
         elif args.churn:

@@ -58,6 +58,7 @@ class Session:
         self.states: dict[str, WidgetState] = {}  # widget id -> the value this tab holds
         self.charts: list[object] = []  # plotly chart protos of the last run
         self.session_id = ""
+        self.media: list[str] = []  # picture URLs of the last page view
         self.page = ""
 
     async def __aenter__(self) -> Session:
@@ -99,6 +100,7 @@ class Session:
         start = time.perf_counter()
         await self.ws.send(message.SerializeToString())
         errors, media = await self._read_run()
+        self.media = media
         if media:
             await asyncio.gather(*(self._get(url) for url in media))
         return View(page, action, time.perf_counter() - start, errors, len(media))

@@ -23,6 +23,7 @@ from ae_core.explore import CodeDistribution
 from ae_core.jobs import TrainingQueue
 from ae_core.projection import project
 from ae_core.zoo import DEFAULT_MODEL, PRETRAINED_DIR, ModelEntry, list_models, user_models_dir
+from ui.shared import freeze
 
 MODEL_KEY = "model_name"
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +34,19 @@ def _load_model(path: str, modified: float) -> Checkpoint:
     return load_checkpoint(path)
 
 
-@st.cache_data(show_spinner="Loading the data…", max_entries=8)
+@st.cache_resource(show_spinner="Loading the data…", max_entries=8)
 def _load_data(spec: str, scaler: str | None) -> Dataset:
-    return load_dataset(spec, scaler=json.loads(scaler) if scaler else None)
+    # One copy per server, shared by every session (cache_data would unpickle a fresh copy of
+    # the whole dataset on every rerun); read-only arrays, so no page can change it for others.
+    data = load_dataset(spec, scaler=json.loads(scaler) if scaler else None)
+    for value in vars(data).values():
+        freeze(value)
+    return data
+
+
+def dataset(spec: str) -> Dataset:
+    """A dataset by spec with its default scaling (cached, shared, read-only)."""
+    return _load_data(spec, None)
 
 
 def entries() -> tuple[ModelEntry, ...]:
@@ -119,14 +130,15 @@ def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
     return checkpoint, dataset
 
 
-@st.cache_data(show_spinner="Encoding the data…", max_entries=16)
+@st.cache_resource(show_spinner="Encoding the data…", max_entries=16)
 def codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
-    """Codes of (at most ``limit`` of) a split, with the rows used and their labels."""
+    """Codes of (at most ``limit`` of) a split, with the rows used and their labels (shared by
+    every session, read-only)."""
     x, y = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
     rows = (
         np.arange(len(x)) if len(x) <= limit else np.sort(np.random.default_rng(0).choice(len(x), limit, replace=False))
     )
-    return _checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]
+    return freeze((_checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
