@@ -104,6 +104,13 @@ def load_entry(name: str) -> Checkpoint:
     return _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
 
 
+def data_of(checkpoint: Checkpoint) -> Dataset:
+    """The data a model was trained on, scaled as it was (cached, shared, read-only)."""
+    if not checkpoint.dataset:
+        raise ValueError(f"model {checkpoint.path.name!r} does not name the dataset it was trained on")
+    return _load_data(checkpoint.dataset, json.dumps(checkpoint.scaler) if checkpoint.scaler else None)
+
+
 def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
     """The chosen model and its dataset; shows a message and stops the page if they cannot be used.
 
@@ -113,11 +120,7 @@ def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
     name = st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
     try:
         checkpoint = load_entry(name)
-        spec = checkpoint.dataset
-        if not spec:
-            raise ValueError(f"model {name!r} does not name the dataset it was trained on")
-        scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
-        dataset = _load_data(spec, scaler)
+        dataset = data_of(checkpoint)
     except (ValueError, OSError) as exc:
         st.error(f"Cannot use model {name!r}: {exc}")
         st.stop()
