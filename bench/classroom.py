@@ -22,6 +22,7 @@ import asyncio
 import io
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -234,7 +235,10 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if process is not None:
             process.terminate()
-            process.wait(10)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 if __name__ == "__main__":

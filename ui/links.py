@@ -17,6 +17,7 @@ from ui.link_state import NAMES, LinkState, link_params, parse_link, within
 
 WRITTEN = "_link_written"
 NOTE = "_link_note"
+PAGE = "_link_page"
 # Widget keys of each field, and the pages (URL paths) whose links carry it.
 PAGE_FIELDS = {
     "latent_map": ("projection", "dims", "split", "points", "sample"),
@@ -80,8 +81,17 @@ def show_link_note() -> None:
 
 
 def write_link(page: str, model_key: str) -> None:
-    """Name the view on the screen in the query string (only what this page shows)."""
+    """Name the view on the screen in the query string (only what this page shows).
+
+    Not on the run that arrives at a page: Streamlit pushes a browser-history entry for every
+    change of the query string, and one pushed on arrival would make the back button land on
+    the same page again. The query string the browser carried over stands until a widget moves.
+    """
     state = st.session_state
+    if state.get(PAGE) != page:
+        state[PAGE] = page
+        state[WRITTEN] = st.query_params.to_dict()
+        return
     selected = state.get("selected_samples")
     full = LinkState(
         model=state.get(model_key),
