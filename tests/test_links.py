@@ -65,3 +65,10 @@ def test_a_bad_link_opens_the_page_with_a_one_line_note():
     assert app.title[0].value == "Generate"
     notes = [i.value for i in app.info if "link could not be opened" in i.value]
     assert len(notes) == 1 and "nobody-trained-this" in notes[0] and "999999" in notes[0]
+
+
+def test_a_link_with_a_sample_shows_that_sample_on_the_latent_map():
+    app = _app({"model": "digits-conv", "sample": "7"}, "pages/explore/latent_map.py")
+    assert not app.exception
+    assert any(h.value == "1 selected sample" for h in app.subheader)
+    assert app.query_params["sample"] == "7"

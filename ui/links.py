@@ -62,6 +62,7 @@ def open_link(
         values["anomaly_manual" if state.rule == "manual" else f"anomaly_value_{state.rule}"] = state.value
     if state.sample is not None:
         values["selected_samples"] = ("test", [state.sample])
+        values["linked_sample"] = state.sample
     for key, value in values.items():
         if value is not None:
             st.session_state[key] = value
