@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=16)
 def _load_model(path: str, modified: float) -> Checkpoint:
-    return load_checkpoint(path)
+    checkpoint = load_checkpoint(path)
+    checkpoint.model.for_inference()  # shared by every session's thread: prepared once, never changed after
+    return checkpoint
 
 
 @st.cache_resource(show_spinner="Loading the data…", max_entries=8)
