@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import requests
+from requests.adapters import HTTPAdapter
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from urllib3.util import Retry
 from websockets.asyncio.client import connect
 
 HTTP = ThreadPoolExecutor(max_workers=64)
@@ -53,6 +55,9 @@ class Session:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
+        # A browser sends a request again, once, when a kept-alive connection turns out to have
+        # been closed by the server before answering; so does this client.
+        self.http.mount("http://", HTTPAdapter(max_retries=Retry(total=1, connect=1, read=1, allowed_methods=None)))
         self.pages: dict[str, str] = {}  # url path -> page script hash
         self.widgets: dict[str, tuple[str, object]] = {}  # user key -> (widget id, element proto)
         self.states: dict[str, WidgetState] = {}  # widget id -> the value this tab holds
