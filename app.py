@@ -3,8 +3,10 @@
 import streamlit as st
 
 from ae_core.runtime import set_threads
+from ae_core.zoo import DEFAULT_MODEL
 from ui.i18n import _, choose_language, language_switch, streamlit_words
-from ui.state import sidebar, start_umap_warm_up
+from ui.links import open_link, show_link_note, write_link
+from ui.state import MODEL_KEY, data_of, entries, load_entry, sidebar, start_umap_warm_up
 
 st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
 choose_language()
@@ -36,7 +38,17 @@ use = [
 ]
 sections = {_("Explore"): pages, _("Train"): train, _("Denoise"): denoise, _("Use"): use}
 navigation = st.navigation(sections, expanded=True)
+
+
+def data_sizes(name: str) -> tuple[int, int]:
+    data = data_of(load_entry(name))
+    return len(data.x_train), len(data.x_test)
+
+
+open_link([e.name for e in entries()], MODEL_KEY, DEFAULT_MODEL, data_sizes)  # a shared link, or the back button
 st.sidebar.title("Latent Lab")
 language_switch()
 sidebar()
+show_link_note()
 navigation.run()
+write_link(navigation.url_path, MODEL_KEY)  # not reached when a page stops early: its link stays as it was

@@ -195,3 +195,13 @@ def test_options_from_strings_as_the_cli_passes_them():
 def test_conv_decoder_matches_any_image_size(upsample, shape):
     model = build_model("conv", shape, 5, upsample=upsample)
     assert model(torch.rand(2, *shape)).recon.shape == (2, *shape)
+
+
+def test_a_model_prepared_for_inference_is_not_changed_by_the_batched_helpers():
+    # A web server shares one loaded model between its sessions' threads: using it must not
+    # rewrite its weights (e.g. converting them to channels-last) while another thread runs it.
+    model = build_model("conv", input_shape=(1, 12, 12), latent_dim=4).for_inference()
+    before = [p.data_ptr() for p in model.parameters()]
+    model.reconstruct(np.zeros((3, 1, 12, 12), np.float32))
+    model.embed(np.zeros((3, 1, 12, 12), np.float32))
+    assert [p.data_ptr() for p in model.parameters()] == before and not model.training

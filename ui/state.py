@@ -22,9 +22,10 @@ from ae_core.datasets.trust import check_uploaded_spec
 from ae_core.explore import CodeDistribution
 from ae_core.jobs import TrainingQueue
 from ae_core.projection import project
-from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_data_dir, user_models_dir
+from ae_core.zoo import DEFAULT_MODEL, PRETRAINED_DIR, ModelEntry, list_models, user_data_dir, user_models_dir
 from ui.access import browser_id
 from ui.i18n import _
+from ui.shared import freeze
 
 MODEL_KEY = "model_name"
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,16 +35,54 @@ ROOT = Path(__file__).resolve().parent.parent
 # imported, in one language for every session.
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _load_model(path: str, modified: float) -> Checkpoint:
-    return load_checkpoint(path)
+    checkpoint = load_checkpoint(path)
+    checkpoint.model.for_inference()  # shared by every session's thread: prepared once, never changed after
+    return checkpoint
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _load_data(spec: str, scaler: str | None) -> Dataset:
-    return load_dataset(spec, scaler=json.loads(scaler) if scaler else None)
+    # One copy per server, shared by every session (cache_data would unpickle a fresh copy of
+    # the whole dataset on every rerun); read-only arrays, so no page can change it for others.
+    data = load_dataset(spec, scaler=json.loads(scaler) if scaler else None)
+    for value in vars(data).values():
+        freeze(value)
+    return data
 
 
-def entries() -> list[ModelEntry]:
-    return list_models()
+def dataset(spec: str) -> Dataset:
+    """A dataset by spec with its default scaling (cached, shared, read-only)."""
+    return _load_data(spec, None)
+
+
+def entries() -> tuple[ModelEntry, ...]:
+    """Every listed model; the configs are read again only when a model folder changed."""
+    return _entries_for(_folders_stamp())
+
+
+def _folders_stamp() -> tuple:
+    """Modification times of the model folders and of each model's config: a few stat calls,
+    where reading every config (with its training history) costs tens of milliseconds."""
+    stamp = []
+    for folder in (PRETRAINED_DIR, user_models_dir()):
+        try:
+            children = tuple(
+                sorted(
+                    (p.name, os.stat(os.path.join(p.path, "config.json")).st_mtime_ns)
+                    for p in os.scandir(folder)
+                    if p.is_dir() and os.path.isfile(os.path.join(p.path, "config.json"))
+                )
+            )
+            stamp.append((str(folder), folder.stat().st_mtime_ns, children))
+        except OSError:
+            stamp.append((str(folder), None, ()))
+    return tuple(stamp)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _entries_for(stamp: tuple) -> tuple[ModelEntry, ...]:
+    # Shared by every session: a tuple of frozen entries, never changed after it is returned.
+    return tuple(list_models())
 
 
 def sidebar() -> None:
@@ -84,6 +123,17 @@ def load_entry(name: str) -> Checkpoint:
         return _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
 
 
+def data_of(checkpoint: Checkpoint) -> Dataset:
+    """The data a model was trained on, scaled as it was (cached, shared, read-only)."""
+    spec = checkpoint.dataset
+    if not spec:
+        raise ValueError(_("it does not name the dataset it was trained on"))
+    if (checkpoint.config.get("extra") or {}).get("origin") == "upload":
+        check_uploaded_spec(spec, user_data_dir())  # checked on upload too; a model is data
+    with st.spinner(_("Loading the data…")):
+        return _load_data(spec, json.dumps(checkpoint.scaler) if checkpoint.scaler else None)
+
+
 def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
     """The chosen model and its dataset; shows a message and stops the page if they cannot be used.
 
@@ -93,14 +143,7 @@ def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
     name = st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
     try:
         checkpoint = load_entry(name)
-        spec = checkpoint.dataset
-        if not spec:
-            raise ValueError(_("it does not name the dataset it was trained on"))
-        if (checkpoint.config.get("extra") or {}).get("origin") == "upload":
-            check_uploaded_spec(spec, user_data_dir())  # checked on upload too; a model is data
-        scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
-        with st.spinner(_("Loading the data…")):
-            dataset = _load_data(spec, scaler)
+        dataset = data_of(checkpoint)
     except (ValueError, OSError) as exc:
         st.error(_("Cannot use model “{name}”: {error}", name=name, error=exc))
         st.stop()
@@ -117,18 +160,19 @@ def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
 
 
 def codes_of(checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
-    """Codes of (at most ``limit`` of) a split, with the rows used and their labels."""
+    """Codes of (at most ``limit`` of) a split, with the rows used and their labels (shared by
+    every session, read-only)."""
     with st.spinner(_("Encoding the data…")):
         return _codes_of(checkpoint, model_key, spec, split, limit)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     x, y = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
     rows = (
         np.arange(len(x)) if len(x) <= limit else np.sort(np.random.default_rng(0).choice(len(x), limit, replace=False))
     )
-    return _checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]
+    return freeze((_checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -107,8 +107,11 @@ points = (event.selection.points if event and event.selection else []) if dims =
 grid_curve = 0
 picked = [p for p in points if p["curve_number"] != grid_curve and p.get("customdata") is not None]
 clicked_space = [p for p in points if p["curve_number"] == grid_curve]
-if picked:
-    chosen = np.array([int(p["customdata"]) for p in picked])
+if points:
+    st.session_state.pop("linked_sample", None)  # a shared link's sample, until the user picks
+linked = st.session_state.get("linked_sample") if split == "test" else None
+if picked or linked is not None:
+    chosen = np.array([int(p["customdata"]) for p in picked] if picked else [linked])
     st.session_state["selected_samples"] = (split, chosen.tolist())
     x = x_all[chosen[:24]]
     x_hat = model.reconstruct(x)

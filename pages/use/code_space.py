@@ -5,6 +5,7 @@ import streamlit as st
 
 from ae_core.codes import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, pca_bits, precision_at_k
 from ui.i18n import _
+from ui.shared import shared
 from ui.state import codes_of, current, load_entry, model_key
 from ui.widgets import show_samples
 
@@ -29,8 +30,8 @@ test_codes = codes_of(checkpoint, key, data.spec, "test", 100_000)[0]
 
 st.subheader(_("k-nearest-neighbour classification"))
 k = st.slider(_("Neighbours k"), 1, 25, 5, key="codes_k")
-raw = knn_accuracy(data.x_train, data.y_train, data.x_test, data.y_test, k)
-coded = knn_accuracy(train_codes, data.y_train, test_codes, data.y_test, k)
+raw = shared((data.spec, k), knn_accuracy, data.x_train, data.y_train, data.x_test, data.y_test, k)
+coded = shared((key, data.spec, k), knn_accuracy, train_codes, data.y_train, test_codes, data.y_test, k)
 a, b = st.columns(2)
 a.metric(_("raw inputs ({count} numbers)", count=raw["dimensions"]), f"{raw['accuracy']:.3f}", help=_("test accuracy"))
 a.caption(_("{time} ms per query", time=f"{raw['query_ms_per_sample']:.3f}"))
@@ -44,7 +45,8 @@ b.caption(_("{time} ms per query", time=f"{coded['query_ms_per_sample']:.3f}"))
 
 st.subheader(_("k-means clustering"))
 clusters = st.slider(_("Clusters"), 2, 30, len(data.label_names or []) or 10, key="codes_clusters")
-on_raw, on_codes = cluster_scores(data.x_test, data.y_test, clusters), cluster_scores(test_codes, data.y_test, clusters)
+on_raw = shared((data.spec, clusters), cluster_scores, data.x_test, data.y_test, clusters)
+on_codes = shared((key, data.spec, clusters), cluster_scores, test_codes, data.y_test, clusters)
 a, b = st.columns(2)
 a.metric(_("raw inputs: NMI · ARI"), f"{on_raw['nmi']:.3f} · {on_raw['ari']:.3f}")
 b.metric(_("codes: NMI · ARI"), f"{on_codes['nmi']:.3f} · {on_codes['ari']:.3f}")
@@ -59,13 +61,14 @@ source = st.selectbox(
     format_func={"median": _("this model's code, median-thresholded"), "digits-hashing": "digits-hashing"}.get,
 )
 if source == "digits-hashing":
-    hasher = load_entry("digits-hashing").model
-    db_bits, query_bits = hasher.bits(data.x_train), hasher.bits(data.x_test)
+    hasher = load_entry("digits-hashing")
+    db_bits = shared((model_key(hasher), data.spec, "train"), hasher.model.bits, data.x_train)
+    query_bits = shared((model_key(hasher), data.spec, "test"), hasher.model.bits, data.x_test)
 else:
-    db_bits, thresholds = binary_codes(train_codes)
-    query_bits = binary_codes(test_codes, thresholds)[0]
+    db_bits, thresholds = shared((key, data.spec, "train"), binary_codes, train_codes)
+    query_bits = shared((key, data.spec, "test"), binary_codes, test_codes, thresholds)[0]
 n_bits = db_bits.shape[1]
-pca_db, pca_query = pca_bits(data.x_train, data.x_test, n_bits)
+pca_db, pca_query = shared((data.spec, n_bits), pca_bits, data.x_train, data.x_test, n_bits)
 random_db = np.random.default_rng(0).integers(0, 2, db_bits.shape, dtype=np.uint8)
 random_query = np.random.default_rng(1).integers(0, 2, query_bits.shape, dtype=np.uint8)
 top = st.slider(_("Retrieve k"), 1, 50, 10, key="codes_topk")
@@ -78,10 +81,8 @@ for col, (label, db, query) in zip(
         (_("random bits"), random_db, random_query),
     ],
 ):
-    col.metric(
-        _("{method}: precision@{k}", method=label, k=top),
-        f"{precision_at_k(db, data.y_train, query, data.y_test, top):.3f}",
-    )
+    precision = shared((key, source, label, data.spec, top), precision_at_k, db, data.y_train, query, data.y_test, top)
+    col.metric(_("{method}: precision@{k}", method=label, k=top), f"{precision:.3f}")
 st.caption(
     _(
         "{bits}-bit codes; precision@k is the share of the k Hamming-nearest training items with the query's label.",

@@ -3,11 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.datasets import load_dataset, store_upload
+from ae_core.datasets import store_upload
 from ae_core.imputation import example_table, hide_box, hide_values, imputation_error, impute, rows_of, train_imputer
 from ae_core.zoo import user_data_dir
 from ui.i18n import N_, _, option_labels
-from ui.state import load_entry
+from ui.shared import shared
+from ui.state import dataset, load_entry, model_key
 from ui.widgets import show_samples
 
 DATA_KINDS = [N_("digits: paint over part of an image"), N_("a table: hide random values")]
@@ -31,8 +32,9 @@ kind = st.radio(
     format_func=option_labels(DATA_KINDS),
 )
 if kind.startswith("digits"):
-    data = load_dataset("digits")
-    model = load_entry("digits-imputer").model
+    data = dataset("digits")
+    imputer = load_entry("digits-imputer")
+    model = imputer.model
     a, b, c = st.columns(3)
     size = a.slider(_("Box size (pixels)"), 1, 6, 3, key="imp_size")
     top = b.slider(_("Box top"), 0, 8 - size, 2, key="imp_top")
@@ -62,7 +64,11 @@ if model is None:
     model = st.session_state["imp_model"]
 
 method_names = {"autoencoder": _("autoencoder"), "mean": _("mean"), "knn": _("kNN")}
-filled = {method: impute(gaps, method, model, reference) for method in ("autoencoder", "mean", "knn")}
+methods = ("autoencoder", "mean", "knn")
+if reference is not None:  # the digits set-up is the same for everyone: computed once per server
+    filled = {m: shared((model_key(imputer), m, size, top, left), impute, gaps, m, model, reference) for m in methods}
+else:
+    filled = {m: impute(gaps, m, model, reference) for m in methods}
 columns = st.columns(3)
 for column, (method, values) in zip(columns, filled.items()):
     column.metric(

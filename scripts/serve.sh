@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The classroom server: one Streamlit process per core behind HAProxy, on one port.
+#
+#   scripts/serve.sh PORT [WORKERS]        (WORKERS defaults to the number of cores)
+#
+# HAProxy (Debian's package, installed here if missing) keeps each browser on one Streamlit
+# process by a cookie it sets on the first response — not by client IP, since a class behind a
+# school's NAT is one address — so a tab's websocket, its pictures (/media) and its uploads
+# (/_stcore/upload_file) reach the process that holds its session, as Streamlit requires.
+# Workers listen on 127.0.0.1:PORT+1 … PORT+WORKERS. A worker (or HAProxy) that dies is started
+# again within a second; its students' tabs reconnect. Ctrl-C or SIGTERM stops everything.
+# LATENT_LAB_ADDRESS (default 0.0.0.0) is the address HAProxy listens on.
+# For one person, plain `streamlit run app.py` stays the way to run Latent Lab.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${1:?usage: scripts/serve.sh PORT [WORKERS]}
+WORKERS=${2:-$(nproc)}
+ADDRESS=${LATENT_LAB_ADDRESS:-0.0.0.0}
+PYTHON=${PYTHON:-.venv/bin/python}
+
+if ! command -v haproxy >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq haproxy >/dev/null
+fi
+
+RUN_DIR=$(mktemp -d -t latent-lab-serve.XXXXXX)
+CONFIG="$RUN_DIR/haproxy.cfg"
+cat >"$CONFIG" <<EOF
+global
+    maxconn 4096
+
+defaults
+    mode http
+    option redispatch
+    retries 3
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+    timeout tunnel 1h
+    # A worker busy with a page for a few seconds is not down: only repeated failures count.
+    timeout check 10s
+
+frontend classroom
+    bind $ADDRESS:$PORT
+    default_backend streamlit
+
+backend streamlit
+    balance leastconn
+    cookie LATENTLAB insert indirect nocache httponly attr SameSite=Lax
+    option httpchk GET /_stcore/health
+    http-check expect status 200
+EOF
+for i in $(seq 1 "$WORKERS"); do
+  echo "    server w$i 127.0.0.1:$((PORT + i)) check cookie w$i inter 2s fall 3 rise 1" >>"$CONFIG"
+done
+
+haproxy -c -q -f "$CONFIG"  # a bad configuration stops here, not in a restart loop
+
+# SIGTERM, then SIGKILL if it has not ended within 10 s (Streamlit can take long to stop).
+stop_child() {
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 50); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
+# Run a command again whenever it exits, until this script stops it.
+keep_running() {
+  local name=$1 child=""
+  shift
+  trap 'stop_child "$child"; exit 0' TERM INT
+  while true; do
+    "$@" &
+    child=$!
+    wait "$child" || true
+    echo "serve.sh: $name exited; starting it again" >&2
+    sleep 1
+  done
+}
+
+SUPERVISORS=()
+stop() {
+  trap - EXIT INT TERM
+  [ ${#SUPERVISORS[@]} -gt 0 ] && kill -TERM "${SUPERVISORS[@]}" 2>/dev/null
+  wait
+  rm -rf "$RUN_DIR"
+}
+trap stop EXIT
+trap 'exit 0' INT TERM
+
+for i in $(seq 1 "$WORKERS"); do
+  # Only the first worker compiles UMAP's numba code ahead of use; the result is cached on disk.
+  warm_up=${LATENT_LAB_UMAP_WARMUP:-1}
+  [ "$i" -gt 1 ] && warm_up=0
+  LATENT_LAB_UMAP_WARMUP=$warm_up keep_running "worker $i" "$PYTHON" -m streamlit run app.py \
+    --server.headless true --server.address 127.0.0.1 --server.port $((PORT + i)) &
+  SUPERVISORS+=($!)
+done
+keep_running haproxy haproxy -db -f "$CONFIG" &
+SUPERVISORS+=($!)
+
+echo "serve.sh: $WORKERS Streamlit workers behind HAProxy on http://$ADDRESS:$PORT" >&2
+wait
