@@ -110,6 +110,9 @@ def write_link(page: str, model_key: str) -> None:
     )
     keep = ("model", *PAGE_FIELDS.get(page, ()))
     params = {k: v for k, v in link_params(full).items() if k in _query_names(keep)}
+    # Parameters that are not the view's (the language) stay as they are.
+    every_field = _query_names((*NAMES, "ends"))
+    params = {**{k: v for k, v in st.query_params.to_dict().items() if k not in every_field}, **params}
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
     state[WRITTEN] = params
