@@ -43,17 +43,28 @@ def entries() -> list[ModelEntry]:
 
 
 def sidebar() -> None:
-    """The model picker, drawn by app.py on every page; the choice persists across pages."""
+    """The model picker, drawn by app.py on every page; the choice persists across pages.
+
+    The current model is also passed as ``index``: the browser re-creates the widget from its
+    default when a page is clicked while the first run is still drawing, and with the default
+    left at 0 it sent back the first model in the list, which then stuck (issue 17).
+    """
     available = entries()
     if not available:
         st.sidebar.error("No models found: the pretrained/ folder is missing.")
         return
     names = [e.name for e in available]
-    if st.session_state.get(MODEL_KEY) not in names:
-        st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
+    current = st.session_state.get(MODEL_KEY)
+    if current not in names:
+        current = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
     labels = {e.name: e.label for e in available}
     st.sidebar.selectbox(
-        "Model", names, key=MODEL_KEY, format_func=labels.get, help="Shipped in pretrained/ or saved by you."
+        "Model",
+        names,
+        index=names.index(current),
+        key=MODEL_KEY,
+        format_func=labels.get,
+        help="Shipped in pretrained/ or saved by you.",
     )
     entry = available[names.index(st.session_state[MODEL_KEY])]
     st.sidebar.caption(f"Dataset: `{entry.config.get('dataset') or 'unknown'}`")
