@@ -10,15 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ae_core.checkpoints import CheckpointError, read_config
+from ae_core.home import home_dir
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 DEFAULT_MODEL = "digits-conv"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-def home_dir() -> Path:
-    """$LATENT_LAB_HOME (default ~/.latent-lab): the user's models and uploaded data."""
-    return Path(os.environ.get("LATENT_LAB_HOME") or Path.home() / ".latent-lab")
 
 
 def user_models_dir() -> Path:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ae_core.home import cache_dir
 from ae_core.recommender import (
     Recommender,
     index_ratings,
@@ -10,7 +11,6 @@ from ae_core.recommender import (
     split_ratings,
     synthetic_ratings,
 )
-from ae_core.zoo import home_dir
 
 st.title("Recommender")
 st.markdown(
@@ -36,7 +36,7 @@ try:
         ):
             st.stop()
         with st.spinner("Downloading MovieLens 100k…"):
-            st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k(home_dir() / "cache")
+            st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k(cache_dir())
         train_frame, test_frame = st.session_state["rec_ml"]
     else:
         left, right = st.columns(2)
