@@ -21,8 +21,11 @@ from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
 from ae_core.explore import CodeDistribution
 from ae_core.jobs import TrainingQueue
-from ae_core.projection import project
+from ae_core.projection import from_embedding, project
+from ae_core.views import load_map, map_name, map_rows
 from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_models_dir
+from ui.i18n import _
+from ui.widgets import LARGE_KEY
 
 MODEL_KEY = "model_name"
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +71,9 @@ def sidebar() -> None:
     )
     entry = available[names.index(st.session_state[MODEL_KEY])]
     st.sidebar.caption(f"Dataset: `{entry.config.get('dataset') or 'unknown'}`")
+    st.sidebar.toggle(
+        _("Large pictures"), key=LARGE_KEY, help=_("Digits and reconstructions at about 280 pixels, for a projector.")
+    )
 
 
 def load_entry(name: str) -> Checkpoint:
@@ -78,20 +84,25 @@ def load_entry(name: str) -> Checkpoint:
     return _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
 
 
-def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
-    """The chosen model and its dataset; shows a message and stops the page if they cannot be used.
+def model_and_data(name: str) -> tuple[Checkpoint, Dataset]:
+    """A listed model and the dataset it was trained on (cached); ValueError/OSError if unusable."""
+    checkpoint = load_entry(name)
+    spec = checkpoint.dataset
+    if not spec:
+        raise ValueError(f"model {name!r} does not name the dataset it was trained on")
+    return checkpoint, _load_data(spec, json.dumps(checkpoint.scaler) if checkpoint.scaler else None)
+
+
+def current(flat_code: bool = True, name: str | None = None) -> tuple[Checkpoint, Dataset]:
+    """The chosen model (or the model ``name``) and its dataset; shows a message and stops the
+    page if they cannot be used.
 
     Pages that map or sample codes need a flat code vector; a photo denoiser's code is a
     feature map, so those pages say so unless ``flat_code`` is False.
     """
-    name = st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
+    name = name or st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
     try:
-        checkpoint = load_entry(name)
-        spec = checkpoint.dataset
-        if not spec:
-            raise ValueError(f"model {name!r} does not name the dataset it was trained on")
-        scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
-        dataset = _load_data(spec, scaler)
+        checkpoint, dataset = model_and_data(name)
     except (ValueError, OSError) as exc:
         st.error(f"Cannot use model {name!r}: {exc}")
         st.stop()
@@ -104,20 +115,33 @@ def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
     return checkpoint, dataset
 
 
+def chosen_name() -> str:
+    """The sidebar's model."""
+    return st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
+
+
 @st.cache_data(show_spinner="Encoding the data…", max_entries=16)
 def codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     """Codes of (at most ``limit`` of) a split, with the rows used and their labels."""
     x, y = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
-    rows = (
-        np.arange(len(x)) if len(x) <= limit else np.sort(np.random.default_rng(0).choice(len(x), limit, replace=False))
-    )
+    rows = map_rows(len(x), limit)
     return _checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def projection_of(_codes: np.ndarray, codes_key: str, method: str, dims: int):
-    """A fitted map of the codes; maps other than PCA are also cached on disk."""
+def projection_of(_codes: np.ndarray, codes_key: str, method: str, dims: int, shipped: tuple[str, str] | None = None):
+    """A fitted map of the codes: shipped with the model (``shipped`` = its folder and the map's
+    name), or computed, and then cached on disk for maps other than PCA."""
+    if shipped and method in ("umap", "tsne"):
+        embedding = load_map(Path(shipped[0]), shipped[1], _codes)
+        if embedding is not None:
+            return from_embedding(method, _codes, embedding)
     return project(method, _codes, dims, cache_key=codes_key)
+
+
+def shipped_map(checkpoint: Checkpoint, method: str, dims: int, split: str, limit: int) -> tuple[str, str]:
+    """Where a map of this view would be, if it was shipped with the model (see ae_core.views)."""
+    return str(checkpoint.path), map_name(method, dims, split, limit)
 
 
 def model_key(checkpoint: Checkpoint) -> str:

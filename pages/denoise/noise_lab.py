@@ -7,6 +7,8 @@ import streamlit as st
 from ae_core.denoise import batch_quality, psnr_against_noise
 from ae_core.noise import NOISE_KINDS, add_noise, occlude
 from ae_core.zoo import list_models
+from ui.i18n import _
+from ui.plots import FONT
 from ui.state import current, load_entry
 from ui.widgets import show_samples, uploaded_input
 
@@ -17,6 +19,15 @@ LEVEL_HELP = {
     "speckle": "σ of the multiplicative noise",
     "poisson": "noise at full brightness (fewer photons = more noise)",
     "occlusion": "side of a random square box, as a fraction of the image",
+}
+
+NOISE_NAMES = {
+    "gaussian": _("Gaussian"),
+    "masking": _("Masking (pixels set to 0)"),
+    "salt_pepper": _("Salt and pepper"),
+    "speckle": _("Speckle (multiplicative)"),
+    "poisson": _("Poisson (photon noise)"),
+    "occlusion": _("Occlusion (a box)"),
 }
 
 st.title("Noise lab")
@@ -43,13 +54,13 @@ left, right = st.columns(2)
 plain_name = left.selectbox(
     "Plain model",
     plain_models,
-    index=plain_models.index("digits-plain-16") if "digits-plain-16" in plain_models else 0,
+    index=next((i for i, n in enumerate(plain_models) if "plain" in n), 0),
     key="lab_plain",
 )
 denoising_name = right.selectbox("Denoising model", noisy_models, key="lab_denoising")
 plain, denoising = load_entry(plain_name).model, load_entry(denoising_name).model
 
-kind = left.selectbox("Noise", NOISE_KINDS, key="lab_kind")
+kind = left.selectbox(_("Noise"), NOISE_KINDS, key="lab_kind", format_func=lambda k: NOISE_NAMES.get(k, k))
 level = right.slider(
     "Level", 0.0, 1.0, 0.3 if kind != "occlusion" else 0.4, 0.01, key="lab_level", help=LEVEL_HELP[kind]
 )
@@ -73,7 +84,7 @@ outputs = {"plain": np.clip(plain.reconstruct(noisy), 0, 1), "denoising": np.cli
 columns = st.columns(4)
 for column, (title, image) in zip(columns, [("clean", clean), ("noisy", noisy), *outputs.items()]):
     with column:
-        show_samples(image, caption=title, min_side=160)
+        show_samples(image, caption=title)
         if title != "clean":
             scores = batch_quality(clean, image)
             st.caption(f"PSNR {scores['psnr']:.1f} dB · SSIM {scores['ssim']:.3f}")
@@ -82,6 +93,12 @@ st.subheader("PSNR against noise level, over 100 test samples")
 levels = np.linspace(0.05, 0.9 if kind != "occlusion" else 0.6, 10)
 sweep = psnr_against_noise({"plain": plain, "denoising": denoising}, data.x_test[:100], kind, levels, seed=int(seed))
 figure = go.Figure([go.Scatter(x=levels, y=values, name=name, mode="lines+markers") for name, values in sweep.items()])
-figure.update_layout(xaxis_title=f"{kind} level", yaxis_title="PSNR (dB)", height=360, margin=dict(t=20))
+figure.update_layout(
+    xaxis_title=_("{noise}: level", noise=NOISE_NAMES.get(kind, kind)),
+    yaxis_title=_("PSNR (dB)"),
+    height=360,
+    margin=dict(t=20),
+    font=FONT,
+)
 st.plotly_chart(figure, key="lab_curve")
 st.caption("Where the denoising curve lies above the plain one, training on corrupted inputs paid off.")

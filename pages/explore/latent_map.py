@@ -9,7 +9,7 @@ from ae_core.projection import METHODS
 from ui.canvas import drawing_pad
 from ui.hover import hover_previews
 from ui.plots import MAP_META, latent_map
-from ui.state import codes_of, current, model_key, projection_of
+from ui.state import codes_of, current, model_key, projection_of, shipped_map
 from ui.widgets import show_samples, uploaded_input
 
 st.title("Latent map")
@@ -44,7 +44,9 @@ with st.spinner(
     f"Projecting {len(codes):,} codes with {names[method]}… (UMAP compiles its code on first use)", show_time=True
 ):
     try:
-        projector = projection_of(codes, f"{key}:{split}:{limit}", method, dims)
+        projector = projection_of(
+            codes, f"{key}:{split}:{limit}", method, dims, shipped_map(checkpoint, method, dims, split, limit)
+        )
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
@@ -92,7 +94,7 @@ clicked_space = [p for p in points if p["curve_number"] == grid_curve]
 if picked:
     chosen = np.array([int(p["customdata"]) for p in picked])
     st.session_state["selected_samples"] = (split, chosen.tolist())
-    x = x_all[chosen[:24]]
+    x = x_all[chosen[:8]]  # at most 8, large enough to read
     x_hat = model.reconstruct(x)
     st.subheader(f"{len(chosen)} selected sample{'s' if len(chosen) > 1 else ''}")
     show_samples(

@@ -4,9 +4,9 @@ import numpy as np
 import streamlit as st
 
 from ae_core.evaluation import reconstruction_errors
-from ae_core.visual import image_grid
 from ui.plots import loss_curves
 from ui.state import current
+from ui.widgets import show_samples
 
 st.title("Overview")
 st.markdown(
@@ -17,7 +17,7 @@ st.markdown(
 
 checkpoint, data = current(flat_code=False)
 model, config = checkpoint.model, checkpoint.config
-count = st.slider("Samples to show", 4, 24, 12, key="overview_count")
+count = st.slider("Samples to show", 3, 24, 4, key="overview_count")
 seed = st.number_input("Sample seed", 0, 10_000, 0, key="overview_seed", help="Change it to see other test samples.")
 
 rows = np.random.default_rng(int(seed)).choice(len(data.x_test), size=min(count, len(data.x_test)), replace=False)
@@ -42,7 +42,7 @@ with metrics:
 
 if data.kind == "image":
     st.subheader("Inputs (top) and reconstructions (bottom)")
-    st.image(image_grid(np.concatenate([x, x_hat]), columns=len(x)))
+    show_samples(np.concatenate([x, x_hat]), columns=len(x))
     st.caption("Errors: " + "  ·  ".join(f"{e:.2f}" for e in errors))
 else:
     st.subheader("Inputs and reconstructions")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ae_core.home import cache_dir
+from ae_core.item_titles import movielens_titles, synthetic_titles, with_titles
 from ae_core.recommender import (
     Recommender,
     index_ratings,
@@ -11,6 +12,7 @@ from ae_core.recommender import (
     split_ratings,
     synthetic_ratings,
 )
+from ui.i18n import _
 
 st.title("Recommender")
 st.markdown(
@@ -26,9 +28,11 @@ SOURCES = {
     "upload": "your ratings file (u.data, ratings.csv or ratings.dat)",
 }
 source = st.selectbox("Ratings", list(SOURCES), format_func=SOURCES.get, key="rec_source")
+titles = None
 try:
     if source == "synthetic":
         train_frame, test_frame = split_ratings(synthetic_ratings(), 0.2, seed=0)
+        titles = synthetic_titles()
     elif source == "movielens":
         if (
             not st.button("Download MovieLens 100k (5 MB) and load u1", key="rec_download")
@@ -38,6 +42,7 @@ try:
         with st.spinner("Downloading MovieLens 100k…"):
             st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k(cache_dir())
         train_frame, test_frame = st.session_state["rec_ml"]
+        titles = movielens_titles(cache_dir() / "ml-100k.zip")
     else:
         left, right = st.columns(2)
         train_file = left.file_uploader("Training ratings", key="rec_train_file")
@@ -77,16 +82,23 @@ columns = st.columns(4)
 for column, (method, label) in zip(
     columns, [("autorec", "autoencoder"), ("global", "global mean"), ("user", "user mean"), ("item", "item mean")]
 ):
-    column.metric(label, f"{rmse[method]:.3f}")
+    column.metric(_(label), f"{rmse[method]:.3f}")
 
 st.subheader("One user")
 user_id = st.selectbox("User", train.user_ids, key="rec_user")
 user = int(list(train.user_ids).index(user_id))
 known = model.known(user)
 left, right = st.columns(2)
+# Ratings and predictions with the same two decimals everywhere.
+numbers = {
+    "rating": st.column_config.NumberColumn(_("rating"), format="%.0f"),
+    "predicted": st.column_config.NumberColumn(_("predicted"), format="%.2f"),
+    "item": st.column_config.NumberColumn(_("item"), format="%d"),
+    "title": st.column_config.TextColumn(_("title")),
+}
 with left:
-    st.markdown(f"**Known ratings** ({len(known)}) and what the model makes of them")
-    st.dataframe(known, hide_index=True, height=320)
+    st.markdown(_("**Known ratings** ({count}) and what the model makes of them", count=len(known)))
+    st.dataframe(with_titles(known, titles), hide_index=True, height=320, column_config=numbers)
 with right:
-    st.markdown("**Top 10 recommendations** (unrated items, highest predicted rating)")
-    st.dataframe(model.recommend(user, 10), hide_index=True, height=320)
+    st.markdown(_("**Top 10 recommendations** (unrated items, highest predicted rating)"))
+    st.dataframe(with_titles(model.recommend(user, 10), titles), hide_index=True, height=320, column_config=numbers)
