@@ -155,18 +155,34 @@ def code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDist
     return CodeDistribution(kind).fit(_codes)
 
 
+# The warm-up child: low priority, it waits until the first page has been drawn (it would compete
+# for the CPU with it), and it ends when the server does instead of compiling for nobody.
+WARM_UP = """
+import os, threading, time
+parent = os.getppid()
+os.nice(10)
+def watch():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+time.sleep(float(os.environ.get("LATENT_LAB_UMAP_WARMUP_DELAY", "20")))
+from ae_core.projection import warm_up_umap
+warm_up_umap()
+"""
+
+
 @st.cache_resource(show_spinner=False)
 def start_umap_warm_up() -> subprocess.Popen | None:
-    """Compile UMAP's numba code once, in a low-priority child process, so the numba disk cache
-    is filled before a user asks for a UMAP map. A thread would hold the GIL while numba
-    compiles and make the app sluggish for the better part of a minute. LATENT_LAB_UMAP_WARMUP=0
-    turns it off."""
+    """Compile UMAP's numba code once, in a child process, so the numba disk cache is filled
+    before a user asks for a UMAP map of a model without a shipped map (ae_core.views). A thread
+    would hold the GIL while numba compiles and make the app sluggish for the better part of a
+    minute. LATENT_LAB_UMAP_WARMUP=0 turns it off."""
     if os.environ.get("LATENT_LAB_UMAP_WARMUP", "1") == "0":
         return None
-    code = "import os; os.nice(10); from ae_core.projection import warm_up_umap; warm_up_umap()"
     try:
         return subprocess.Popen(
-            [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [sys.executable, "-c", WARM_UP], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
     except OSError:
         return None

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from ae_core.codes import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, pca_bits, precision_at_k
-from ui.state import codes_of, current, load_entry, model_key
+from ui.state import codes_of, current, entries, load_entry, model_key
 from ui.widgets import show_samples
 
 st.title("Code space")
@@ -43,10 +43,12 @@ b.metric("codes: NMI · ARI", f"{on_codes['nmi']:.3f} · {on_codes['ari']:.3f}")
 st.caption("NMI and ARI compare the clusters with the true labels: 1 is perfect agreement, 0 is chance.")
 
 st.subheader("Semantic hashing")
-hashers = ["digits-hashing"] if data.spec == "digits" else []
+hashers = [
+    e.name for e in entries() if e.config.get("dataset") == data.spec and e.config["model"]["name"] == "hashing"
+]
 source = st.selectbox("Bits from", hashers + ["this model's code, median-thresholded"], key="codes_hasher")
-if source == "digits-hashing":
-    hasher = load_entry("digits-hashing").model
+if source in hashers:
+    hasher = load_entry(source).model
     db_bits, query_bits = hasher.bits(data.x_train), hasher.bits(data.x_test)
 else:
     db_bits, thresholds = binary_codes(train_codes)
