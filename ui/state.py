@@ -19,9 +19,7 @@ import streamlit as st
 
 from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
-from ae_core.explore import CodeDistribution
 from ae_core.jobs import TrainingQueue
-from ae_core.projection import from_embedding, project
 from ae_core.views import load_map, map_name, map_rows
 from ae_core.zoo import DEFAULT_MODEL, ModelEntry, list_models, user_models_dir
 from ui.i18n import _
@@ -132,6 +130,8 @@ def codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, lim
 def projection_of(_codes: np.ndarray, codes_key: str, method: str, dims: int, shipped: tuple[str, str] | None = None):
     """A fitted map of the codes: shipped with the model (``shipped`` = its folder and the map's
     name), or computed, and then cached on disk for maps other than PCA."""
+    from ae_core.projection import from_embedding, project  # scikit-learn: not needed by the first page
+
     if shipped and method in ("umap", "tsne"):
         embedding = load_map(Path(shipped[0]), shipped[1], _codes)
         if embedding is not None:
@@ -151,7 +151,9 @@ def model_key(checkpoint: Checkpoint) -> str:
 
 
 @st.cache_resource(show_spinner="Fitting a distribution to the codes…", max_entries=16)
-def code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDistribution:
+def code_distribution(_codes: np.ndarray, codes_key: str, kind: str):
+    from ae_core.explore import CodeDistribution  # scikit-learn: not needed by the first page
+
     return CodeDistribution(kind).fit(_codes)
 
 
