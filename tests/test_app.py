@@ -203,8 +203,24 @@ def test_anomaly_page_threshold_rules_move_the_flagged_count(latent_lab_home):
     assert not app.exception
 
 
+def test_anomaly_page_opens_on_the_shipped_detector_and_a_5_percent_rule_flags_5_percent():
+    from ae_core.zoo import DEFAULT_DETECTOR
+
+    app = run_page("pages/use/anomaly.py")
+    assert not app.exception
+    assert app.selectbox(key="anomaly_detector").value == DEFAULT_DETECTOR
+    values = {m.label: m.value for m in app.metric}
+    assert float(values["AUROC"]) > 0.9  # metrics at once: the held-out digit is the anomaly
+    flagged, total = (int(v.replace(",", "")) for v in values["Flagged"].split(" of "))
+    assert abs(flagged / total - 0.05) < 0.01
+    assert any("Fitted on the 1,000 scores shown" in c.value for c in app.caption)
+    app.selectbox(key="anomaly_fit_on").set_value("train").run()
+    assert any("Fitted on the" in c.value and "training scores" in c.value for c in app.caption)
+
+
 def test_anomaly_page_without_labels_explains_why_there_are_no_metrics():
     app = run_page("pages/use/anomaly.py")
+    app.selectbox(key="anomaly_detector").set_value(DEFAULT_MODEL).run()
     assert not app.exception
     assert any("does not say which samples are anomalies" in c.value for c in app.caption)
 
@@ -254,10 +270,14 @@ def test_imputation_page_scores_three_methods_on_images_and_tables():
     app = run_page("pages/use/imputation.py")
     assert not app.exception
     assert len(app.metric) == 3 and all(float(m.value) > 0 for m in app.metric)
+    ae, _, knn = (float(m.value) for m in app.metric)
+    assert ae < knn  # the first view: scattered gaps, where the autoencoder is ahead
+    app.radio(key="imp_kind").set_value("box").run()
     before = [m.value for m in app.metric]
     app.slider(key="imp_size").set_value(5).run()
     assert [m.value for m in app.metric] != before
-    app.radio(key="imp_kind").set_value("a table: hide random values").run()
+    assert any("kNN wins here" in i.value for i in app.info)  # and it says why
+    app.radio(key="imp_kind").set_value("table").run()
     assert not app.exception and len(app.metric) == 3
 
 
