@@ -38,7 +38,7 @@ st.markdown(
     "(1 = identical structure) measure the result against the clean original."
 )
 
-_, data = current()
+data = current()[1]
 if data.kind != "image":
     st.info("The noise lab works on images: choose a model trained on images (e.g. digits-denoising) in the sidebar.")
     st.stop()
