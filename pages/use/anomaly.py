@@ -81,7 +81,7 @@ x = data.split(split)[0]
 rule, threshold = threshold_controls(scores, scorer.decision_scores_, split_names[split])
 flagged = scores > threshold
 
-counts = st.columns(5 if labels is not None else 2)
+counts = st.columns(3)  # three to a row: "1,000 of 1,000" stays whole at a projector's 1280 px
 counts[0].metric(_("Flagged"), _("{count} of {total}", count=f"{int(flagged.sum()):,}", total=f"{len(scores):,}"))
 counts[1].metric(_("Threshold"), f"{threshold:.3g}")
 if labels is not None:
@@ -91,8 +91,12 @@ if labels is not None:
         f"{found['auroc']:.3f}",
         help="Threshold-free: how well the score ranks anomalies above normal samples.",
     )
-    counts[3].metric(_("Precision · recall"), f"{found['precision']:.3f} · {found['recall']:.3f}")
-    counts[4].metric("F1", f"{found['f1']:.3f}")
+    quality = st.columns(3)
+    quality[0].metric(
+        _("Precision"), f"{found['precision']:.3f}", help=_("Of the flagged samples, the share that are anomalies.")
+    )
+    quality[1].metric(_("Recall"), f"{found['recall']:.3f}", help=_("Of the anomalies, the share that are flagged."))
+    quality[2].metric("F1", f"{found['f1']:.3f}")
     st.caption(
         f"Confusion at this threshold: {found['tp']} anomalies caught, {found['fn']} missed, "
         f"{found['fp']} normal samples flagged, {found['tn']} normal passed. Average precision {found['average_precision']:.3f}."

@@ -30,6 +30,14 @@ kinds = {
     "box": _("digits: paint over part of an image"),
     "table": _("a table: hide random values"),
 }
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def shared_results(_truth, _gaps, _model, _reference, setting: str) -> dict:
+    """Results for a shipped imputer's setting, computed once for the whole class (kNN is slow)."""
+    return compare_imputers(_truth, _gaps, _model, _reference)
+
+
 kind = st.radio(_("Data"), list(kinds), format_func=kinds.get, key="imp_kind", horizontal=True)
 if kind != "table" and IMPUTER is not None:
     checkpoint = load_entry(IMPUTER)
@@ -39,12 +47,14 @@ if kind != "table" and IMPUTER is not None:
     if kind == "scattered":
         fraction = st.slider(_("Share of pixels hidden"), 0.1, 0.9, 0.3, 0.1, key="imp_pixels")
         gaps = hide_values(truth, fraction, seed=0)
+        setting = f"{IMPUTER}:scattered:{fraction}"
     else:
         a, b, c = st.columns(3)
         size = a.slider(_("Box size (pixels)"), 1, side - 2, side // 2, key="imp_size")
         top = b.slider(_("Box top"), 0, side - size, (side - size) // 2, key="imp_top")
         left = c.slider(_("Box left"), 0, side - size, (side - size) // 2, key="imp_left")
         gaps = hide_box(truth, top, left, size)
+        setting = f"{IMPUTER}:box:{size}:{top}:{left}"
 else:
     upload = st.file_uploader(
         _("A numeric CSV or npz (default: scikit-learn's wine table)"), type=["csv", "npz"], key="imp_upload"
@@ -62,14 +72,19 @@ else:
             st.session_state["imp_model"] = train_imputer(gaps, latent_dim=max(2, truth.shape[1] // 2), threads=1)
             st.session_state["imp_key"] = (truth.shape, float(np.nansum(gaps)))
     model = st.session_state["imp_model"]
+    setting = None
 
 with st.spinner(_("Filling the gaps three ways (kNN searches every training sample)…")):
-    results = compare_imputers(truth, gaps, model, reference)
+    results = (
+        shared_results(truth, gaps, model, reference, setting)
+        if setting
+        else compare_imputers(truth, gaps, model, reference)
+    )
 names = {"autoencoder": _("autoencoder"), "mean": _("column mean"), "knn": _("k nearest neighbours")}
 columns = st.columns(3)
 for column, (method, result) in zip(columns, results.items()):
-    column.metric(_("{method}: RMSE on the hidden values", method=names[method]), f"{result['rmse']:.3f}")
-    column.caption(_("{seconds} s", seconds=f"{result['seconds']:.2f}"))
+    column.metric(names[method], f"{result['rmse']:.3f}", help=_("Root mean squared error on the hidden values."))
+    column.caption(_("RMSE on the hidden values · {seconds} s", seconds=f"{result['seconds']:.2f}"))
 ae, knn = results["autoencoder"], results["knn"]
 if ae["rmse"] <= knn["rmse"]:
     st.success(
