@@ -290,6 +290,14 @@ def test_code_space_page_compares_codes_with_raw_inputs_and_pca():
     assert hashed > float(values["thresholded PCA: precision@10"])
 
 
+def test_few_labels_page_shows_the_shipped_comparison_at_once_with_recompute():
+    app = run_page("pages/use/few_labels.py")
+    assert not app.exception
+    assert any("Computed in advance" in c.value for c in app.caption)
+    assert any(b.label == "Recompute" for b in app.button)
+    assert float(app.dataframe[0].value["autoencoder + fine-tuning"][0].rstrip("%")) > 50
+
+
 @pytest.mark.slow
 def test_few_labels_page_draws_accuracy_against_label_fraction():
     app = run_page("pages/use/few_labels.py", model_name="digits-conv")
