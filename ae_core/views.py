@@ -32,6 +32,7 @@ def _write_atomically(target: Path, write) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
     with os.fdopen(fd, "wb") as handle:
         write(handle)
+    os.chmod(tmp, 0o644)  # readable like the rest of a checkpoint folder (mkstemp makes it private)
     os.replace(tmp, target)
 
 
