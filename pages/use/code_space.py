@@ -43,9 +43,7 @@ b.metric("codes: NMI · ARI", f"{on_codes['nmi']:.3f} · {on_codes['ari']:.3f}")
 st.caption("NMI and ARI compare the clusters with the true labels: 1 is perfect agreement, 0 is chance.")
 
 st.subheader("Semantic hashing")
-hashers = [
-    e.name for e in entries() if e.config.get("dataset") == data.spec and e.config["model"]["name"] == "hashing"
-]
+hashers = [e.name for e in entries() if e.config.get("dataset") == data.spec and e.config["model"]["name"] == "hashing"]
 source = st.selectbox("Bits from", hashers + ["this model's code, median-thresholded"], key="codes_hasher")
 if source in hashers:
     hasher = load_entry(source).model
