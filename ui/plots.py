@@ -184,8 +184,20 @@ def scatter_2d(points, labels=None, label_names=None, title: str = "") -> go.Fig
 def error_curves(sweep: dict) -> go.Figure:
     """Reconstruction error against code size, PCA and the autoencoder."""
     figure = go.Figure()
-    figure.add_scatter(x=sweep["code_size"], y=sweep["pca"], name="PCA", mode="lines+markers")
-    figure.add_scatter(x=sweep["code_size"], y=sweep["autoencoder"], name="autoencoder", mode="lines+markers")
+    figure.add_scatter(
+        x=sweep["code_size"],
+        y=sweep["pca"],
+        name="PCA",
+        mode="lines+markers",
+        line=dict(color=CLASS_COLORS[1], width=3),
+    )
+    figure.add_scatter(
+        x=sweep["code_size"],
+        y=sweep["autoencoder"],
+        name="autoencoder",
+        mode="lines+markers",
+        line=dict(color=CLASS_COLORS[0], width=3),
+    )
     figure.update_layout(
         font=FONT,
         # One tick per code size tried, written as the size itself: a log axis's own ticks

@@ -6,7 +6,7 @@ import streamlit as st
 from ae_core.pretraining import METHODS, label_fraction_curve
 from ae_core.views import load_view
 from ui.i18n import _
-from ui.plots import FONT, percent_axis
+from ui.plots import CLASS_COLORS, CLASS_SYMBOLS, FONT, percent_axis
 from ui.state import current
 
 st.title(_("Few labels"))
@@ -53,7 +53,17 @@ if key not in st.session_state:
     st.stop()
 curves = st.session_state[key]
 figure = go.Figure(
-    [go.Scatter(x=curves["fractions"], y=curves[name], name=_(name), mode="lines+markers") for name in METHODS]
+    [
+        go.Scatter(
+            x=curves["fractions"],
+            y=curves[name],
+            name=_(name),
+            mode="lines+markers",
+            line=dict(color=CLASS_COLORS[i], width=3),
+            marker=dict(size=9, symbol=CLASS_SYMBOLS[i + 6]),
+        )
+        for i, name in enumerate(METHODS)
+    ]
 )
 figure.update_layout(
     xaxis=percent_axis(_("share of training labels"), curves["fractions"]),
