@@ -113,8 +113,15 @@ def latent_map(
 def loss_curves(history: list[dict]) -> go.Figure:
     figure = go.Figure()
     epochs = [row["epoch"] for row in history]
-    figure.add_scatter(x=epochs, y=[row["train"]["loss"] for row in history], name="train")
-    figure.add_scatter(x=epochs, y=[row["val"]["loss"] for row in history], name="validation")
+    figure.add_scatter(
+        x=epochs, y=[row["train"]["loss"] for row in history], name="train", line=dict(color=CLASS_COLORS[0], width=3)
+    )
+    figure.add_scatter(
+        x=epochs,
+        y=[row["val"]["loss"] for row in history],
+        name="validation",
+        line=dict(color=CLASS_COLORS[1], width=3),
+    )
     figure.update_layout(font=FONT, xaxis_title="epoch", yaxis_title="loss", height=320, margin=dict(t=20, b=40))
     return figure
 
