@@ -1,5 +1,7 @@
 """Latent Lab: the router and picture frame. Run with `streamlit run app.py`."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ae_core.runtime import set_threads
@@ -8,7 +10,10 @@ from ui.i18n import _, choose_language, language_switch, streamlit_words
 from ui.links import open_link, show_link_note, write_link
 from ui.state import MODEL_KEY, data_of, entries, load_entry, sidebar, start_umap_warm_up
 
-st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
+# A local icon: a ":material/…:" page icon is fetched by the browser from fonts.gstatic.com,
+# which fails on an offline classroom network and tells an outside host who is using the app.
+ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
+st.set_page_config(page_title="Latent Lab", page_icon=str(ICON), layout="wide")
 choose_language()
 streamlit_words()
 # One torch thread for the UI: on a 2-core machine the other core stays free for training.

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ae_core.home import cache_dir as cache_root
+
 
 def cache_dir(kind: str = "maps") -> Path:
-    root = os.environ.get("LATENT_LAB_CACHE") or Path.home() / ".cache" / "latent-lab"
-    return Path(root) / kind
+    return cache_root() / kind
 
 
 def fingerprint(*parts: str | bytes | Path) -> str:

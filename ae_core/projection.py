@@ -180,11 +180,20 @@ def project(method: str, codes: np.ndarray, n_components: int = 2, seed: int = 0
     key = fingerprint(cache_key, method, str(n_components), str(seed), codes.tobytes())
     cached = load_arrays(key)
     if cached is not None and cached["embedding"].shape == (len(codes), n_components):
-        projector.embedding_ = cached["embedding"]
-        projector._remember(codes)
-        return projector
+        return from_embedding(method, codes, cached["embedding"], seed)
     projector.fit(codes)
     save_arrays(key, {"embedding": projector.embedding_})
+    return projector
+
+
+def from_embedding(method: str, codes: np.ndarray, embedding: np.ndarray, seed: int = 0):
+    """A UMAP or t-SNE projector for a map computed earlier (cached, or shipped with a model):
+    it places and decodes points by neighbours, as a fitted one does."""
+    if method not in ("umap", "tsne"):
+        raise ValueError(f"only UMAP and t-SNE maps are stored; {method!r} is refitted at once")
+    projector = make_projector(method, embedding.shape[1], seed)
+    projector.embedding_ = np.asarray(embedding, np.float32)
+    projector._remember(projector._check(codes))
     return projector
 
 

@@ -12,15 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from ae_core.checkpoints import CheckpointConfig, CheckpointError, parse_config
+from ae_core.home import home_dir
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
-DEFAULT_MODEL = "digits-conv"
+DEFAULT_MODEL = "mnist-sample-conv"  # 28x28 digits: legible on a projector; digits-* are the tiny 8x8 option
+DEFAULT_DETECTOR = "mnist-sample-detector"  # the Anomaly studio's first view: MNIST digits without the 2
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-def home_dir() -> Path:
-    """$LATENT_LAB_HOME (default ~/.latent-lab): the user's models and uploaded data."""
-    return Path(os.environ.get("LATENT_LAB_HOME") or Path.home() / ".latent-lab")
 
 
 def user_models_dir() -> Path:

@@ -236,7 +236,7 @@ def test_moving_the_anomaly_threshold_changes_the_flagged_count(app_url, browser
     flagged = page.locator("[data-testid=stMetric]").filter(has_text="Flagged").locator("[data-testid=stMetricValue]")
     flagged.wait_for(timeout=60_000)
     page.get_by_role("combobox", name="Threshold rule").click()
-    page.get_by_role("option", name="manual", exact=False).click()
+    page.get_by_role("option", name="By hand", exact=False).click()
     slider = page.get_by_role("slider", name="Threshold (score)")
     slider.wait_for(timeout=30_000)
     before = flagged.inner_text()

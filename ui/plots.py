@@ -10,6 +10,35 @@ from ui.i18n import _
 GRID_TRACE = "decode here"  # the clickable grid's trace name (not shown; tests find the grid by it)
 MAP_META = "latent-lab-map"  # layout.meta of the latent map, so page scripts can find it
 
+# Class colours: Okabe & Ito's colour-blind-safe set without its yellow (too pale on white), then
+# three dark ones from Paul Tol's "muted" set, drawn as other shapes so they stay apart from their
+# nearest Okabe-Ito hue. A class keeps its colour and shape on every page and view.
+CLASS_COLORS = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+    "#56B4E9", "#000000", "#882255", "#999933", "#44AA99",
+)  # fmt: skip
+CLASS_SYMBOLS = ("circle",) * 7 + ("square", "diamond", "x")
+FONT = dict(size=15)  # readable from the back of a room
+# A selection highlights the chosen points without hiding the rest.
+SELECTED = dict(marker=dict(opacity=1.0))
+UNSELECTED = dict(marker=dict(opacity=0.3))
+
+
+def class_marker(label: int | None, size: int) -> dict:
+    """The marker of a class (or of unlabelled samples, ``None``), the same wherever it is drawn."""
+    if label is None:
+        return dict(size=size, color=CLASS_COLORS[0])
+    return dict(
+        size=size, color=CLASS_COLORS[label % len(CLASS_COLORS)], symbol=CLASS_SYMBOLS[label % len(CLASS_SYMBOLS)]
+    )
+
+
+def class_name(label: int | None, label_names: list[str] | None, default: str | None = None) -> str:
+    """A class's name as shown in legends (the shapes' and Fashion-MNIST's classes are translated)."""
+    if label is None:
+        return default or _("samples")
+    return _(label_names[label]) if label_names and label < len(label_names) else str(label)
+
 
 def latent_map(
     embedding: np.ndarray,
@@ -46,7 +75,7 @@ def latent_map(
     groups = [None] if labels is None else sorted(set(labels.tolist()))
     for group in groups:
         keep = np.ones(len(rows), bool) if group is None else labels == group
-        name = _("samples") if group is None else class_name(group, label_names)
+        name = class_name(group, label_names)
         coords = dict(x=embedding[keep, 0], y=embedding[keep, 1])
         if three_d:
             coords["z"] = embedding[keep, 2]
@@ -57,7 +86,7 @@ def latent_map(
                 name=name,
                 customdata=rows[keep],
                 text=[f"{e:.2f}" for e in errors[keep]],
-                marker=dict(size=3 if three_d else 5, opacity=0.8),
+                marker=dict(**class_marker(group, 3 if three_d else 7), opacity=0.85),
                 hovertemplate=_(
                     "label {label}<br>sample {sample}<br>error {error}",
                     label=name,
@@ -65,6 +94,7 @@ def latent_map(
                     error="%{text}",
                 )
                 + "<extra></extra>",
+                **({} if three_d else dict(selected=SELECTED, unselected=UNSELECTED)),
             )
         )
     if marked is not None:
@@ -84,7 +114,7 @@ def latent_map(
     # Streamlit lets a click select a point only while the drag mode is "pan" (its default);
     # box and lasso selection stay one toolbar click away.
     figure.update_layout(
-        height=620, margin=dict(l=10, r=10, t=10, b=10), legend=dict(itemsizing="constant"), meta=MAP_META
+        font=FONT, height=620, margin=dict(l=10, r=10, t=10, b=10), legend=dict(itemsizing="constant"), meta=MAP_META
     )
     return figure
 
@@ -92,9 +122,19 @@ def latent_map(
 def loss_curves(history: list[dict]) -> go.Figure:
     figure = go.Figure()
     epochs = [row["epoch"] for row in history]
-    figure.add_scatter(x=epochs, y=[row["train"]["loss"] for row in history], name=_("train"))
-    figure.add_scatter(x=epochs, y=[row["val"]["loss"] for row in history], name=_("validation"))
-    figure.update_layout(xaxis_title=_("epoch"), yaxis_title=_("loss"), height=320, margin=dict(t=20, b=40))
+    figure.add_scatter(
+        x=epochs,
+        y=[row["train"]["loss"] for row in history],
+        name=_("train"),
+        line=dict(color=CLASS_COLORS[0], width=3),
+    )
+    figure.add_scatter(
+        x=epochs,
+        y=[row["val"]["loss"] for row in history],
+        name=_("validation"),
+        line=dict(color=CLASS_COLORS[1], width=3),
+    )
+    figure.update_layout(font=FONT, xaxis_title=_("epoch"), yaxis_title=_("loss"), height=320, margin=dict(t=20, b=40))
     return figure
 
 
@@ -110,6 +150,7 @@ def map_animation(maps: list[dict], label_names: list[str] | None = None) -> go.
     figure = go.Figure(data=frames[-1].data, frames=frames)
     step_args = dict(mode="immediate", frame=dict(duration=400, redraw=True), transition=dict(duration=0))
     figure.update_layout(
+        font=FONT,
         height=420,
         margin=dict(l=10, r=10, t=30, b=10),
         xaxis=dict(range=[low[0] - pad[0], high[0] + pad[0]], title=_("PC 1 of the code")),
@@ -139,38 +180,55 @@ def label_traces(points, labels=None, label_names: list[str] | None = None) -> l
     """2-D points as one scatter trace per label (or one trace when there are no labels)."""
     points = np.asarray(points)
     if labels is None:
-        return [go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", marker=dict(size=5), name=_("codes"))]
+        return [
+            go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", marker=class_marker(None, 6), name=_("codes"))
+        ]
     labels = np.asarray(labels)
     return [
         go.Scatter(
             x=points[labels == g, 0],
             y=points[labels == g, 1],
             mode="markers",
-            marker=dict(size=5, opacity=0.8),
+            marker=dict(**class_marker(g, 6), opacity=0.85),
             name=class_name(g, label_names),
         )
         for g in sorted(set(labels.tolist()))
     ]
 
 
-def class_name(group: int, label_names: list[str] | None) -> str:
-    """A class's name as shown in legends (the shapes' and Fashion-MNIST's classes are translated)."""
-    return _(label_names[group]) if label_names and group < len(label_names) else str(group)
-
-
 def scatter_2d(points, labels=None, label_names=None, title: str = "") -> go.Figure:
     figure = go.Figure(label_traces(points, labels, label_names))
-    figure.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=40, b=10))
+    figure.update_layout(font=FONT, title=title, height=380, margin=dict(l=10, r=10, t=40, b=10))
     return figure
 
 
 def error_curves(sweep: dict) -> go.Figure:
     """Reconstruction error against code size, PCA and the autoencoder."""
     figure = go.Figure()
-    figure.add_scatter(x=sweep["code_size"], y=sweep["pca"], name="PCA", mode="lines+markers")
-    figure.add_scatter(x=sweep["code_size"], y=sweep["autoencoder"], name=_("autoencoder"), mode="lines+markers")
+    figure.add_scatter(
+        x=sweep["code_size"],
+        y=sweep["pca"],
+        name="PCA",
+        mode="lines+markers",
+        line=dict(color=CLASS_COLORS[1], width=3),
+    )
+    figure.add_scatter(
+        x=sweep["code_size"],
+        y=sweep["autoencoder"],
+        name=_("autoencoder"),
+        mode="lines+markers",
+        line=dict(color=CLASS_COLORS[0], width=3),
+    )
     figure.update_layout(
-        xaxis=dict(title=_("code size"), type="log"),
+        font=FONT,
+        # One tick per code size tried, written as the size itself: a log axis's own ticks
+        # ("2…10 2 3") overlap and read as nonsense.
+        xaxis=dict(
+            title=_("code size"),
+            type="log",
+            tickvals=list(sweep["code_size"]),
+            ticktext=[str(v) for v in sweep["code_size"]],
+        ),
         yaxis_title=_("test error per sample"),
         height=360,
         margin=dict(t=20),
@@ -178,23 +236,49 @@ def error_curves(sweep: dict) -> go.Figure:
     return figure
 
 
-def score_histogram(scores: np.ndarray, labels: np.ndarray | None, threshold: float) -> go.Figure:
-    """Histogram of anomaly scores (normal and anomalous apart when labels exist) with the threshold."""
+def score_histogram(
+    scores: np.ndarray,
+    labels: np.ndarray | None,
+    threshold: float,
+    classes: np.ndarray | None = None,
+    label_names: list[str] | None = None,
+    names: dict[str, str] | None = None,
+) -> go.Figure:
+    """Histogram of anomaly scores with the threshold: one colour per class when ``classes`` are
+    given (anomalous classes marked in the legend), else normal and anomalous apart when
+    ``labels`` say which is which. ``names`` holds the translated words "all samples",
+    "normal", "anomaly", "threshold", the axis title and "{name} (anomaly)"."""
+    names = names or {}
     figure = go.Figure()
     bins = dict(start=float(scores.min()), end=float(scores.max()), size=float(np.ptp(scores) / 60 or 1))
-    groups = (
-        [(_("all samples"), np.ones(len(scores), bool))]
-        if labels is None
-        else [
-            (_("normal"), labels == 0),
-            (_("anomaly"), labels == 1),
-        ]
+    if classes is not None:
+        for group in sorted(set(classes.tolist())):
+            keep = classes == group
+            name = class_name(group, label_names)
+            if labels is not None and labels[keep].any():
+                name = names.get("anomalous class", _("{name} (anomaly)")).format(name=name)
+            color = CLASS_COLORS[group % len(CLASS_COLORS)]
+            figure.add_histogram(x=scores[keep], name=name, xbins=bins, opacity=0.75, marker_color=color)
+        figure.update_layout(barmode="stack")
+    else:
+        groups = (
+            [(names.get("all samples", _("all samples")), np.ones(len(scores), bool), CLASS_COLORS[0])]
+            if labels is None
+            else [
+                (names.get("normal", _("normal")), labels == 0, CLASS_COLORS[0]),
+                (names.get("anomaly", _("anomaly")), labels == 1, CLASS_COLORS[3]),
+            ]
+        )
+        for name, keep, color in groups:
+            figure.add_histogram(x=scores[keep], name=name, xbins=bins, opacity=0.7, marker_color=color)
+        figure.update_layout(barmode="overlay")
+    figure.add_vline(
+        x=threshold,
+        line=dict(color="black", dash="dash", width=2),
+        annotation_text=names.get("threshold", _("threshold")),
     )
-    for name, keep in groups:
-        figure.add_histogram(x=scores[keep], name=name, xbins=bins, opacity=0.7)
-    figure.add_vline(x=threshold, line=dict(color="black", dash="dash"), annotation_text=_("threshold"))
     figure.update_layout(
-        barmode="overlay", height=320, margin=dict(t=30, b=40), xaxis_title=_("score (reconstruction error)")
+        font=FONT, height=340, margin=dict(t=30, b=40), xaxis_title=names.get("axis", _("score (reconstruction error)"))
     )
     return figure
 
@@ -230,7 +314,7 @@ def detection_curves(curve: dict, point: dict) -> go.Figure:
     figure.update_yaxes(title_text=_("true positive rate"), row=1, col=1)
     figure.update_xaxes(title_text=_("recall"), row=1, col=2)
     figure.update_yaxes(title_text=_("precision"), row=1, col=2)
-    figure.update_layout(height=340, margin=dict(t=40, b=40), showlegend=False)
+    figure.update_layout(font=FONT, height=340, margin=dict(t=40, b=40), showlegend=False)
     return figure
 
 
@@ -241,14 +325,22 @@ def flagged_map(points: np.ndarray, flagged: np.ndarray) -> go.Figure:
         y=points[~flagged, 1],
         mode="markers",
         name=_("normal"),
-        marker=dict(size=5, color="lightgray"),
+        marker=dict(size=6, color=CLASS_COLORS[0], opacity=0.45),
     )
     figure.add_scatter(
         x=points[flagged, 0],
         y=points[flagged, 1],
         mode="markers",
         name=_("flagged"),
-        marker=dict(size=7, color="crimson"),
+        marker=dict(size=9, color=CLASS_COLORS[3], symbol="diamond", line=dict(width=1, color="black")),
     )
-    figure.update_layout(height=380, margin=dict(t=20, b=20), xaxis_title=_("PC 1 of the code"), yaxis_title=_("PC 2"))
+    figure.update_layout(
+        font=FONT, height=380, margin=dict(t=20, b=20), xaxis_title=_("PC 1 of the code"), yaxis_title=_("PC 2")
+    )
     return figure
+
+
+def percent_axis(title: str, values) -> dict:
+    """A log axis with one tick per value tried, written as a percentage (plotly's own log ticks
+    repeat labels such as "1%1%1%" and crowd "50%60%70%80%90%")."""
+    return dict(title=title, type="log", tickvals=list(values), ticktext=[f"{v:.0%}" for v in values])

@@ -19,13 +19,13 @@ import streamlit as st
 from ae_core.checkpoints import Checkpoint, load_checkpoint
 from ae_core.datasets import Dataset, load_dataset
 from ae_core.datasets.trust import check_uploaded_spec
-from ae_core.explore import CodeDistribution
 from ae_core.jobs import TrainingQueue
-from ae_core.projection import project
+from ae_core.views import load_map, map_name, map_rows
 from ae_core.zoo import DEFAULT_MODEL, PRETRAINED_DIR, ModelEntry, list_models, user_data_dir, user_models_dir
 from ui.access import browser_id
 from ui.i18n import _
 from ui.shared import freeze
+from ui.widgets import LARGE_KEY
 
 MODEL_KEY = "model_name"
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,21 +86,35 @@ def _entries_for(stamp: tuple) -> tuple[ModelEntry, ...]:
 
 
 def sidebar() -> None:
-    """The model picker, drawn by app.py on every page; the choice persists across pages."""
+    """The model picker, drawn by app.py on every page; the choice persists across pages.
+
+    The current model is also passed as ``index``: the browser re-creates the widget from its
+    default when a page is clicked while the first run is still drawing, and with the default
+    left at 0 it sent back the first model in the list, which then stuck (issue 17).
+    """
     available = entries()
     if not available:
         st.sidebar.error(_("No models found: the pretrained/ folder is missing."))
         return
     names = [e.name for e in available]
-    if st.session_state.get(MODEL_KEY) not in names:
-        st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
+    current = st.session_state.get(MODEL_KEY)
+    if current not in names:
+        current = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
     labels = {e.name: model_label(e) for e in available}
     st.sidebar.selectbox(
-        _("Model"), names, key=MODEL_KEY, format_func=labels.get, help=_("Shipped in pretrained/ or saved by you.")
+        _("Model"),
+        names,
+        index=names.index(current),
+        key=MODEL_KEY,
+        format_func=labels.get,
+        help=_("Shipped in pretrained/ or saved by you."),
     )
     entry = available[names.index(st.session_state[MODEL_KEY])]
     dataset = entry.config.get("dataset")
     st.sidebar.caption(_("Dataset: `{dataset}`", dataset=dataset) if dataset else _("Dataset: unknown"))
+    st.sidebar.toggle(
+        _("Large pictures"), key=LARGE_KEY, help=_("Digits and reconstructions at about 280 pixels, for a projector.")
+    )
 
 
 def model_label(entry: ModelEntry) -> str:
@@ -134,16 +148,22 @@ def data_of(checkpoint: Checkpoint) -> Dataset:
         return _load_data(spec, json.dumps(checkpoint.scaler) if checkpoint.scaler else None)
 
 
-def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
-    """The chosen model and its dataset; shows a message and stops the page if they cannot be used.
+def model_and_data(name: str) -> tuple[Checkpoint, Dataset]:
+    """A listed model and the dataset it was trained on (cached); ValueError/OSError if unusable."""
+    checkpoint = load_entry(name)
+    return checkpoint, data_of(checkpoint)
+
+
+def current(flat_code: bool = True, name: str | None = None) -> tuple[Checkpoint, Dataset]:
+    """The chosen model (or the model ``name``) and its dataset; shows a message and stops the
+    page if they cannot be used.
 
     Pages that map or sample codes need a flat code vector; a photo denoiser's code is a
     feature map, so those pages say so unless ``flat_code`` is False.
     """
-    name = st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
+    name = name or st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
     try:
-        checkpoint = load_entry(name)
-        dataset = data_of(checkpoint)
+        checkpoint, dataset = model_and_data(name)
     except (ValueError, OSError) as exc:
         st.error(_("Cannot use model “{name}”: {error}", name=name, error=exc))
         st.stop()
@@ -159,6 +179,11 @@ def current(flat_code: bool = True) -> tuple[Checkpoint, Dataset]:
     return checkpoint, dataset
 
 
+def chosen_name() -> str:
+    """The sidebar's model."""
+    return st.session_state.get(MODEL_KEY, DEFAULT_MODEL)
+
+
 def codes_of(checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     """Codes of (at most ``limit`` of) a split, with the rows used and their labels (shared by
     every session, read-only)."""
@@ -169,16 +194,26 @@ def codes_of(checkpoint: Checkpoint, model_key: str, spec: str, split: str, limi
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     x, y = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
-    rows = (
-        np.arange(len(x)) if len(x) <= limit else np.sort(np.random.default_rng(0).choice(len(x), limit, replace=False))
-    )
+    rows = map_rows(len(x), limit)
     return freeze((_checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def projection_of(_codes: np.ndarray, codes_key: str, method: str, dims: int):
-    """A fitted map of the codes; maps other than PCA are also cached on disk."""
+def projection_of(_codes: np.ndarray, codes_key: str, method: str, dims: int, shipped: tuple[str, str] | None = None):
+    """A fitted map of the codes: shipped with the model (``shipped`` = its folder and the map's
+    name), or computed, and then cached on disk for maps other than PCA."""
+    from ae_core.projection import from_embedding, project  # scikit-learn: not needed by the first page
+
+    if shipped and method in ("umap", "tsne"):
+        embedding = load_map(Path(shipped[0]), shipped[1], _codes)
+        if embedding is not None:
+            return from_embedding(method, _codes, embedding)
     return project(method, _codes, dims, cache_key=codes_key)
+
+
+def shipped_map(checkpoint: Checkpoint, method: str, dims: int, split: str, limit: int) -> tuple[str, str]:
+    """Where a map of this view would be, if it was shipped with the model (see ae_core.views)."""
+    return str(checkpoint.path), map_name(method, dims, split, limit)
 
 
 def model_key(checkpoint: Checkpoint) -> str:
@@ -187,28 +222,46 @@ def model_key(checkpoint: Checkpoint) -> str:
     return f"{weights.resolve()}:{weights.stat().st_mtime_ns}"
 
 
-def code_distribution(codes: np.ndarray, codes_key: str, kind: str) -> CodeDistribution:
+def code_distribution(codes: np.ndarray, codes_key: str, kind: str):
     with st.spinner(_("Fitting a distribution to the codes…")):
         return _code_distribution(codes, codes_key, kind)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _code_distribution(_codes: np.ndarray, codes_key: str, kind: str) -> CodeDistribution:
+def _code_distribution(_codes: np.ndarray, codes_key: str, kind: str):
+    from ae_core.explore import CodeDistribution  # scikit-learn: not needed by the first page
+
     return CodeDistribution(kind).fit(_codes)
+
+
+# The warm-up child: low priority, it waits until the first page has been drawn (it would compete
+# for the CPU with it), and it ends when the server does instead of compiling for nobody.
+WARM_UP = """
+import os, threading, time
+parent = os.getppid()
+os.nice(10)
+def watch():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+time.sleep(float(os.environ.get("LATENT_LAB_UMAP_WARMUP_DELAY", "20")))
+from ae_core.projection import warm_up_umap
+warm_up_umap()
+"""
 
 
 @st.cache_resource(show_spinner=False)
 def start_umap_warm_up() -> subprocess.Popen | None:
-    """Compile UMAP's numba code once, in a low-priority child process, so the numba disk cache
-    is filled before a user asks for a UMAP map. A thread would hold the GIL while numba
-    compiles and make the app sluggish for the better part of a minute. LATENT_LAB_UMAP_WARMUP=0
-    turns it off."""
+    """Compile UMAP's numba code once, in a child process, so the numba disk cache is filled
+    before a user asks for a UMAP map of a model without a shipped map (ae_core.views). A thread
+    would hold the GIL while numba compiles and make the app sluggish for the better part of a
+    minute. LATENT_LAB_UMAP_WARMUP=0 turns it off."""
     if os.environ.get("LATENT_LAB_UMAP_WARMUP", "1") == "0":
         return None
-    code = "import os; os.nice(10); from ae_core.projection import warm_up_umap; warm_up_umap()"
     try:
         return subprocess.Popen(
-            [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [sys.executable, "-c", WARM_UP], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
     except OSError:
         return None

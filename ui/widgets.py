@@ -14,6 +14,18 @@ from ae_core.visual import image_grid
 from ui.i18n import _, option_labels
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+LARGE_KEY = "large_pictures"  # the sidebar's "Large pictures" toggle
+PICTURE_SIDE = {False: 168, True: 280}  # pixels per digit: readable from the back of a room
+ROW_WIDTH = {False: 820, True: 1800}  # a row of pictures wider than this gets smaller tiles
+
+
+def tile_side(height: int, columns: int) -> int:
+    """The side each tile of a grid is enlarged to: a whole multiple of the picture's own height
+    (nearest neighbour, no blur), about PICTURE_SIDE for a few pictures, smaller for long rows so
+    the row still fits on the screen without the browser rescaling (and blurring) it."""
+    large = bool(st.session_state.get(LARGE_KEY))
+    wanted = min(PICTURE_SIDE[large], ROW_WIDTH[large] // max(columns, 1))
+    return height * max(1, wanted // height)
 
 
 def sprite_url(images: np.ndarray, columns: int) -> str:
@@ -24,12 +36,11 @@ def sprite_url(images: np.ndarray, columns: int) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def show_samples(
-    x: np.ndarray, caption: str | None = None, columns: int | None = None, feature_names=None, min_side: int = 64
-) -> None:
-    """Images as a crisp grid (each tile enlarged to at least ``min_side`` pixels); table rows as a table."""
+def show_samples(x: np.ndarray, caption: str | None = None, columns: int | None = None, feature_names=None) -> None:
+    """Images as a crisp grid (see ``tile_side``); table rows as a table."""
     if x.ndim == 4:
-        st.image(image_grid(x, columns=columns or min(len(x), 12), min_side=min_side), caption=caption)
+        columns = columns or min(len(x), 12)
+        st.image(image_grid(x, columns=columns, min_side=tile_side(x.shape[2], columns)), caption=caption)
     else:
         st.dataframe(np.round(x, 3), column_config={i: name for i, name in enumerate(feature_names or [])})
         if caption:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ae_core.datasets.base import Dataset
+from ae_core.home import cache_dir
 
 FILES = (
     "train-images-idx3-ubyte.gz",
@@ -59,9 +60,8 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
 
 
 def cache_root(options: dict[str, str]) -> Path:
-    """Where downloads are kept: the ``cache`` option, $LATENT_LAB_CACHE, or ~/.cache/latent-lab."""
-    root = options.get("cache") or os.environ.get("LATENT_LAB_CACHE") or Path.home() / ".cache" / "latent-lab"
-    return Path(root)
+    """Where downloads are kept: the ``cache`` option, or the data folder's cache (ae_core.home)."""
+    return Path(options["cache"]) if options.get("cache") else cache_dir()
 
 
 def mirror_for(name: str, options: dict[str, str]) -> str:

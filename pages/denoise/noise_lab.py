@@ -7,7 +7,8 @@ import streamlit as st
 from ae_core.denoise import batch_quality, psnr_against_noise
 from ae_core.noise import NOISE_KINDS, add_noise, occlude
 from ae_core.zoo import list_models
-from ui.i18n import N_, _, option_labels
+from ui.i18n import N_, _
+from ui.plots import FONT
 from ui.state import current, load_entry
 from ui.widgets import show_samples, uploaded_input
 
@@ -18,6 +19,15 @@ LEVEL_HELP = {
     "speckle": N_("σ of the multiplicative noise"),
     "poisson": N_("noise at full brightness (fewer photons = more noise)"),
     "occlusion": N_("side of a random square box, as a fraction of the image"),
+}
+
+NOISE_NAMES = {
+    "gaussian": _("Gaussian"),
+    "masking": _("Masking (pixels set to 0)"),
+    "salt_pepper": _("Salt and pepper"),
+    "speckle": _("Speckle (multiplicative)"),
+    "poisson": _("Poisson (photon noise)"),
+    "occlusion": _("Occlusion (a box)"),
 }
 
 st.title(_("Noise lab"))
@@ -53,13 +63,13 @@ left, right = st.columns(2)
 plain_name = left.selectbox(
     _("Plain model"),
     plain_models,
-    index=plain_models.index("digits-plain-16") if "digits-plain-16" in plain_models else 0,
+    index=next((i for i, n in enumerate(plain_models) if "plain" in n), 0),
     key="lab_plain",
 )
 denoising_name = right.selectbox(_("Denoising model"), noisy_models, key="lab_denoising")
 plain, denoising = load_entry(plain_name).model, load_entry(denoising_name).model
 
-kind = left.selectbox(_("Noise"), NOISE_KINDS, key="lab_kind", format_func=option_labels(NOISE_KINDS))
+kind = left.selectbox(_("Noise"), NOISE_KINDS, key="lab_kind", format_func=lambda k: NOISE_NAMES.get(k, k))
 level = right.slider(
     _("Level"), 0.0, 1.0, 0.3 if kind != "occlusion" else 0.4, 0.01, key="lab_level", help=_(LEVEL_HELP[kind])
 )
@@ -90,7 +100,7 @@ titles = {
 }
 for column, (title, image) in zip(columns, [("clean", clean), ("noisy", noisy), *outputs.items()]):
     with column:
-        show_samples(image, caption=titles[title], min_side=160)
+        show_samples(image, caption=titles[title])
         if title != "clean":
             scores = batch_quality(clean, image)
             st.caption(_("PSNR {psnr} dB · SSIM {ssim}", psnr=f"{scores['psnr']:.1f}", ssim=f"{scores['ssim']:.3f}"))
@@ -105,7 +115,11 @@ figure = go.Figure(
     ]
 )
 figure.update_layout(
-    xaxis_title=_("level of {noise} noise", noise=_(kind)), yaxis_title="PSNR (dB)", height=360, margin=dict(t=20)
+    xaxis_title=_("{noise}: level", noise=NOISE_NAMES.get(kind, kind)),
+    yaxis_title=_("PSNR (dB)"),
+    height=360,
+    margin=dict(t=20),
+    font=FONT,
 )
 st.plotly_chart(figure, key="lab_curve")
 st.caption(_("Where the denoising curve lies above the plain one, training on corrupted inputs paid off."))

@@ -7,6 +7,7 @@ from ae_core.checkpoints import CheckpointError, list_snapshots, load_snapshot
 from ae_core.compare import PCABaseline, error_against_code_size, principal_angles, train_linear_autoencoder
 from ae_core.evaluation import evaluate
 from ae_core.runs import aligned_pca
+from ae_core.views import load_view
 from ui.i18n import _
 from ui.plots import error_curves, scatter_2d
 from ui.state import current, model_key
@@ -68,21 +69,28 @@ right.plotly_chart(
 )
 
 st.subheader(_("Error against code size"))
-sizes = st.multiselect(
-    _("Code sizes"),
-    [1, 2, 4, 8, 16, 32, 64],
-    default=[2, 4, 8, 16, 32],
-    key="compare_sizes",
-    placeholder=_("Choose code sizes"),
+sizes = sorted(
+    st.multiselect(
+        _("Code sizes"),
+        [1, 2, 4, 8, 16, 32, 64],
+        default=[2, 4, 8, 16, 32],
+        key="compare_sizes",
+        placeholder=_("Choose code sizes"),
+    )
 )
 sweep_key = f"sweep:{checkpoint.dataset}:{sizes}"
-if st.button(_("Train an autoencoder for each size"), icon=":material/play_arrow:", disabled=not sizes):
+shipped = load_view(checkpoint.path, "code_size_sweep", dataset=data.spec, sizes=sizes)
+if sweep_key not in st.session_state and shipped is not None:
+    st.session_state[sweep_key] = shipped
+    st.caption(_("Computed in advance for this shipped model; press Recompute to train them again here."))
+label = _("Recompute") if sweep_key in st.session_state else _("Train an autoencoder for each size")
+if st.button(label, icon=":material/play_arrow:", disabled=not sizes):
     bar = st.progress(0.0, text=_("Training…"))
     try:
         st.session_state[sweep_key] = error_against_code_size(
             data.x_train,
             data.x_test,
-            sorted(sizes),
+            sizes,
             threads=1,
             on_size=lambda i, n: bar.progress(i / n, text=_("{done} of {total} code sizes done", done=i, total=n)),
         )
@@ -91,15 +99,13 @@ if st.button(_("Train an autoencoder for each size"), icon=":material/play_arrow
     bar.empty()
 if sweep_key in st.session_state:
     st.plotly_chart(error_curves(st.session_state[sweep_key]))
-    st.caption(
-        _("Each autoencoder is a `deep` model trained for 40 epochs; PCA is exact. Both on the same test split.")
-    )
+    st.caption(_("Each autoencoder is a deep model trained for 40 epochs; PCA is exact. Both on the same test split."))
 
 st.subheader(_("A linear autoencoder finds PCA's subspace"))
 linear_key = f"linear:{checkpoint.dataset}:{k}"
 if checkpoint.config["model"]["name"] == "linear":
     st.session_state[linear_key] = model
-elif st.button(_("Train a linear autoencoder with a {size}-number code", size=k), icon=":material/play_arrow:"):
+elif st.button(_("Train a linear autoencoder with a code of {size} numbers", size=k), icon=":material/play_arrow:"):
     with st.spinner(_("Training a linear autoencoder (300 epochs)…")):
         st.session_state[linear_key] = train_linear_autoencoder(data.x_train, data.x_test, k, threads=1)
 if linear_key in st.session_state:

@@ -10,7 +10,7 @@ from ui.canvas import drawing_pad
 from ui.hover import hover_previews
 from ui.i18n import _, integer, ngettext
 from ui.plots import MAP_META, latent_map
-from ui.state import codes_of, current, model_key, projection_of
+from ui.state import codes_of, current, model_key, projection_of, shipped_map
 from ui.widgets import show_samples, uploaded_input
 
 st.title(_("Latent map"))
@@ -59,7 +59,9 @@ with st.spinner(
     show_time=True,
 ):
     try:
-        projector = projection_of(codes, f"{key}:{split}:{limit}", method, dims)
+        projector = projection_of(
+            codes, f"{key}:{split}:{limit}", method, dims, shipped_map(checkpoint, method, dims, split, limit)
+        )
     except ValueError as exc:
         st.error(_("This map cannot be made: {error}", error=exc))
         st.stop()
@@ -113,7 +115,7 @@ linked = st.session_state.get("linked_sample") if split == "test" else None
 if picked or linked is not None:
     chosen = np.array([int(p["customdata"]) for p in picked] if picked else [linked])
     st.session_state["selected_samples"] = (split, chosen.tolist())
-    x = x_all[chosen[:24]]
+    x = x_all[chosen[:8]]  # at most 8, large enough to read
     x_hat = model.reconstruct(x)
     st.subheader(ngettext("{n} selected sample", "{n} selected samples", len(chosen)))
     show_samples(

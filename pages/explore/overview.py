@@ -4,10 +4,10 @@ import numpy as np
 import streamlit as st
 
 from ae_core.evaluation import reconstruction_errors
-from ae_core.visual import image_grid
 from ui.i18n import _, integer
 from ui.plots import loss_curves
 from ui.state import current
+from ui.widgets import show_samples
 
 st.title(_("Overview"))
 st.markdown(
@@ -20,7 +20,7 @@ st.markdown(
 
 checkpoint, data = current(flat_code=False)
 model, config = checkpoint.model, checkpoint.config
-count = st.slider(_("Samples to show"), 4, 24, 12, key="overview_count")
+count = st.slider(_("Samples to show"), 3, 24, 4, key="overview_count")
 seed = st.number_input(
     _("Sample seed"), 0, 10_000, 0, key="overview_seed", help=_("Change it to see other test samples.")
 )
@@ -56,7 +56,7 @@ with metrics:
 
 if data.kind == "image":
     st.subheader(_("Inputs (top) and reconstructions (bottom)"))
-    st.image(image_grid(np.concatenate([x, x_hat]), columns=len(x)))
+    show_samples(np.concatenate([x, x_hat]), columns=len(x))
     st.caption(_("Errors: {errors}", errors="  ·  ".join(f"{e:.2f}" for e in errors)))
 else:
     st.subheader(_("Inputs and reconstructions"))

@@ -4,11 +4,8 @@ import numpy as np
 import streamlit as st
 
 from ae_core.anomaly import (
-    DEFAULT_VALUES,
     SCORES,
-    STRATEGIES,
     ReconstructionScorer,
-    ThresholdRule,
     anomaly_labels,
     curves,
     detection_metrics,
@@ -16,10 +13,12 @@ from ae_core.anomaly import (
     top_features,
 )
 from ae_core.runs import aligned_pca
+from ae_core.zoo import DEFAULT_DETECTOR
 from ui.detector import detector_setup
-from ui.i18n import _, integer, option_labels
+from ui.i18n import _, integer
 from ui.plots import detection_curves, flagged_map, score_histogram
-from ui.state import current, model_key
+from ui.state import chosen_name, current, entries, model_key, model_label
+from ui.threshold import threshold_controls
 from ui.widgets import show_samples
 
 st.title(_("Anomaly studio"))
@@ -33,16 +32,36 @@ st.markdown(
 )
 detector_setup()
 
-checkpoint, data = current()
+# A model trained on every class has nothing to call an anomaly, so the page opens on a one-class
+# detector (shipped: MNIST digits without the 2) unless the sidebar's model is one.
+labels_of = {e.name: model_label(e) for e in entries()}
+detectors = [e.name for e in entries() if "normal=" in (e.config.get("dataset") or "")]
+sidebar_model = chosen_name()
+options = detectors if sidebar_model in detectors else [*detectors, sidebar_model]
+first = sidebar_model if sidebar_model in detectors or not detectors else DEFAULT_DETECTOR
+first = first if first in options else options[0]
+chosen = st.selectbox(
+    _("Detector"),
+    options,
+    index=options.index(first),
+    key="anomaly_detector",
+    format_func=lambda n: labels_of.get(n, n) + (_(" — the sidebar's model") if n == sidebar_model else ""),
+    help=_("One-class detectors were trained on the normal classes only; the other classes are the anomalies."),
+)
+checkpoint, data = current(name=chosen)
 left, right = st.columns(2)
-splits = {"test": _("test split"), "train": _("train split"), "all": _("all splits")}
-split = left.selectbox(_("Score the"), list(splits), key="anomaly_split", format_func=splits.get)
+split_names = {"test": _("test split"), "train": _("training split"), "all": _("all samples")}
+split = left.selectbox(_("Score the"), list(split_names), key="anomaly_split", format_func=split_names.get)
+score_names = {"reconstruction": _("Reconstruction error"), "combined": _("Reconstruction error and code distance")}
 score_kind = right.selectbox(
     _("Score"),
     list(SCORES),
     key="anomaly_score",
-    format_func=option_labels(list(SCORES)),
-    help="; ".join(_("{name}: {meaning}", name=_(k), meaning=_(v)) for k, v in SCORES.items()),
+    format_func=score_names.get,
+    help=_(
+        "The second score adds how far the code lies from the training codes, so it also catches samples that are "
+        "unusual in ways the model still reconstructs well."
+    ),
 )
 
 
@@ -62,45 +81,12 @@ scores = scores_of(scorer, f"{key}:{data.spec}:{score_kind}", split)
 labels = anomaly_labels(data, split)
 x = data.split(split)[0]
 
-strategy = st.selectbox(
-    _("Threshold rule"),
-    list(STRATEGIES),
-    key="anomaly_strategy",
-    format_func={s: _("{rule} — {meaning}", rule=s, meaning=_(m)) for s, m in STRATEGIES.items()}.get,
-)
-if strategy == "manual":
-    low, high = float(scores.min()), float(scores.max())
-    value = st.slider(
-        _("Threshold (score)"),
-        low,
-        high,
-        float(np.quantile(scores, 0.95)),
-        (high - low) / 500 or 1e-6,
-        format="%.4g",
-        key="anomaly_manual",
-    )
-elif strategy == "otsu":
-    value = None
-else:
-    value = st.number_input(
-        _("Rule parameter"),
-        0.0,
-        100.0,
-        float(DEFAULT_VALUES[strategy]),
-        0.01 if strategy == "contamination" else 0.1,
-        key=f"anomaly_value_{strategy}",
-    )
-try:
-    rule = ThresholdRule(strategy, value)
-except ValueError as exc:
-    st.error(_("This threshold rule cannot be used: {error}", error=exc))
-    st.stop()
-threshold = rule.threshold(scorer.decision_scores_)
+rule, threshold = threshold_controls(scores, scorer.decision_scores_, split_names[split])
 flagged = scores > threshold
 
-counts = st.columns(5 if labels is not None else 2)
+counts = st.columns(3)  # three to a row: "1,000 of 1,000" stays whole at a projector's 1280 px
 counts[0].metric(_("Flagged"), _("{count} of {total}", count=integer(flagged.sum()), total=integer(len(scores))))
-counts[1].metric(_("Threshold"), f"{threshold:.4g}")
+counts[1].metric(_("Threshold"), f"{threshold:.3g}")
 if labels is not None:
     found = detection_metrics(labels, scores, threshold)
     counts[2].metric(
@@ -108,8 +94,12 @@ if labels is not None:
         f"{found['auroc']:.3f}",
         help=_("Threshold-free: how well the score ranks anomalies above normal samples."),
     )
-    counts[3].metric(_("Precision · recall"), f"{found['precision']:.2f} · {found['recall']:.2f}")
-    counts[4].metric("F1", f"{found['f1']:.3f}")
+    quality = st.columns(3)
+    quality[0].metric(
+        _("Precision"), f"{found['precision']:.3f}", help=_("Of the flagged samples, the share that are anomalies.")
+    )
+    quality[1].metric(_("Recall"), f"{found['recall']:.3f}", help=_("Of the anomalies, the share that are flagged."))
+    quality[2].metric("F1", f"{found['f1']:.3f}")
     st.caption(
         _(
             "Confusion at this threshold: {caught} anomalies caught, {missed} missed, {flagged} normal samples "
@@ -129,7 +119,18 @@ else:
         )
     )
 
-st.plotly_chart(score_histogram(scores, labels, threshold), key="anomaly_histogram")
+histogram_words = {
+    "all samples": _("all samples"),
+    "normal": _("normal"),
+    "anomaly": _("anomaly"),
+    "threshold": _("threshold"),
+    "axis": score_names[score_kind],
+    "anomalous class": _("{name} (anomaly)"),
+}
+classes = data.split(split)[1] if data.extra.get("normal_classes") is not None else None
+st.plotly_chart(
+    score_histogram(scores, labels, threshold, classes, data.label_names, histogram_words), key="anomaly_histogram"
+)
 if labels is not None and len(np.unique(labels)) == 2:
     st.plotly_chart(detection_curves(curves(labels, scores), found), key="anomaly_curves")
 
@@ -167,7 +168,7 @@ one.download_button(
 )
 two.download_button(
     _("Threshold setting (JSON)"),
-    ThresholdRule(strategy, value).to_json(score_kind),
+    rule.to_json(score_kind),
     "threshold.json",
     "application/json",
     icon=":material/download:",

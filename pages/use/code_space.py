@@ -6,7 +6,7 @@ import streamlit as st
 from ae_core.codes import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, pca_bits, precision_at_k
 from ui.i18n import _
 from ui.shared import shared
-from ui.state import codes_of, current, load_entry, model_key
+from ui.state import codes_of, current, entries, load_entry, model_key
 from ui.widgets import show_samples
 
 st.title(_("Code space"))
@@ -53,15 +53,15 @@ b.metric(_("codes: NMI · ARI"), f"{on_codes['nmi']:.3f} · {on_codes['ari']:.3f
 st.caption(_("NMI and ARI compare the clusters with the true labels: 1 is perfect agreement, 0 is chance."))
 
 st.subheader(_("Semantic hashing"))
-hashers = ["digits-hashing"] if data.spec == "digits" else []
+hashers = [e.name for e in entries() if e.config.get("dataset") == data.spec and e.config["model"]["name"] == "hashing"]
 source = st.selectbox(
     _("Bits from"),
     hashers + ["median"],
     key="codes_hasher",
-    format_func={"median": _("this model's code, median-thresholded"), "digits-hashing": "digits-hashing"}.get,
+    format_func=lambda choice: _("this model's code, median-thresholded") if choice == "median" else choice,
 )
-if source == "digits-hashing":
-    hasher = load_entry("digits-hashing")
+if source in hashers:
+    hasher = load_entry(source)
     db_bits = shared((model_key(hasher), data.spec, "train"), hasher.model.bits, data.x_train)
     query_bits = shared((model_key(hasher), data.spec, "test"), hasher.model.bits, data.x_test)
 else:

@@ -3,8 +3,10 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from ae_core.pretraining import label_fraction_curve
+from ae_core.pretraining import METHODS, label_fraction_curve
+from ae_core.views import load_view
 from ui.i18n import _
+from ui.plots import CLASS_COLORS, CLASS_SYMBOLS, FONT, percent_axis
 from ui.state import current
 
 st.title(_("Few labels"))
@@ -20,47 +22,60 @@ checkpoint, data = current()
 if not data.has_labels:
     st.info(_("`{dataset}` has no labels; choose a model trained on labelled data (e.g. digits).", dataset=data.spec))
     st.stop()
-fractions = st.multiselect(
-    _("Label fractions"),
-    [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0],
-    default=[0.01, 0.1, 1.0],
-    key="few_fractions",
-    placeholder=_("Choose fractions"),
-    format_func=lambda f: f"{f:.0%}",
+fractions = sorted(
+    st.multiselect(
+        _("Label fractions"),
+        [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0],
+        default=[0.01, 0.1, 1.0],
+        key="few_fractions",
+        placeholder=_("Choose fractions"),
+        format_func=lambda f: f"{f:.0%}",
+    )
 )
-key = ("few", data.spec, tuple(sorted(fractions)))
-if st.button(_("Run the comparison"), type="primary", icon=":material/play_arrow:", disabled=not fractions):
-    with st.status(_("Training…"), expanded=True) as status:
-        st.session_state[key] = label_fraction_curve(
-            data.x_train,
-            data.y_train,
-            data.x_test,
-            data.y_test,
-            sorted(fractions),
-            threads=1,
-            on_step=lambda text: st.write(_(text)),
-        )
-        status.update(label=_("Done"), state="complete", expanded=False)
+key = ("few", data.spec, tuple(fractions))
+shipped = load_view(checkpoint.path, "few_labels", dataset=data.spec, fractions=fractions)
+if key not in st.session_state and shipped is not None:
+    st.session_state[key] = shipped
+    st.caption(_("Computed in advance for this shipped model; press Recompute to train everything again here."))
+label = _("Recompute") if key in st.session_state else _("Run the comparison")
+if st.button(label, type="primary", icon=":material/play_arrow:", disabled=not fractions):
+    bar = st.progress(0.0, text=_("Training the autoencoder on all the (unlabelled) training data…"))
+    steps = iter(range(1, len(fractions) + 2))
+
+    def advance(text: str) -> None:
+        bar.progress(next(steps) / (len(fractions) + 1), text=_(text))
+
+    st.session_state[key] = label_fraction_curve(
+        data.x_train, data.y_train, data.x_test, data.y_test, fractions, threads=1, on_step=advance
+    )
+    bar.empty()
 if key not in st.session_state:
     st.caption(_("On digits this takes about a minute on two cores."))
     st.stop()
 curves = st.session_state[key]
 figure = go.Figure(
     [
-        go.Scatter(x=curves["fractions"], y=values, name=_(name), mode="lines+markers")
-        for name, values in curves.items()
-        if name != "fractions"
+        go.Scatter(
+            x=curves["fractions"],
+            y=curves[name],
+            name=_(name),
+            mode="lines+markers",
+            line=dict(color=CLASS_COLORS[i], width=3),
+            marker=dict(size=9, symbol=CLASS_SYMBOLS[i + 6]),
+        )
+        for i, name in enumerate(METHODS)
     ]
 )
 figure.update_layout(
-    xaxis=dict(title=_("share of training labels"), type="log", tickformat=".0%"),
-    yaxis_title=_("test accuracy"),
+    xaxis=percent_axis(_("share of training labels"), curves["fractions"]),
+    yaxis=dict(title=_("test accuracy"), tickformat=".0%"),
     height=400,
     margin=dict(t=20),
+    font=FONT,
 )
 st.plotly_chart(figure)
 st.dataframe(
-    {_(name): [f"{v:.3f}" for v in values] for name, values in curves.items() if name != "fractions"}
-    | {_("labels"): [f"{f:.0%}" for f in curves["fractions"]]},
+    {_("labels"): [f"{f:.0%}" for f in curves["fractions"]]}
+    | {_(name): [f"{v:.1%}" for v in curves[name]] for name in METHODS},
     hide_index=True,
 )

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ae_core.home import cache_dir
+from ae_core.item_titles import movielens_titles, synthetic_titles, with_titles
 from ae_core.recommender import (
     Recommender,
     index_ratings,
@@ -10,7 +12,6 @@ from ae_core.recommender import (
     split_ratings,
     synthetic_ratings,
 )
-from ae_core.zoo import home_dir
 from ui.i18n import N_, _, integer, option_labels
 
 st.title(_("Recommender"))
@@ -29,9 +30,11 @@ SOURCES = {
     "upload": N_("your ratings file (u.data, ratings.csv or ratings.dat)"),
 }
 source = st.selectbox(_("Ratings"), list(SOURCES), format_func=option_labels(SOURCES), key="rec_source")
+titles = None
 try:
     if source == "synthetic":
         train_frame, test_frame = split_ratings(synthetic_ratings(), 0.2, seed=0)
+        titles = synthetic_titles()
     elif source == "movielens":
         if (
             not st.button(_("Download MovieLens 100k (5 MB) and load u1"), key="rec_download")
@@ -39,8 +42,9 @@ try:
         ):
             st.stop()
         with st.spinner(_("Downloading MovieLens 100k…")):
-            st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k(home_dir() / "cache")
+            st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k(cache_dir())
         train_frame, test_frame = st.session_state["rec_ml"]
+        titles = movielens_titles(cache_dir() / "ml-100k.zip")
     else:
         left, right = st.columns(2)
         train_file = left.file_uploader(_("Training ratings"), key="rec_train_file")
@@ -106,9 +110,16 @@ user = int(list(train.user_ids).index(user_id))
 known = model.known(user)
 columns_config = {"item": _("item"), "rating": _("rating"), "predicted": _("predicted")}
 left, right = st.columns(2)
+# Ratings and predictions with the same two decimals everywhere.
+numbers = {
+    "rating": st.column_config.NumberColumn(_("rating"), format="%.0f"),
+    "predicted": st.column_config.NumberColumn(_("predicted"), format="%.2f"),
+    "item": st.column_config.NumberColumn(_("item"), format="%d"),
+    "title": st.column_config.TextColumn(_("title")),
+}
 with left:
     st.markdown(_("**Known ratings** ({count}) and what the model makes of them", count=integer(len(known))))
-    st.dataframe(known, hide_index=True, height=320, column_config=columns_config)
+    st.dataframe(with_titles(known, titles), hide_index=True, height=320, column_config=numbers)
 with right:
     st.markdown(_("**Top 10 recommendations** (unrated items, highest predicted rating)"))
-    st.dataframe(model.recommend(user, 10), hide_index=True, height=320, column_config=columns_config)
+    st.dataframe(with_titles(model.recommend(user, 10), titles), hide_index=True, height=320, column_config=numbers)

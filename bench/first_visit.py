@@ -1,0 +1,84 @@
+"""The first visit to a fresh server with an empty data folder, as a class would see it:
+seconds from the server answering to the first page's pictures, from choosing UMAP on the
+Latent map to the map drawn, and requests to hosts other than 127.0.0.1 over every page.
+
+    PYTHONPATH=. python bench/first_visit.py
+
+Targets (issue 17): first page <= 3 s, first UMAP map of a shipped model <= 3 s, 0 outside requests.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from urllib.parse import urlparse
+
+from scripts.streamlit_server import start_streamlit
+
+PAGES = (
+    ("latent_map", "Latent map"),
+    ("generate", "Generate"),
+    ("compare", "Compare with PCA"),
+    ("train", "Train"),
+    ("models", "Your models"),
+    ("noise_lab", "Noise lab"),
+    ("photo", "Photo denoiser"),
+    ("anomaly", "Anomaly studio"),
+    ("recommender", "Recommender"),
+    ("imputation", "Imputation"),
+    ("few_labels", "Few labels"),
+    ("code_space", "Code space"),
+)
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    started = time.perf_counter()
+    proc, url = start_streamlit(tempfile.mkdtemp(prefix="latent-lab-fresh-"))
+    healthy = time.perf_counter() - started
+    outside: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            context.on(
+                "request",
+                lambda r: (
+                    outside.append(r.url)
+                    if r.url.startswith(("http", "ws")) and urlparse(r.url).hostname != "127.0.0.1"
+                    else None
+                ),
+            )
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(url)
+            page.locator("[data-testid=stImage] img").first.wait_for(timeout=120_000)
+            first_page = time.perf_counter() - start
+
+            page.goto(url + "/latent_map")
+            page.get_by_text("Nothing selected yet").wait_for(timeout=120_000)
+            page.get_by_role("combobox", name="Projection").click()
+            start = time.perf_counter()
+            page.get_by_role("option", name="UMAP", exact=True).click()
+            page.get_by_text("(UMAP of").wait_for(timeout=300_000)
+            first_umap = time.perf_counter() - start
+
+            for path, heading in PAGES:
+                page.goto(f"{url}/{path}")
+                page.get_by_role("heading", name=heading).first.wait_for(timeout=120_000)
+                page.wait_for_timeout(1500)
+            browser.close()
+    finally:
+        proc.terminate()
+    print(f"server healthy after        {healthy:6.1f} s")
+    print(f"first page (pictures shown) {first_page:6.1f} s   target <= 3 s")
+    print(f"first UMAP map              {first_umap:6.1f} s   target <= 3 s")
+    print(f"requests to other hosts     {len(outside):6d}     target 0  {sorted(set(outside))[:3]}")
+
+
+if __name__ == "__main__":
+    main()
