@@ -182,24 +182,20 @@ def detector_request(dataset: Dataset, steps: int = 3000) -> TrainingRequest:
     """Default training for an anomaly detector on ``dataset`` (no per-dataset tuning).
 
     Images get a convolutional autoencoder, tables a small deep one, both on squared error (the
-    score). Tables are standardised, not min-max scaled: min-max clips new values into the
-    training range, which would hide exactly the extreme values that make a row odd. The run
-    lasts about ``steps`` optimizer steps whatever the data size (small one-class sets need
-    many epochs), within 5 minutes; the best validation epoch is kept.
+    score). Tables come standardised (``datasets.TABLE_SCALING``: min-max would clip new values
+    into the training range, hiding exactly the extreme values that make a row odd), as in
+    ``train`` from the command line. The run lasts about ``steps`` optimizer steps whatever the
+    data size (small one-class sets need many epochs), within 5 minutes; the best validation
+    epoch is kept.
     """
     batches = max(1, -(-int(len(dataset.x_train) * 0.9) // 64))
     epochs = int(np.clip(steps // batches, 10, 500))
     common = dict(epochs=epochs, batch_size=64, max_minutes=5, map_every=0)
     if dataset.kind == "image":
         return TrainingRequest(dataset.spec, "conv", 16, {"recon_loss": "mse"}, **common)
-    spec = (
-        dataset.spec
-        if "scale=" in dataset.spec
-        else dataset.spec + ("&" if "?" in dataset.spec else "?") + "scale=standard"
-    )
     d = dataset.shape[0]
     options = {"recon_loss": "mse", "output": "linear", "hidden_dims": (max(8, 2 * d), max(4, d))}
-    return TrainingRequest(spec, "deep", max(2, min(d // 2, 16)), options, **common)
+    return TrainingRequest(dataset.spec, "deep", max(2, min(d // 2, 16)), options, **common)
 
 
 def anomaly_labels(dataset: Dataset, split: str = "test") -> np.ndarray | None:

@@ -114,7 +114,7 @@ def test_one_class_setup_and_binary_labels(tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "t.npz", x=rng.normal(size=(100, 3)) * [1, 10, 100], y=(np.arange(100) % 10 == 0).astype(int))
     table = load_dataset(detector_request(load_dataset(f"npz:{tmp_path / 't.npz'}")).dataset)
-    assert "scale=standard" in table.spec
+    assert table.scaler["kind"] == "standard"  # the same default as `train --dataset npz:...`
     assert anomaly_labels(table, "all").sum() == 10
 
 

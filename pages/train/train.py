@@ -5,7 +5,7 @@ import streamlit as st
 from ae_core.datasets import store_upload
 from ae_core.models import MODELS
 from ae_core.models.guide import option_fields
-from ae_core.runs import TrainingRequest
+from ae_core.runs import TrainingRequest, data_options
 from ae_core.zoo import user_data_dir
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue
@@ -31,6 +31,7 @@ left, right = st.columns(2)
 with left:
     choice = st.selectbox("Data", list(BUILT_IN), format_func=BUILT_IN.get, key="train_data")
     spec = choice
+    needed = {}  # model options the data calls for (squared error for standardised tables)
     if choice == "upload":
         upload = st.file_uploader("Dataset file", type=["zip", "npz", "csv"], key="train_upload")
         if upload is None:
@@ -42,6 +43,7 @@ with left:
             st.error(str(exc))
             st.stop()
         spec = data.spec
+        needed = data_options(data)
         st.caption(f"{len(data.x_train):,} training samples of shape {data.shape}.")
     kind = st.selectbox(
         "Model type",
@@ -80,7 +82,13 @@ with right:
         help="Weights of these epochs are kept, to compare reconstructions on the Compare page.",
     )
 with st.expander(f"Options of the {kind} model", expanded=False):
-    options = {r["name"]: option_input(r, key=f"train_opt_{kind}_{r['name']}") for r in option_fields(MODELS[kind])}
+    options = {
+        r["name"]: option_input(
+            {**r, "default": needed.get(r["name"], r["default"])},
+            key=f"train_opt_{kind}_{r['name']}" + ("_table" if needed else ""),
+        )
+        for r in option_fields(MODELS[kind])
+    }
 default_name = f"{choice.split('?')[0] if choice != 'upload' else 'data'}-{kind}-{latent_dim}"
 name = st.text_input("Save as", default_name, key="train_name", help="The name it gets in the model picker.")
 
