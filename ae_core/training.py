@@ -17,6 +17,8 @@ import torch
 from ae_core.models import Autoencoder
 from ae_core.runtime import Distributed, resolve_device, set_threads
 
+LBFGS_STEPS_PER_EPOCH = 50  # iterations of one epoch for models trained full-batch (``optimizer = "lbfgs"``)
+
 
 @dataclass(frozen=True)
 class BatchInfo:
@@ -89,7 +91,10 @@ def fit(
     Parameters
     ----------
     x_train : float32 data shaped ``(N, *model.input_shape)``
-    x_val : validation data; if None, ``val_fraction`` of ``x_train`` is held out (seeded)
+    x_val : validation data; if None, ``val_fraction`` of ``x_train`` is held out (seeded), except
+        for models that say ``holds_out_validation = False`` (linear: they validate on all of it)
+    batch_size, lr, schedule : for minibatch AdamW; a model with ``optimizer = "lbfgs"`` (linear)
+        takes ``LBFGS_STEPS_PER_EPOCH`` full-batch L-BFGS iterations per epoch instead
     schedule : "cosine" decays the learning rate to 1% over the run (by epochs, or by the time
         budget when that ends sooner), "constant" keeps it
     patience : stop after this many epochs without a better validation loss (None: never)
@@ -110,13 +115,23 @@ def fit(
     set_threads(threads)
     dist = Distributed.from_environment(device)
     torch_device = dist.device if dist.active else resolve_device(device)
-    x_train, x_val = _split(x_train, x_val, val_fraction, seed, model.input_shape)
+    x_train, x_val = _split(
+        x_train, x_val, val_fraction if model.holds_out_validation else None, seed, model.input_shape
+    )
+    full_batch = model.optimizer == "lbfgs"
+    if resume is None:
+        model.prepare(x_train)
     model.to(torch_device)
     images = len(model.input_shape) == 3
     if images and torch_device.type == "cpu":
         # oneDNN convolutions run about a fifth faster on channels-last tensors on CPUs.
         model.to(memory_format=torch.channels_last)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizer = (
+        # Strong Wolfe line search chooses each step, so ``lr`` stays 1 and the schedule is unused.
+        torch.optim.LBFGS(model.parameters(), lr=1.0, max_iter=LBFGS_STEPS_PER_EPOCH, line_search_fn="strong_wolfe")
+        if full_batch
+        else torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    )
     result = FitResult()
     start_epoch = 0
     if resume is not None:
@@ -126,6 +141,8 @@ def fit(
     torch.manual_seed(seed + dist.rank)
     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     shard = dist.shard_indices(len(x_train), seed)
+    if full_batch:
+        batch_size = len(shard)
     n_batches = max(1, math.ceil(len(shard) / batch_size))
     total_batches = (epochs - start_epoch) * n_batches
     t0 = time.perf_counter()
@@ -139,16 +156,19 @@ def fit(
         seen = 0
         for b in range(n_batches):
             progress = max(done_batches / max(total_batches, 1), _elapsed(t0) / budget if budget else 0.0)
-            lr_now = _learning_rate(lr, schedule, min(progress, 1.0))
+            lr_now = 1.0 if full_batch else _learning_rate(lr, schedule, min(progress, 1.0))
             for group in optimizer.param_groups:
                 group["lr"] = lr_now
             xb = x_train[order[b * batch_size : (b + 1) * batch_size]].to(torch_device, non_blocking=True)
             if images and torch_device.type == "cpu":
                 xb = xb.contiguous(memory_format=torch.channels_last)
-            parts = step_module(xb, generator)
-            optimizer.zero_grad(set_to_none=True)
-            parts["loss"].backward()
-            optimizer.step()
+            if full_batch:
+                parts = _lbfgs_step(optimizer, step_module, xb, generator)
+            else:
+                parts = step_module(xb, generator)
+                optimizer.zero_grad(set_to_none=True)
+                parts["loss"].backward()
+                optimizer.step()
             done_batches += 1
             for name, value in parts.items():
                 sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
@@ -176,7 +196,9 @@ def fit(
         result.epochs_run, result.seconds = epoch, elapsed
         if improved and checkpoint_dir is not None and dist.is_main:
             meta = dict(checkpoint_meta or {})
-            save_checkpoint(model, checkpoint_dir, training=result.as_dict(), optimizer=optimizer, **meta)
+            # L-BFGS's state is lists of past steps, not tensors; a resumed run rebuilds it in a few iterations.
+            kept = None if full_batch else optimizer
+            save_checkpoint(model, checkpoint_dir, training=result.as_dict(), optimizer=kept, **meta)
         if on_epoch is not None:
             eta = _eta(elapsed, done_batches, total_batches, budget)
             on_epoch(EpochInfo(epoch, epochs, train_parts, val_parts, improved, elapsed, eta, lr_now))
@@ -210,6 +232,21 @@ def evaluate_loss(model: Autoencoder, x: torch.Tensor, batch_size: int, device, 
     return {k: v / max(len(x), 1) for k, v in sums.items()}
 
 
+def _lbfgs_step(optimizer, step_module, x, generator) -> dict[str, torch.Tensor]:
+    """One L-BFGS call (up to ``LBFGS_STEPS_PER_EPOCH`` iterations) on the whole batch ``x``;
+    returns the loss parts of its last evaluation."""
+    parts: dict[str, torch.Tensor] = {}
+
+    def closure():
+        optimizer.zero_grad(set_to_none=True)
+        parts.update(step_module(x, generator))
+        parts["loss"].backward()
+        return parts["loss"]
+
+    optimizer.step(closure)
+    return parts
+
+
 class _LossModule(torch.nn.Module):
     """The training objective as a module, so DistributedDataParallel wraps all of it."""
 
@@ -222,6 +259,7 @@ class _LossModule(torch.nn.Module):
 
 
 def _split(x_train, x_val, val_fraction, seed, input_shape):
+    """``(train, validation)`` tensors; ``val_fraction`` None validates on the training data."""
     x = torch.as_tensor(np.asarray(x_train, dtype=np.float32)) if not torch.is_tensor(x_train) else x_train.float()
     if tuple(x.shape[1:]) != tuple(input_shape):
         raise ValueError(
@@ -230,6 +268,8 @@ def _split(x_train, x_val, val_fraction, seed, input_shape):
     if x_val is not None:
         xv = torch.as_tensor(np.asarray(x_val, dtype=np.float32)) if not torch.is_tensor(x_val) else x_val.float()
         return x, xv
+    if val_fraction is None:
+        return x, x
     if len(x) < 2:
         raise ValueError(f"need at least 2 training samples to hold out a validation split, got {len(x)}")
     perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))

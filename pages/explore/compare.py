@@ -7,6 +7,7 @@ from ae_core.checkpoints import CheckpointError, list_snapshots, load_snapshot
 from ae_core.compare import PCABaseline, error_against_code_size, principal_angles, train_linear_autoencoder
 from ae_core.evaluation import evaluate
 from ae_core.runs import aligned_pca
+from ui.i18n import _
 from ui.plots import error_curves, scatter_2d
 from ui.state import current, model_key
 from ui.widgets import show_samples
@@ -89,8 +90,8 @@ linear_key = f"linear:{checkpoint.dataset}:{k}"
 if checkpoint.config["model"]["name"] == "linear":
     st.session_state[linear_key] = model
 elif st.button(f"Train a linear autoencoder with a {k}-number code", icon=":material/play_arrow:"):
-    with st.spinner("Training a linear autoencoder (300 epochs)…"):
-        st.session_state[linear_key] = train_linear_autoencoder(data.x_train, data.x_test, k, threads=1)
+    with st.spinner(_("Training a linear autoencoder on the training split…")):
+        st.session_state[linear_key] = train_linear_autoencoder(data.x_train, k, threads=1)
 if linear_key in st.session_state:
     linear = st.session_state[linear_key]
     angles = principal_angles(linear, pca)
@@ -99,9 +100,12 @@ if linear_key in st.session_state:
     two.metric("Its test error ÷ PCA's", f"{evaluate(linear, data.x_test)['sse_per_sample'] / pca_mean:.3f}")
     st.bar_chart({"angle (degrees)": angles}, x_label="principal angle", y_label="degrees", height=220)
     st.caption(
-        "Angles near 0° mean the same subspace: the linear autoencoder learned PCA, up to a rotation of its axes. "
-        "A larger last angle comes from two nearly equal PCA variances: those directions are almost interchangeable, "
-        "so gradient descent settles them slowly while the error is already PCA's."
+        _(
+            "Angles near 0° mean the same subspace: the linear autoencoder learned PCA, up to a rotation of its "
+            "axes. It trains on all of PCA's data with L-BFGS, a second-order method: plain gradient descent "
+            "settles the directions of two nearly equal PCA variances only slowly, leaving a larger last angle "
+            "while the error is already PCA's."
+        )
     )
 
 st.subheader("Reconstructions as training goes on")
