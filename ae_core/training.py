@@ -17,6 +17,7 @@ import torch
 from ae_core.models import Autoencoder
 from ae_core.runtime import Distributed, resolve_device, set_threads
 
+DEVICE_DATA_BYTES = 4 << 30  # training data up to this size is moved to an accelerator once
 LBFGS_STEPS_PER_EPOCH = 50  # iterations of one epoch for models trained full-batch (``optimizer = "lbfgs"``)
 
 
@@ -138,6 +139,12 @@ def fit(
         start_epoch, result = load_training_state(resume, model, optimizer)
     step_module = dist.wrap(_LossModule(model))
     generator = torch.Generator().manual_seed(seed + dist.rank)
+    # Noise is drawn where the batch lives: with a CPU generator an accelerator would wait on the host.
+    noise_generator = (
+        generator if torch_device.type == "cpu" else torch.Generator(torch_device).manual_seed(seed + dist.rank)
+    )
+    if torch_device.type != "cpu" and x_train.nbytes <= DEVICE_DATA_BYTES:
+        x_train = x_train.to(torch_device)  # batches are then cut on the device: no copy per step
     torch.manual_seed(seed + dist.rank)
     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     shard = dist.shard_indices(len(x_train), seed)
@@ -151,7 +158,7 @@ def fit(
     done_batches = 0
     for epoch in range(start_epoch + 1, epochs + 1):
         model.train()
-        order = shard[torch.randperm(len(shard), generator=generator)]
+        order = shard[torch.randperm(len(shard), generator=generator)].to(x_train.device)
         sums: dict[str, float] = {}
         seen = 0
         for b in range(n_batches):
@@ -163,15 +170,16 @@ def fit(
             if images and torch_device.type == "cpu":
                 xb = xb.contiguous(memory_format=torch.channels_last)
             if full_batch:
-                parts = _lbfgs_step(optimizer, step_module, xb, generator)
+                parts = _lbfgs_step(optimizer, step_module, xb, noise_generator)
             else:
-                parts = step_module(xb, generator)
+                parts = step_module(xb, noise_generator)
                 optimizer.zero_grad(set_to_none=True)
                 parts["loss"].backward()
                 optimizer.step()
             done_batches += 1
             for name, value in parts.items():
-                sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
+                # Summed as tensors: a float() per batch would make an accelerator wait for every step.
+                sums[name] = sums.get(name, 0.0) + value.detach() * len(xb)
             seen += len(xb)
             elapsed = _elapsed(t0)
             eta = _eta(elapsed, done_batches, total_batches, budget)
@@ -179,7 +187,7 @@ def fit(
                 on_batch(BatchInfo(epoch, b + 1, n_batches, float(parts["loss"].detach()), elapsed, eta))
             if _interrupted(stop_event, budget, elapsed, dist):
                 break
-        train_parts = dist.mean({k: v / max(seen, 1) for k, v in sums.items()})
+        train_parts = dist.mean({k: float(v) / max(seen, 1) for k, v in sums.items()})
         val_parts = dist.mean(evaluate_loss(model, x_val, batch_size, torch_device, dist))
         improved = not math.isfinite(result.best_val_loss) or val_parts["loss"] < result.best_val_loss - 1e-6 * abs(
             result.best_val_loss
