@@ -11,6 +11,7 @@ from ae_core.anomaly import (
     ThresholdRule,
     anomaly_labels,
     curves,
+    default_score,
     detection_metrics,
     flagged_table,
     top_features,
@@ -33,7 +34,11 @@ checkpoint, data = current()
 left, right = st.columns(2)
 split = left.selectbox("Score the", ["test", "train", "all"], key="anomaly_split", format_func=lambda s: f"{s} split")
 score_kind = right.selectbox(
-    "Score", list(SCORES), key="anomaly_score", help="; ".join(f"{k}: {v}" for k, v in SCORES.items())
+    "Score",
+    list(SCORES),
+    index=list(SCORES).index(default_score(checkpoint.model)),
+    key="anomaly_score",
+    help="; ".join(f"{k}: {v}" for k, v in SCORES.items()),
 )
 
 
