@@ -57,14 +57,11 @@ def principal_angles(model: Autoencoder, baseline: PCABaseline) -> np.ndarray:
     return np.degrees(subspace_angles(basis, baseline.pca.components_.T))
 
 
-def train_linear_autoencoder(
-    x_train: np.ndarray, x_val: np.ndarray, k: int, seed: int = 0, threads: int | None = None
-) -> LinearAE:
-    """A ``linear`` autoencoder trained on exactly PCA's data (no split held out of it: where
-    two eigenvalues are close, a 10% smaller sample alone turns that direction by tens of
-    degrees) and long enough for the slow directions to settle (300 epochs; seconds on digits)."""
+def train_linear_autoencoder(x_train: np.ndarray, k: int, seed: int = 0, threads: int | None = None) -> LinearAE:
+    """A ``linear`` autoencoder trained by ``fit``'s default recipe for it, which is the CLI's:
+    full-batch L-BFGS on exactly PCA's data (see ``LinearAE``)."""
     model = build_model("linear", x_train.shape[1:], int(k), seed=seed)
-    fit(model, x_train, x_val=x_val, epochs=300, batch_size=256, lr=3e-2, seed=seed, threads=threads)
+    fit(model, x_train, seed=seed, threads=threads)
     return model
 
 

@@ -55,9 +55,24 @@ def check_request(request: TrainingRequest, dataset: Dataset | None = None) -> A
     if bad:
         raise ValueError(f"save_epochs must lie in 1..{request.epochs}, got {bad}")
     dataset = dataset or load_dataset(request.dataset)
-    model = ModelConfig(request.model, dataset.shape, request.latent_dim, dict(request.options))
+    needed = data_options(dataset)
+    options = {**needed, **request.options}
+    if needed and options.get("recon_loss") == "bce":
+        raise ValueError(
+            f"recon_loss 'bce' needs data in [0, 1], but {dataset.spec!r} is standardised (z-scores): "
+            "use recon_loss 'mse', or add scale=minmax to the dataset spec"
+        )
+    model = ModelConfig(request.model, dataset.shape, request.latent_dim, options)
     limits.check("parameters", parameter_count(model), "this model would have {amount}", unit="parameters")
-    return build_model(request.model, dataset.shape, request.latent_dim, seed=request.seed, **request.options)
+    return build_model(request.model, dataset.shape, request.latent_dim, seed=request.seed, **options)
+
+
+def data_options(dataset: Dataset) -> dict[str, str]:
+    """Model options the data itself calls for: standardised tables are not in [0, 1], so they
+    are reconstructed by an unbounded output scored by squared error (BCE would be meaningless)."""
+    if dataset.scaler is not None and dataset.scaler.get("kind") != "minmax":
+        return {"recon_loss": "mse", "output": "linear"}
+    return {}
 
 
 def run_training(

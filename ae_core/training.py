@@ -17,6 +17,9 @@ import torch
 from ae_core.models import Autoencoder
 from ae_core.runtime import Distributed, resolve_device, set_threads
 
+DEVICE_DATA_BYTES = 4 << 30  # training data up to this size is moved to an accelerator once
+LBFGS_STEPS_PER_EPOCH = 50  # iterations of one epoch for models trained full-batch (``optimizer = "lbfgs"``)
+
 
 @dataclass(frozen=True)
 class BatchInfo:
@@ -93,7 +96,10 @@ def fit(
     Parameters
     ----------
     x_train : float32 data shaped ``(N, *model.input_shape)``
-    x_val : validation data; if None, ``val_fraction`` of ``x_train`` is held out (seeded)
+    x_val : validation data; if None, ``val_fraction`` of ``x_train`` is held out (seeded), except
+        for models that say ``holds_out_validation = False`` (linear: they validate on all of it)
+    batch_size, lr, schedule : for minibatch AdamW; a model with ``optimizer = "lbfgs"`` (linear)
+        takes ``LBFGS_STEPS_PER_EPOCH`` full-batch L-BFGS iterations per epoch instead
     schedule : "cosine" decays the learning rate to 1% over the run (by epochs, or by the time
         budget when that ends sooner), "constant" keeps it
     patience : stop after this many epochs without a better validation loss (None: never)
@@ -114,13 +120,23 @@ def fit(
     set_threads(threads)
     dist = Distributed.from_environment(device)
     torch_device = dist.device if dist.active else resolve_device(device)
-    x_train, x_val = _split(x_train, x_val, val_fraction, seed, model.input_shape)
+    x_train, x_val = _split(
+        x_train, x_val, val_fraction if model.holds_out_validation else None, seed, model.input_shape
+    )
+    full_batch = model.optimizer == "lbfgs"
+    if resume is None:
+        model.prepare(x_train)
     model.to(torch_device)
     images = len(model.input_shape) == 3
     if images and torch_device.type == "cpu":
         # oneDNN convolutions run about a fifth faster on channels-last tensors on CPUs.
         model.to(memory_format=torch.channels_last)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizer = (
+        # Strong Wolfe line search chooses each step, so ``lr`` stays 1 and the schedule is unused.
+        torch.optim.LBFGS(model.parameters(), lr=1.0, max_iter=LBFGS_STEPS_PER_EPOCH, line_search_fn="strong_wolfe")
+        if full_batch
+        else torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    )
     result = FitResult()
     start_epoch = 0
     if resume is not None:
@@ -128,9 +144,17 @@ def fit(
     result.epochs_planned = epochs
     step_module = dist.wrap(_LossModule(model))
     generator = torch.Generator().manual_seed(seed + dist.rank)
+    # Noise is drawn where the batch lives: with a CPU generator an accelerator would wait on the host.
+    noise_generator = (
+        generator if torch_device.type == "cpu" else torch.Generator(torch_device).manual_seed(seed + dist.rank)
+    )
+    if torch_device.type != "cpu" and x_train.nbytes <= DEVICE_DATA_BYTES:
+        x_train = x_train.to(torch_device)  # batches are then cut on the device: no copy per step
     torch.manual_seed(seed + dist.rank)
     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     shard = dist.shard_indices(len(x_train), seed)
+    if full_batch:
+        batch_size = len(shard)
     n_batches = max(1, math.ceil(len(shard) / batch_size))
     total_batches = (epochs - start_epoch) * n_batches
     t0 = time.perf_counter()
@@ -141,28 +165,34 @@ def fit(
     try:
         for epoch in range(start_epoch + 1, epochs + 1):
             model.train()
-            order = shard[torch.randperm(len(shard), generator=generator)]
+            order = shard[torch.randperm(len(shard), generator=generator)].to(x_train.device)
             sums: dict[str, float] = {}
             seen = 0
             for b in range(n_batches):
                 progress = max(done_batches / max(total_batches, 1), _elapsed(t0) / budget if budget else 0.0)
-                lr_now = _learning_rate(lr, schedule, min(progress, 1.0))
+                lr_now = 1.0 if full_batch else _learning_rate(lr, schedule, min(progress, 1.0))
                 for group in optimizer.param_groups:
                     group["lr"] = lr_now
                 xb = x_train[order[b * batch_size : (b + 1) * batch_size]].to(torch_device, non_blocking=True)
                 if images and torch_device.type == "cpu":
                     xb = xb.contiguous(memory_format=torch.channels_last)
-                parts = step_module(xb, generator)
-                if not math.isfinite(float(parts["loss"].detach())):
-                    # A step on a NaN or inf loss would ruin the weights: stop with the best epoch kept.
+                if full_batch:
+                    parts = _lbfgs_step(optimizer, step_module, xb, noise_generator)
+                else:
+                    parts = step_module(xb, noise_generator)
+                # A step on a NaN or inf loss would ruin the weights: stop with the best epoch kept. Checked
+                # per batch on the CPU; an accelerator is not made to wait (its epoch's sums are checked below).
+                if torch_device.type == "cpu" and not math.isfinite(float(parts["loss"].detach())):
                     failure = f"epoch {epoch}, batch {b + 1}"
                     break
-                optimizer.zero_grad(set_to_none=True)
-                parts["loss"].backward()
-                optimizer.step()
+                if not full_batch:
+                    optimizer.zero_grad(set_to_none=True)
+                    parts["loss"].backward()
+                    optimizer.step()
                 done_batches += 1
                 for name, value in parts.items():
-                    sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
+                    # Summed as tensors: a float() per batch would make an accelerator wait for every step.
+                    sums[name] = sums.get(name, 0.0) + value.detach() * len(xb)
                 seen += len(xb)
                 elapsed = _elapsed(t0)
                 eta = _eta(elapsed, done_batches, total_batches, budget)
@@ -172,7 +202,10 @@ def fit(
                     break
             if failure:
                 break
-            train_parts = dist.mean({k: v / max(seen, 1) for k, v in sums.items()})
+            train_parts = dist.mean({k: float(v) / max(seen, 1) for k, v in sums.items()})
+            if not math.isfinite(train_parts.get("loss", 0.0)):
+                failure = f"epoch {epoch}"
+                break
             val_parts = dist.mean(evaluate_loss(model, x_val, batch_size, torch_device, dist))
             if not math.isfinite(val_parts["loss"]):
                 failure = f"epoch {epoch} (validation)"
@@ -194,7 +227,9 @@ def fit(
                 meta = dict(checkpoint_meta or {})
                 # Saved while the run goes on: if it is killed, the checkpoint says so ("epoch k of n").
                 training = {**result.as_dict(), "stopped": "interrupted"}
-                save_checkpoint(model, checkpoint_dir, training=training, optimizer=optimizer, **meta)
+                # L-BFGS's state is lists of past steps, not tensors; a resumed run rebuilds it in a few iterations.
+                kept = None if full_batch else optimizer
+                save_checkpoint(model, checkpoint_dir, training=training, optimizer=kept, **meta)
             if on_epoch is not None:
                 eta = _eta(elapsed, done_batches, total_batches, budget)
                 on_epoch(EpochInfo(epoch, epochs, train_parts, val_parts, improved, elapsed, eta, lr_now))
@@ -238,6 +273,21 @@ def evaluate_loss(model: Autoencoder, x: torch.Tensor, batch_size: int, device, 
     return {k: v / max(len(x), 1) for k, v in sums.items()}
 
 
+def _lbfgs_step(optimizer, step_module, x, generator) -> dict[str, torch.Tensor]:
+    """One L-BFGS call (up to ``LBFGS_STEPS_PER_EPOCH`` iterations) on the whole batch ``x``;
+    returns the loss parts of its last evaluation."""
+    parts: dict[str, torch.Tensor] = {}
+
+    def closure():
+        optimizer.zero_grad(set_to_none=True)
+        parts.update(step_module(x, generator))
+        parts["loss"].backward()
+        return parts["loss"]
+
+    optimizer.step(closure)
+    return parts
+
+
 class _LossModule(torch.nn.Module):
     """The training objective as a module, so DistributedDataParallel wraps all of it."""
 
@@ -250,6 +300,7 @@ class _LossModule(torch.nn.Module):
 
 
 def _split(x_train, x_val, val_fraction, seed, input_shape):
+    """``(train, validation)`` tensors; ``val_fraction`` None validates on the training data."""
     x = torch.as_tensor(np.asarray(x_train, dtype=np.float32)) if not torch.is_tensor(x_train) else x_train.float()
     if tuple(x.shape[1:]) != tuple(input_shape):
         raise ValueError(
@@ -258,6 +309,8 @@ def _split(x_train, x_val, val_fraction, seed, input_shape):
     if x_val is not None:
         xv = torch.as_tensor(np.asarray(x_val, dtype=np.float32)) if not torch.is_tensor(x_val) else x_val.float()
         return x, xv
+    if val_fraction is None:
+        return x, x
     if len(x) < 2:
         raise ValueError(f"need at least 2 training samples to hold out a validation split, got {len(x)}")
     perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))

@@ -41,7 +41,7 @@ class Recipe:
 SAMPLE = "mnist-sample"
 SAMPLE_RECIPES = [
     Recipe("mnist-sample-conv", SAMPLE, "conv", 16, epochs=300, max_minutes=6),
-    Recipe("mnist-sample-linear", SAMPLE, "linear", 16, epochs=300, lr=3e-3, max_minutes=2),
+    Recipe("mnist-sample-linear", SAMPLE, "linear", 16, epochs=20, max_minutes=2),  # full-batch L-BFGS
     Recipe("mnist-sample-vanilla", SAMPLE, "vanilla", 64, epochs=300, max_minutes=3),
     Recipe("mnist-sample-deep", SAMPLE, "deep", 16, {"hidden_dims": (512, 256)}, epochs=300, max_minutes=4),
     Recipe(
@@ -86,7 +86,7 @@ SAMPLE_RECIPES = [
 
 RECIPES = SAMPLE_RECIPES + [
     Recipe("digits-conv", "digits", "conv", 8, epochs=200),
-    Recipe("digits-linear", "digits", "linear", 8, epochs=100, lr=1e-2),
+    Recipe("digits-linear", "digits", "linear", 8, epochs=20),  # full-batch L-BFGS (LinearAE)
     Recipe("digits-vanilla", "digits", "vanilla", 32),
     Recipe("digits-deep", "digits", "deep", 8),
     Recipe(

@@ -36,7 +36,7 @@ def planted():
 
 def test_scorer_follows_sklearn_conventions(planted):
     model, x, y = planted
-    scorer = ReconstructionScorer(model)
+    scorer = ReconstructionScorer(model, score="reconstruction")
     assert not hasattr(scorer, "threshold_")
     with pytest.raises(ValueError, match="call fit before predict"):
         scorer.predict(x)
@@ -55,7 +55,7 @@ def test_every_rule_finds_the_planted_anomalies(planted, strategy):
     # Robust rules are fitted on the contaminated data itself; mean + k*sigma is not robust (the
     # anomalies inflate sigma), so it is fitted on normal data only, its intended use.
     fitted_on = x[y == 0] if strategy == "sigma" else x
-    scorer = ReconstructionScorer(model, ThresholdRule.parse(strategy)).fit(fitted_on)
+    scorer = ReconstructionScorer(model, ThresholdRule.parse(strategy), score="reconstruction").fit(fitted_on)
     found = detection_metrics(y, scorer.decision_function(x), scorer.threshold_)
     assert found["auroc"] > 0.99
     assert found["recall"] >= 0.9, (strategy, found)
@@ -68,6 +68,23 @@ def test_manual_threshold_and_combined_score(planted):
     assert detection_metrics(y, scorer.decision_function(x), scorer.threshold_)["auroc"] > 0.99
     manual = ReconstructionScorer(model, ThresholdRule("manual", 1e9)).fit(x)
     assert manual.predict(x).sum() == 0
+
+
+def test_tables_default_to_the_combined_score_which_sees_extremes_the_model_rebuilds(planted):
+    model, x, y = planted
+    normal = x[y == 0]
+    centre = normal.mean(axis=0)
+    # Rows on the normal plane but six times farther out, with the normal rows' off-plane noise.
+    far = centre + 6 * (model.reconstruct(normal[:20]) - centre) + 0.05 * np.random.default_rng(1).normal(size=(20, 12))
+    x_far = np.concatenate([x[y == 0], far]).astype(np.float32)
+    y_far = np.r_[np.zeros((y == 0).sum(), int), np.ones(20, int)]
+    scorer = ReconstructionScorer(model).fit(x[y == 0])
+    assert scorer.score_kind == "combined"
+    combined = detection_metrics(y_far, scorer.decision_function(x_far), scorer.threshold_)["auroc"]
+    plain = ReconstructionScorer(model, score="reconstruction").fit(x[y == 0])
+    reconstruction = detection_metrics(y_far, plain.decision_function(x_far), plain.threshold_)["auroc"]
+    assert combined > 0.95 and reconstruction < 0.8, (combined, reconstruction)
+    assert ReconstructionScorer(build_model("conv", (1, 8, 8), 4)).score_kind == "reconstruction"
 
 
 @pytest.mark.parametrize(
@@ -114,7 +131,7 @@ def test_one_class_setup_and_binary_labels(tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "t.npz", x=rng.normal(size=(100, 3)) * [1, 10, 100], y=(np.arange(100) % 10 == 0).astype(int))
     table = load_dataset(detector_request(load_dataset(f"npz:{tmp_path / 't.npz'}")).dataset)
-    assert "scale=standard" in table.spec
+    assert table.scaler["kind"] == "standard"  # the same default as `train --dataset npz:...`
     assert anomaly_labels(table, "all").sum() == 10
 
 

@@ -12,6 +12,7 @@ from PIL import Image
 
 from ae_core.datasets import SHAPE_KINDS, load_dataset
 from ae_core.datasets import download as dl
+from ae_core.runs import TrainingRequest, check_request
 
 
 @pytest.mark.parametrize(
@@ -83,10 +84,25 @@ def test_npz_single_array_gets_a_seeded_split_and_a_stored_scaler(tmp_path):
     x = np.random.default_rng(0).normal(50, 10, (100, 6))
     data = load_dataset(save_npz(tmp_path / "t.npz", x=x))
     assert data.kind == "tabular" and len(data.x_train) == 80
-    assert data.x_train.min() == 0 and data.x_train.max() == 1
-    assert data.scaler["kind"] == "minmax"
+    assert data.scaler["kind"] == "standard"  # tables get z-scores by default
+    np.testing.assert_allclose(data.x_train.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(data.x_train.std(axis=0), 1, atol=1e-4)
     again = load_dataset(save_npz(tmp_path / "t2.npz", x=x * 2), scaler=data.scaler)
-    assert again.x_train.max() == 1.0  # scaled with the stored scaler, clipped, not refitted
+    assert again.x_train.mean() > 4  # scaled with the stored scaler, not refitted: far out stays far out
+    minmax = load_dataset(save_npz(tmp_path / "t3.npz", x=x) + "?scale=minmax")
+    assert minmax.x_train.min() == 0 and minmax.x_train.max() == 1
+    clipped = load_dataset(save_npz(tmp_path / "t4.npz", x=x * 2), scaler=minmax.scaler)
+    assert clipped.x_train.max() == 1.0  # min-max data is clipped into the training range
+
+
+def test_standardised_tables_get_squared_error_and_refuse_bce(tmp_path):
+    data = load_dataset(save_npz(tmp_path / "t.npz", x=np.random.default_rng(0).normal(size=(60, 4))))
+    model = check_request(TrainingRequest(data.spec, "deep", 2), data)
+    assert (model.options.recon_loss, model.options.output) == ("mse", "linear")
+    with pytest.raises(ValueError, match="recon_loss 'bce' needs data in \\[0, 1\\].*scale=minmax"):
+        check_request(TrainingRequest(data.spec, "deep", 2, {"recon_loss": "bce"}), data)
+    minmax = load_dataset(data.spec + "?scale=minmax")
+    assert check_request(TrainingRequest(minmax.spec, "deep", 2), minmax).options.recon_loss == "bce"
 
 
 def test_npz_channels_last_images(tmp_path):

@@ -40,7 +40,7 @@ def register(commands) -> None:
         "--score",
         default=None,
         choices=("reconstruction", "combined"),
-        help="default: the JSON's, else reconstruction",
+        help="default: the JSON's, else combined for tables and reconstruction for images",
     )
     sc.add_argument("--out", default=None, help="CSV file for index, score, flagged[, label]")
     sc.set_defaults(handler=_score)
@@ -103,7 +103,7 @@ def _evaluate(args) -> int:
 def _score(args) -> int:
     checkpoint, dataset, _ = _checkpoint_and_data(args)
     text = Path(args.threshold).read_text() if Path(args.threshold).is_file() else args.threshold
-    score = args.score or (json.loads(text).get("score") if text.strip().startswith("{") else None) or "reconstruction"
+    score = args.score or (json.loads(text).get("score") if text.strip().startswith("{") else None)
     scorer = ReconstructionScorer(checkpoint.model, ThresholdRule.parse(text), score=score).fit(dataset.x_train)
     x, _ = dataset.split(args.split)
     scores = scorer.decision_function(x)
@@ -118,7 +118,7 @@ def _score(args) -> int:
         table.to_csv(args.out, index=False)
     summary = {
         "threshold": scorer.threshold_,
-        "rule": json.loads(scorer.rule.to_json()),
+        "rule": json.loads(scorer.rule.to_json(scorer.score_kind)),
         "n": len(x),
         "flagged": int(flagged.sum()),
     }

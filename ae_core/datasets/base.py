@@ -13,9 +13,9 @@ import numpy as np
 class Dataset:
     """Float32 samples with a fixed train/test split.
 
-    ``x_*`` hold images as ``(N, C, H, W)`` or tables as ``(N, D)``; with the default scaling
-    every value lies in [0, 1]. ``scaler`` (a dict) maps raw tabular features to these values
-    and is stored in checkpoints so new data is scaled the same way.
+    ``x_*`` hold images as ``(N, C, H, W)`` with values in [0, 1], or tables as ``(N, D)``,
+    standardised by default (``TABLE_SCALING``). ``scaler`` (a dict) maps raw tabular features
+    to these values and is stored in checkpoints so new data is scaled the same way.
     """
 
     spec: str
@@ -83,6 +83,12 @@ def seeded_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, n
     perm = np.random.default_rng(seed).permutation(n)
     n_test = min(max(1, round(n * test_fraction)), n - 1)
     return np.sort(perm[n_test:]), np.sort(perm[:n_test])
+
+
+# Tables get z-scores unless a spec asks for ``scale=minmax``: the field's choice (PyOD and
+# scikit-learn standardise), and min-max scaling clips new data into the training range, which
+# hides exactly the extreme values an anomalous row is made of.
+TABLE_SCALING = "standard"
 
 
 @dataclass(frozen=True)

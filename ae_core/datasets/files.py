@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ae_core import limits
-from ae_core.datasets.base import Dataset, Scaler, option, seeded_split
+from ae_core.datasets.base import TABLE_SCALING, Dataset, Scaler, option, seeded_split
 from ae_core.images import image_size, read_image, to_chw
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -209,7 +209,9 @@ def _finish(spec, x_train, x_test, y_train, y_test, file: Path, options, scaler_
         raise ValueError(f"{file}: needs at least 2 training and 1 test sample")
     if x_train.ndim == 2:
         # New data for a trained model is scaled with the model's stored scaler, not refitted.
-        scaler = Scaler.from_dict(scaler_dict) if scaler_dict else Scaler.fit(x_train, options.get("scale", "minmax"))
+        scaler = (
+            Scaler.from_dict(scaler_dict) if scaler_dict else Scaler.fit(x_train, options.get("scale", TABLE_SCALING))
+        )
         return Dataset(
             spec, scaler.transform(x_train), scaler.transform(x_test), y_train, y_test, scaler=scaler.to_dict()
         )

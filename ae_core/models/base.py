@@ -63,6 +63,8 @@ class Autoencoder(nn.Module):
     variational: ClassVar[bool] = False
     penalty_needs_grad: ClassVar[bool] = False  # the penalty uses autograd (so validation needs it too)
     spatial_code: ClassVar[bool] = False  # the code is a feature map (N, latent_dim, h, w), not a vector
+    optimizer: ClassVar[str] = "adamw"  # how ``fit`` trains it: "adamw" on minibatches or "lbfgs" full-batch
+    holds_out_validation: ClassVar[bool] = True  # False: fit validates on the training data itself
     description: ClassVar[str] = ""
     encoder: nn.Module
     decoder: nn.Module
@@ -117,6 +119,9 @@ class Autoencoder(nn.Module):
         return parts
 
     # -- hooks for variants ---------------------------------------------------------------------
+    def prepare(self, x_train: torch.Tensor) -> None:
+        """A data-dependent initialisation before training starts (none by default)."""
+
     def penalties(self, x_in: torch.Tensor, out: AEOutput) -> dict[str, torch.Tensor]:
         """Extra loss terms (already weighted), e.g. sparsity or contraction."""
         return {}

@@ -76,9 +76,18 @@ class LinearOptions(AEOptions):
 
 
 class LinearAE(DenseAE):
-    """x_hat = W' (W x + b) + b': at its optimum it spans the principal subspace (Baldi & Hornik 1989)."""
+    """x_hat = W' (W x + b) + b': at its optimum it spans the principal subspace (Baldi & Hornik 1989).
+
+    That loss has no spurious minima but is ill-conditioned where eigenvalues lie close
+    together: minibatch Adam is still tens of degrees off PCA's subspace after hundreds of
+    epochs. So it trains full-batch with L-BFGS from centred biases, on all the data it is given
+    (a held-out tenth alone turns PCA's subspace by degrees); on digits, 1,000 iterations (20
+    epochs) reach PCA's error and a subspace within a degree.
+    """
 
     Options = LinearOptions
+    optimizer = "lbfgs"
+    holds_out_validation = False
     description = "Linear encoder and decoder trained with squared error: learns PCA's subspace."
 
     def __init__(self, input_shape, latent_dim, options):
@@ -92,6 +101,14 @@ class LinearAE(DenseAE):
         )
         super().__init__(input_shape, latent_dim, dense)
         self.options = options
+
+    @torch.no_grad()
+    def prepare(self, x_train: torch.Tensor) -> None:
+        """Centre: the decoder's bias starts at the data mean and the encoder maps the mean to 0."""
+        encoder, decoder = self.encoder[1], self.decoder[0]
+        mean = x_train.flatten(1).mean(dim=0).to(decoder.bias)
+        decoder.bias.copy_(mean)
+        encoder.bias.copy_(-encoder.weight @ mean)
 
 
 @dataclass(frozen=True)

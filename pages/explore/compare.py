@@ -106,8 +106,8 @@ linear_key = f"linear:{checkpoint.dataset}:{k}"
 if checkpoint.config["model"]["name"] == "linear":
     st.session_state[linear_key] = model
 elif st.button(_("Train a linear autoencoder with a code of {size} numbers", size=k), icon=":material/play_arrow:"):
-    with st.spinner(_("Training a linear autoencoder (300 epochs)…")):
-        st.session_state[linear_key] = train_linear_autoencoder(data.x_train, data.x_test, k, threads=1)
+    with st.spinner(_("Training a linear autoencoder on the training split…")):
+        st.session_state[linear_key] = train_linear_autoencoder(data.x_train, k, threads=1)
 if linear_key in st.session_state:
     linear = st.session_state[linear_key]
     angles = principal_angles(linear, pca)
@@ -117,9 +117,10 @@ if linear_key in st.session_state:
     st.bar_chart({_("angle (degrees)"): angles}, x_label=_("principal angle"), y_label=_("degrees"), height=220)
     st.caption(
         _(
-            "Angles near 0° mean the same subspace: the linear autoencoder learned PCA, up to a rotation of its axes. "
-            "A larger last angle comes from two nearly equal PCA variances: those directions are almost "
-            "interchangeable, so gradient descent settles them slowly while the error is already PCA's."
+            "Angles near 0° mean the same subspace: the linear autoencoder learned PCA, up to a rotation of its "
+            "axes. It trains on all of PCA's data with L-BFGS, a second-order method: plain gradient descent "
+            "settles the directions of two nearly equal PCA variances only slowly, leaving a larger last angle "
+            "while the error is already PCA's."
         )
     )
 

@@ -5,7 +5,7 @@ import streamlit as st
 from ae_core.datasets import store_upload
 from ae_core.models import MODELS
 from ae_core.models.guide import option_fields
-from ae_core.runs import TrainingRequest
+from ae_core.runs import TrainingRequest, data_options
 from ae_core.zoo import user_data_dir
 from ui.i18n import N_, _, integer, option_labels
 from ui.jobs import training_view
@@ -34,6 +34,7 @@ left, right = st.columns(2)
 with left:
     choice = st.selectbox(_("Data"), list(BUILT_IN), format_func=option_labels(BUILT_IN), key="train_data")
     spec = choice
+    needed = {}  # model options the data calls for (squared error for standardised tables)
     if choice == "upload":
         upload = st.file_uploader(_("Dataset file"), type=["zip", "npz", "csv"], key="train_upload")
         if upload is None:
@@ -45,6 +46,7 @@ with left:
             st.error(_("This file cannot be used: {error}", error=exc))
             st.stop()
         spec = data.spec
+        needed = data_options(data)
         st.caption(_("{count} training samples of shape {shape}.", count=integer(len(data.x_train)), shape=data.shape))
     kind = st.selectbox(
         _("Model type"),
@@ -90,7 +92,13 @@ with right:
         help=_("Weights of these epochs are kept, to compare reconstructions on the Compare page."),
     )
 with st.expander(_("Options of the {kind} model", kind=kind), expanded=False):
-    options = {r["name"]: option_input(r, key=f"train_opt_{kind}_{r['name']}") for r in option_fields(MODELS[kind])}
+    options = {
+        r["name"]: option_input(
+            {**r, "default": needed.get(r["name"], r["default"])},
+            key=f"train_opt_{kind}_{r['name']}" + ("_table" if needed else ""),
+        )
+        for r in option_fields(MODELS[kind])
+    }
 default_name = f"{choice.split('?')[0] if choice != 'upload' else 'data'}-{kind}-{latent_dim}"
 name = st.text_input(_("Save as"), default_name, key="train_name", help=_("The name it gets in the model picker."))
 

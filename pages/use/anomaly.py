@@ -8,6 +8,7 @@ from ae_core.anomaly import (
     ReconstructionScorer,
     anomaly_labels,
     curves,
+    default_score,
     detection_metrics,
     flagged_table,
     top_features,
@@ -56,6 +57,7 @@ score_names = {"reconstruction": _("Reconstruction error"), "combined": _("Recon
 score_kind = right.selectbox(
     _("Score"),
     list(SCORES),
+    index=list(SCORES).index(default_score(checkpoint.model)),
     key="anomaly_score",
     format_func=score_names.get,
     help=_(
