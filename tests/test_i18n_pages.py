@@ -123,11 +123,11 @@ INTERACTIONS = {
     "recommender": ("pages/use/recommender.py", lambda app: _click(app, "Entrenar el autoencoder de valoraciones")),
     "imputation-table": (
         "pages/use/imputation.py",
-        lambda app: app.radio(key="imp_kind").set_value("a table: hide random values").run(),
+        lambda app: app.radio(key="imp_kind").set_value("table").run(),
     ),
     "compare-linear": (
         "pages/explore/compare.py",
-        lambda app: _click(app, "Entrenar un autoencoder lineal con un código de 8 números"),
+        lambda app: _click(app, "Entrenar un autoencoder lineal con un código de 16 números"),
     ),
     "anomaly-manual": (
         "pages/use/anomaly.py",

@@ -35,11 +35,13 @@ def threshold_controls(shown: np.ndarray, training: np.ndarray, split: str) -> t
     names = rule_names()
     left, right = st.columns([3, 2])
     strategy = left.selectbox(_("Threshold rule"), list(names), key="anomaly_strategy", format_func=names.get)
+    # Labels made here, in this session's language: Streamlit may call format_func outside the run.
+    fit_names = {"shown": _("the scores shown here"), "train": _("the training scores (normal data)")}
     fitted_on = right.selectbox(
         _("Fit the rule on"),
-        ["shown", "train"],
+        list(fit_names),
         key="anomaly_fit_on",
-        format_func=lambda s: _("the scores shown here") if s == "shown" else _("the training scores (normal data)"),
+        format_func=fit_names.get,
         disabled=strategy == "manual",
         help=_(
             "A rule such as 'flag 5%' means 5% of the scores it is fitted on. Fitted on the training scores it "

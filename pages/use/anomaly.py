@@ -46,7 +46,9 @@ chosen = st.selectbox(
     options,
     index=options.index(first),
     key="anomaly_detector",
-    format_func=lambda n: labels_of.get(n, n) + (_(" — the sidebar's model") if n == sidebar_model else ""),
+    format_func={
+        n: labels_of.get(n, n) + (_(" — the sidebar's model") if n == sidebar_model else "") for n in options
+    }.get,
     help=_("One-class detectors were trained on the normal classes only; the other classes are the anomalies."),
 )
 checkpoint, data = current(name=chosen)

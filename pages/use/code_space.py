@@ -58,7 +58,7 @@ source = st.selectbox(
     _("Bits from"),
     hashers + ["median"],
     key="codes_hasher",
-    format_func=lambda choice: _("this model's code, median-thresholded") if choice == "median" else choice,
+    format_func={"median": _("this model's code, median-thresholded"), **{h: h for h in hashers}}.get,
 )
 if source in hashers:
     hasher = load_entry(source)
