@@ -75,8 +75,16 @@ def random_camera(rng: np.random.Generator, jpeg_probability: float = 0.5) -> Ca
 
 
 def add_camera_noise(image: np.ndarray, camera: CameraNoise, rng: np.random.Generator) -> np.ndarray:
-    """``image`` (H, W, C) in [0, 1], C = 1 or 3, as ``camera`` would have photographed it.
+    """``image`` (H, W, C) in [0, 1], C = 1 or 3, as ``camera`` would have photographed it."""
+    return camera_pair(image, camera, rng)[1]
 
+
+def camera_pair(image: np.ndarray, camera: CameraNoise, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(reference, noisy): ``image`` through the camera's processing without and with noise.
+
+    The reference is what a real-noise benchmark's ground truth is (the mean of many shots):
+    mosaicked and demosaiced like the noisy photo, but noise-free, not quantized, not JPEG'd;
+    so a denoiser is judged, and trained, on removing the noise, not on undoing demosaicing.
     A grayscale image is treated as a colour photo of a gray scene and brought back to gray
     (the mean of the channels) at the end, so it carries luminance noise as a camera's would.
     The sides are cropped to even lengths for the 2 x 2 Bayer pattern and padded back after.
@@ -93,13 +101,17 @@ def add_camera_noise(image: np.ndarray, camera: CameraNoise, rng: np.random.Gene
     linear = np.clip(rgb, 0, 1) ** GAMMA / gains  # unprocess: inverse camera response, inverse white balance
     raw = mosaic(linear)
     variance = camera.shot * raw + camera.read
-    raw = raw + np.sqrt(variance) * rng.standard_normal(raw.shape).astype(np.float32)
-    processed = np.clip(demosaic(raw) * gains, 0, 1) ** (1 / GAMMA)
+    noisy_raw = raw + np.sqrt(variance) * rng.standard_normal(raw.shape).astype(np.float32)
+    reference, processed = (np.clip(demosaic(r) * gains, 0, 1) ** (1 / GAMMA) for r in (raw, noisy_raw))
     processed = np.round(processed * 255) / 255  # 8-bit quantization
     if camera.jpeg_quality is not None:
         processed = jpeg(processed, camera.jpeg_quality)
-    out = processed.mean(axis=2, keepdims=True) if image.shape[2] == 1 else processed
-    return np.pad(out, ((0, h - out.shape[0]), (0, w - out.shape[1]), (0, 0)), mode="edge").astype(np.float32)
+
+    def back(out: np.ndarray) -> np.ndarray:
+        out = out.mean(axis=2, keepdims=True) if image.shape[2] == 1 else out
+        return np.pad(out, ((0, h - out.shape[0]), (0, w - out.shape[1]), (0, 0)), mode="edge").astype(np.float32)
+
+    return back(reference), back(processed)
 
 
 def mosaic(rgb: np.ndarray) -> np.ndarray:

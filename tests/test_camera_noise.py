@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ae_core.camera_noise import CameraNoise, add_camera_noise, demosaic, mosaic, random_camera
+from ae_core.camera_noise import CameraNoise, add_camera_noise, camera_pair, demosaic, mosaic, random_camera
 
 FLAT = CameraNoise(shot=2e-3, read=1e-5, jpeg_quality=None)
 
@@ -43,6 +43,15 @@ def test_jpeg_changes_the_noise_and_gray_stays_gray():
     compressed = add_camera_noise(image, CameraNoise(2e-3, 1e-5, jpeg_quality=50), np.random.default_rng(0))
     assert plain.shape == compressed.shape == image.shape
     assert compressed.std() < plain.std()
+
+
+def test_the_reference_is_the_same_processing_without_noise():
+    image = np.random.default_rng(0).random((32, 32, 3), dtype=np.float32)
+    reference, noisy = camera_pair(image, CameraNoise(1e-2, 1e-4, jpeg_quality=None), np.random.default_rng(0))
+    quiet_reference, quiet = camera_pair(image, CameraNoise(0, 0, jpeg_quality=None), np.random.default_rng(0))
+    np.testing.assert_allclose(reference, quiet_reference)
+    np.testing.assert_allclose(quiet, reference, atol=0.5 / 255 + 1e-6)  # only 8-bit rounding apart
+    assert np.abs(noisy - reference).mean() > 5 / 255
 
 
 def test_mosaic_and_demosaic_round_trip_a_flat_colour():

@@ -101,24 +101,27 @@ class PhotoDenoiser(Autoencoder):
 
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Each image gets its own sigma from [0, noise_level] and is told it (FFDNet's training);
-        a ``camera_noise`` fraction instead gets a random camera's noise (ae_core.camera_noise) and
-        is told what the estimator reads on it, as at use time."""
+        a ``camera_noise`` fraction instead gets a random camera's noise (ae_core.camera_noise),
+        is told what the estimator reads on it, as at use time, and is judged against the same
+        camera's noise-free output."""
         sigma = torch.rand(len(x), generator=generator, device="cpu").to(x.device) * self.options.noise_level
         noise = torch.randn(x.shape, generator=generator, device="cpu").to(x.device)
         noisy = x + sigma.reshape(-1, 1, 1, 1) * noise
+        target = x
         camera = torch.rand(len(x), generator=generator) < self.options.camera_noise
         if camera.any():
-            from ae_core.camera_noise import add_camera_noise, random_camera
+            from ae_core.camera_noise import camera_pair, random_camera
 
             rng = np.random.default_rng(int(torch.randint(2**31, (1,), generator=generator)))
-            noisy, sigma = noisy.clone(), sigma.clone()
+            target, noisy, sigma = x.clone(), noisy.clone(), sigma.clone()
             for i in torch.nonzero(camera).flatten().tolist():
                 clean = x[i].detach().cpu().numpy().transpose(1, 2, 0)
-                image = torch.from_numpy(add_camera_noise(clean, random_camera(rng), rng).transpose(2, 0, 1))
-                noisy[i] = image.to(x.device)
+                pair = camera_pair(clean, random_camera(rng), rng)
+                reference, image = (torch.from_numpy(p.transpose(2, 0, 1)) for p in pair)
+                target[i], noisy[i] = reference.to(x.device), image.to(x.device)
                 sigma[i] = estimate_noise(image[None]).mean()
         logits = self.decoder(self.encode(noisy, sigma))
-        return self.loss(x, AEOutput(logits, logits, logits))
+        return self.loss(target, AEOutput(logits, logits, logits))
 
     def validation_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Denoising, not copying, picks the best epoch: the same objective, with seeded noise."""
