@@ -140,3 +140,8 @@ def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     buffer = io.BytesIO()
     Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, "JPEG", quality=int(quality))
     return np.asarray(Image.open(buffer).convert("RGB"), np.float32) / 255
+
+
+# The page's opening example: a fairly high-ISO, JPEG-compressed photo (read level from the
+# shot level by Brooks et al.'s relation, without its random part).
+EXAMPLE_CAMERA = CameraNoise(shot=5e-3, read=float(np.exp(2.18 * np.log(5e-3) + 1.2)), jpeg_quality=90)
