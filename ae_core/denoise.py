@@ -25,6 +25,7 @@ _OFFSET = np.array([0, 0.5, 0.5], np.float32)
 # quantization even when clean); from LOW to HIGH the result is blended in gradually.
 LOW, HIGH = 1.5 / 255, 4 / 255
 REMOVED_CAP = 1.25  # at most this times the noise level may be removed (RMS per map cell)
+HALF_CHROMA_PIXELS = 4_000_000  # above this, chroma planes are denoised at half resolution
 
 
 def noise_level(image: np.ndarray) -> float:
@@ -55,7 +56,8 @@ def denoise_image(
     """Denoise an (H, W, C) float image in [0, 1] with a photo denoiser, tile by tile.
 
     A colour photo given to a grayscale model is denoised in the opponent colour space
-    (``OPPONENT``), each plane with its own noise level. ``sigma`` is the noise level in [0, 1]
+    (``OPPONENT``), each plane with its own noise level (chroma at half resolution above
+    ``HALF_CHROMA_PIXELS``). ``sigma`` is the noise level in [0, 1]
     units per RGB channel (None: a noise-level map is estimated for every plane, so noise that
     grows with brightness is followed); ``strength`` multiplies it for the user who disagrees.
     ``guard`` keeps a clean photo as it is and never removes more than the noise (``LOW``,
@@ -85,9 +87,12 @@ def denoise_image(
         levels = np.full((1, 1, planes.shape[2]), sigma, np.float32) * unit
     levels = levels * strength
     network = model.fused().to(device) if hasattr(model, "fused") else model.to(device).eval()
-    out = np.empty_like(planes)
     groups = [[c] for c in range(planes.shape[2])] if model_channels == 1 else [list(range(planes.shape[2]))]
-    total = len(groups) * len(range(0, planes.shape[0], tile)) * len(range(0, planes.shape[1], tile))
+    # Chroma of a big colour photo is denoised at half resolution (a quarter of the work; chroma
+    # carries little fine detail, which is why JPEG keeps it at half resolution too).
+    halved = [colour and g[0] > 0 and image.shape[0] * image.shape[1] > HALF_CHROMA_PIXELS for g in groups]
+    sizes = [(s // 2 if half else s for s in image.shape[:2]) for half in halved]
+    total = sum(len(range(0, h, tile)) * len(range(0, w, tile)) for h, w in sizes)
     done = [0]
 
     def progress() -> None:
@@ -95,11 +100,24 @@ def denoise_image(
         if on_progress is not None:
             on_progress(done[0], total)
 
-    for group in groups:
+    out = np.empty_like(planes)
+    for group, half in zip(groups, halved):
         level = levels[:, :, group].mean(axis=2)
-        result = _tiled(network, planes[:, :, group], level, tile, overlap, device, progress)
+        if half:
+            h, w = planes.shape[0] // 2 * 2, planes.shape[1] // 2 * 2
+            small = planes[:h, :w, group].reshape(h // 2, 2, w // 2, 2, 1).mean(axis=(1, 3))
+            result = _upsampled(_tiled(network, small, level / 2, tile, overlap, device, progress), planes.shape[:2])
+        else:
+            result = _tiled(network, planes[:, :, group], level, tile, overlap, device, progress)
         out[:, :, group] = _guarded(planes[:, :, group], result, level) if guard else result
     return np.clip(from_opponent(out) if colour else out, 0, 1)
+
+
+def _upsampled(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """An (h, w, 1) plane at half resolution, bilinearly back to ``size`` (an odd side repeats its edge)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(plane[:, :, 0]))[None, None]
+    up = F.interpolate(tensor, scale_factor=2, mode="bilinear", align_corners=False)[0, 0].numpy()
+    return np.pad(up, ((0, size[0] - up.shape[0]), (0, size[1] - up.shape[1])), mode="edge")[:, :, None]
 
 
 def _tiled(network, plane, level, tile, overlap, device, progress) -> np.ndarray:

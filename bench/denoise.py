@@ -81,7 +81,7 @@ def speed(model) -> None:
     ):
         calls = []
         wall, cpu = time.perf_counter(), time.process_time()
-        denoise_image(model, image, on_progress=lambda d, t: calls.append(d))
+        denoise_image(model, image, on_progress=lambda d, t, calls=calls: calls.append(d))
         timings[f"{name}_s"] = round(time.perf_counter() - wall, 2)
         timings[f"{name}_cpu_s"] = round(time.process_time() - cpu, 2)
         timings[f"{name}_progress_calls"] = len(calls)

@@ -6,7 +6,7 @@
 
 A fixed, seeded 20 of the folder's photos are held out (``ae_core.denoise_training``); the rest
 and the bundled training photos give the patches. Noise: white Gaussian, sigma uniform in
-[0, 55/255], told to the network; and a quarter of the patches with synthetic camera noise
+[0, 55/255], told to the network; and 30% of the patches with synthetic camera noise
 (``ae_core.camera_noise``), told what the noise-level estimator reads. The run starts from
 ``--warm-start`` (default: the shipped weights, which ``scripts/train_pretrained.py`` makes) and
 saves DIR/run, with the optimizer state, after every epoch that improves (a few minutes each on
@@ -38,7 +38,7 @@ from ae_core.denoise_training import (
 )
 from ae_core.training import fit
 
-OPTIONS = {"depth": 10, "noise_level": 0.22, "camera_noise": 0.25}
+OPTIONS = {"depth": 10, "noise_level": 0.22, "camera_noise": 0.3}
 FEATURES, PATCH = 48, 40
 
 
