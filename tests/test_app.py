@@ -230,6 +230,7 @@ def test_photo_page_opens_on_a_noisy_sample_follows_the_strength_and_compares_in
     app.slider(key="photo_strength").set_value(0.0).run()
     untouched = app.session_state["photo_result"]
     assert np.abs(untouched - result).mean() > 1 / 255  # strength 0 gives the photo back as it was
+    app.slider(key="photo_strength").set_value(1.0)
     app.toggle(key="photo_demo").set_value(True).run()
     assert not app.exception
     table = app.dataframe[0].value.set_index("method")
