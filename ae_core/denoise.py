@@ -1,5 +1,6 @@
-"""Denoising whole photographs: tiled inference of any size, noise-level estimation, the
-classical filters a photographer would compare against, and PSNR/SSIM."""
+"""Denoising whole photographs: tiled inference of any size, colour in a decorrelated space, a
+guard that keeps clean photos as they are, the classical filters a photographer would compare
+against, and PSNR/SSIM."""
 
 from __future__ import annotations
 
@@ -7,17 +8,37 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ae_core.models import Autoencoder
-from ae_core.models.denoiser import estimate_noise
+from ae_core.noise_level import image_noise_map
 
 CLASSICAL = ("median", "gaussian", "non-local means", "total variation")
 
+# A decorrelated colour space, as CBM3D uses (Dabov et al. 2007): luminance (the mean) and two
+# opponent chroma planes, scaled to span [0, 1] like a gray image (chroma shifted by 0.5). White
+# noise of std s per RGB channel becomes white noise of std s * |row| in each plane, and colour
+# noise that hits R, G and B together mostly lands in one plane.
+OPPONENT = np.array([[1 / 3, 1 / 3, 1 / 3], [1 / 2, 0, -1 / 2], [1 / 4, -1 / 2, 1 / 4]], np.float32)
+_OFFSET = np.array([0, 0.5, 0.5], np.float32)
+# "Never worse": below LOW the photo is returned as it came (8-bit photos read 1-3 of texture and
+# quantization even when clean); from LOW to HIGH the result is blended in gradually.
+LOW, HIGH = 1.5 / 255, 4 / 255
+REMOVED_CAP = 1.25  # at most this times the noise level may be removed (RMS per map cell)
+HALF_CHROMA_PIXELS = 4_000_000  # above this, chroma planes are denoised at half resolution
+
 
 def noise_level(image: np.ndarray) -> float:
-    """Estimated standard deviation of white Gaussian noise in an (H, W, C) image in [0, 1]."""
-    planes = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)[:, None], dtype=np.float32))
-    return float(estimate_noise(planes).mean())
+    """A photo's noise level in [0, 1] units (x 255 for 8-bit units): the median of its map."""
+    return float(np.median(image_noise_map(image)))
+
+
+def to_opponent(image: np.ndarray) -> np.ndarray:
+    return image @ OPPONENT.T + _OFFSET
+
+
+def from_opponent(planes: np.ndarray) -> np.ndarray:
+    return (planes - _OFFSET) @ np.linalg.inv(OPPONENT).T.astype(np.float32)
 
 
 @torch.no_grad()
@@ -25,16 +46,23 @@ def denoise_image(
     model: Autoencoder,
     image: np.ndarray,
     sigma: float | None = None,
+    strength: float = 1.0,
     tile: int = 512,
     overlap: int = 16,
     on_progress: Callable[[int, int], None] | None = None,
+    guard: bool = True,
+    device: str | torch.device = "cpu",
 ) -> np.ndarray:
     """Denoise an (H, W, C) float image in [0, 1] with a photo denoiser, tile by tile.
 
-    A grayscale model denoises colour images channel by channel. The image is cut into
-    ``tile`` x ``tile`` pieces, each processed with ``overlap`` extra pixels of context on every
-    side that are then dropped, so seams do not show; memory stays that of one tile whatever the
-    image size. ``sigma`` is the noise level in [0, 1] units (None: estimated).
+    A colour photo given to a grayscale model is denoised in the opponent colour space
+    (``OPPONENT``), each plane with its own noise level (chroma at half resolution above
+    ``HALF_CHROMA_PIXELS``). ``sigma`` is the noise level in [0, 1]
+    units per RGB channel (None: a noise-level map is estimated for every plane, so noise that
+    grows with brightness is followed); ``strength`` multiplies it for the user who disagrees.
+    ``guard`` keeps a clean photo as it is and never removes more than the noise (``LOW``,
+    ``HIGH``, ``REMOVED_CAP``). The image is cut into ``tile`` x ``tile`` pieces with ``overlap``
+    pixels of context on every side, so seams do not show and memory stays that of one tile.
     ``on_progress(done, total)`` is called after each tile.
     """
     image = np.asarray(image, np.float32)
@@ -42,40 +70,108 @@ def denoise_image(
         raise ValueError(f"denoise_image needs an (H, W, C) image, got shape {image.shape}")
     if tile % 2 or overlap % 2 or tile < 2 or overlap < 0:
         raise ValueError(f"tile and overlap must be even (tile at least 2), got tile={tile}, overlap={overlap}")
-    sigma = noise_level(image) if sigma is None else float(sigma)
-    if not 0 <= sigma <= 1:
+    if sigma is not None and not 0 <= sigma <= 1:
         raise ValueError(f"sigma must be in [0, 1] (8-bit units / 255), got {sigma}")
+    if not 0 <= strength <= 4:
+        raise ValueError(f"strength must be in [0, 4], got {strength}")
     model_channels = model.input_shape[0]
-    planes = [image] if image.shape[2] == model_channels else [image[:, :, [c]] for c in range(image.shape[2])]
     if model_channels != 1 and image.shape[2] != model_channels:
         raise ValueError(f"a {model_channels}-channel denoiser cannot take a {image.shape[2]}-channel image")
-    model.eval()
-    h, w = image.shape[:2]
+    colour = model_channels == 1 and image.shape[2] == 3
+    planes = to_opponent(image) if colour else image
+    # White noise of std s per RGB channel has std s * unit in each plane.
+    unit = np.linalg.norm(OPPONENT, axis=1) if colour else np.ones(planes.shape[2], np.float32)
+    if sigma is None:
+        levels = image_noise_map(planes)  # (rows, cols, C)
+    else:
+        levels = np.full((1, 1, planes.shape[2]), sigma, np.float32) * unit
+    levels = levels * strength
+    network = model.fused().to(device) if hasattr(model, "fused") else model.to(device).eval()
+    groups = [[c] for c in range(planes.shape[2])] if model_channels == 1 else [list(range(planes.shape[2]))]
+    # Chroma of a big colour photo is denoised at half resolution (a quarter of the work; chroma
+    # carries little fine detail, which is why JPEG keeps it at half resolution too).
+    halved = [colour and g[0] > 0 and image.shape[0] * image.shape[1] > HALF_CHROMA_PIXELS for g in groups]
+    sizes = [(s // 2 if half else s for s in image.shape[:2]) for half in halved]
+    total = sum(len(range(0, h, tile)) * len(range(0, w, tile)) for h, w in sizes)
+    done = [0]
+
+    def progress() -> None:
+        done[0] += 1
+        if on_progress is not None:
+            on_progress(done[0], total)
+
+    out = np.empty_like(planes)
+    for group, half in zip(groups, halved):
+        level = levels[:, :, group].mean(axis=2)
+        if half:
+            h, w = planes.shape[0] // 2 * 2, planes.shape[1] // 2 * 2
+            small = planes[:h, :w, group].reshape(h // 2, 2, w // 2, 2, 1).mean(axis=(1, 3))
+            result = _upsampled(_tiled(network, small, level / 2, tile, overlap, device, progress), planes.shape[:2])
+        else:
+            result = _tiled(network, planes[:, :, group], level, tile, overlap, device, progress)
+        out[:, :, group] = _guarded(planes[:, :, group], result, level) if guard else result
+    return np.clip(from_opponent(out) if colour else out, 0, 1)
+
+
+def _upsampled(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """An (h, w, 1) plane at half resolution, bilinearly back to ``size`` (an odd side repeats its edge)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(plane[:, :, 0]))[None, None]
+    up = F.interpolate(tensor, scale_factor=2, mode="bilinear", align_corners=False)[0, 0].numpy()
+    return np.pad(up, ((0, size[0] - up.shape[0]), (0, size[1] - up.shape[1])), mode="edge")[:, :, None]
+
+
+def _tiled(network, plane, level, tile, overlap, device, progress) -> np.ndarray:
+    """``network`` over (H, W, C) ``plane`` in tiles, told the noise-level map ``level`` (rows, cols)."""
+    h, w = plane.shape[:2]
     longest = max(h, w) + max(h, w) % 2
     step = min(tile, longest)  # a small image is one small tile, not a mostly padded large one
-    piece_side = step + 2 * overlap
-    tops, lefts = range(0, h, step), range(0, w, step)
-    total, done = len(planes) * len(tops) * len(lefts), 0
-    out = []
-    for plane in planes:
-        # Reflect-pad so every tile, border ones included, sees real image context.
-        padded = np.pad(
-            plane, ((overlap, overlap + piece_side), (overlap, overlap + piece_side), (0, 0)), mode="reflect"
-        )
-        result = np.empty_like(plane)
-        for top in tops:
-            for left in lefts:
-                piece = padded[top : top + piece_side, left : left + piece_side].transpose(2, 0, 1)[None]
-                clean = model.decode(model.encode(torch.from_numpy(np.ascontiguousarray(piece)), sigma))[0].numpy()
-                rows, cols = min(step, h - top), min(step, w - left)
-                result[top : top + rows, left : left + cols] = clean.transpose(1, 2, 0)[
-                    overlap : overlap + rows, overlap : overlap + cols
-                ]
-                done += 1
-                if on_progress is not None:
-                    on_progress(done, total)
-        out.append(result)
-    return np.clip(np.concatenate(out, axis=2), 0, 1)
+    side = step + 2 * overlap
+    pad = ((overlap, overlap + side), (overlap, overlap + side))
+    # Reflect-pad so every tile, border ones included, sees real image context.
+    padded = np.pad(plane, (*pad, (0, 0)), mode="reflect")
+    level_map = F.interpolate(torch.from_numpy(np.ascontiguousarray(level))[None, None], size=(h, w), mode="bilinear")
+    padded_level = np.pad(level_map[0, 0].numpy(), pad, mode="reflect")
+    result = np.empty_like(plane)
+    for top in range(0, h, step):
+        for left in range(0, w, step):
+            piece = torch.from_numpy(
+                np.ascontiguousarray(padded[top : top + side, left : left + side].transpose(2, 0, 1))
+            )
+            told = torch.from_numpy(np.ascontiguousarray(padded_level[top : top + side, left : left + side]))
+            piece = piece[None].to(device).contiguous(memory_format=torch.channels_last)
+            clean = network.decode(network.encode(piece, told[None, None].to(device)))[0].cpu().numpy()
+            rows, cols = min(step, h - top), min(step, w - left)
+            result[top : top + rows, left : left + cols] = clean.transpose(1, 2, 0)[
+                overlap : overlap + rows, overlap : overlap + cols
+            ]
+            progress()
+    return result
+
+
+def _guarded(noisy: np.ndarray, result: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """``result`` held back where it would change more than the noise could explain.
+
+    What a denoiser removes is the noise, of RMS about the noise level; removing more takes away
+    the photo. Per map cell the removed part is scaled down to at most ``REMOVED_CAP`` times the
+    cell's level, and when the photo's level is low only a fraction of it (0 below ``LOW``, 1
+    above ``HIGH``, in the plane's own units: a camera's noise is mostly shared by R, G and B,
+    so it is not weaker in the luminance plane) is removed at all: a clean photo comes back as
+    it was.
+    """
+    removed = noisy - result
+    h, w = noisy.shape[:2]
+    rows, cols = level.shape
+    cell_h, cell_w = -(-h // rows), -(-w // cols)
+    rms = np.zeros_like(level)
+    for r in range(rows):
+        for c in range(cols):
+            part = removed[r * cell_h : (r + 1) * cell_h, c * cell_w : (c + 1) * cell_w]
+            rms[r, c] = np.sqrt(np.mean(part**2)) if part.size else 0.0
+    scale = np.minimum(1.0, REMOVED_CAP * level / np.maximum(rms, 1e-6))
+    # How clean the photo is, from its least noisy quarter: texture cannot raise that reading.
+    scale *= np.clip((np.quantile(level, 0.25) - LOW) / (HIGH - LOW), 0, 1)
+    full = np.repeat(np.repeat(scale, cell_h, axis=0), cell_w, axis=1)[:h, :w, None]
+    return noisy - full * removed
 
 
 def classical(noisy: np.ndarray, name: str, sigma: float) -> np.ndarray:

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -237,15 +238,22 @@ def test_noise_lab_shows_both_models_and_the_denoising_one_wins_on_gaussian_nois
     assert any("Place the box yourself" in c.value for c in app.caption)
 
 
-def test_photo_page_denoises_the_sample_and_compares_in_demo_mode():
+def test_photo_page_opens_on_a_noisy_sample_follows_the_strength_and_compares_in_demo_mode():
     app = run_page("pages/denoise/photo.py")
     assert not app.exception
-    assert any("held-out sample photo" in c.value for c in app.caption)
+    assert any("simulated camera noise" in c.value for c in app.caption)
+    estimated = float(app.metric[0].value.split("≈")[1])
+    assert estimated > 3  # a noisy photo, not a clean one
+    result = app.session_state["photo_result"]
+    app.slider(key="photo_strength").set_value(0.0).run()
+    untouched = app.session_state["photo_result"]
+    assert np.abs(untouched - result).mean() > 1 / 255  # strength 0 gives the photo back as it was
+    app.slider(key="photo_strength").set_value(1.0)
     app.toggle(key="photo_demo").set_value(True).run()
     assert not app.exception
     table = app.dataframe[0].value.set_index("method")
     assert set(table.index) >= {"noisy input", "this network", "median", "non-local means"}
-    assert table.loc["this network", "psnr"] > table.loc["noisy input", "psnr"]
+    assert table.loc["this network", "psnr"] > table.loc["noisy input", "psnr"] + 3
 
 
 def test_explorer_pages_explain_that_a_photo_denoiser_has_no_map():

@@ -318,6 +318,13 @@ def test_photo_upload_is_denoised_and_downloaded_and_a_broken_file_gets_a_messag
     result = read_image(saved)
     assert result.shape == (120, 160, 1)
     assert np.abs(result - clean).mean() < np.abs(read_image(tmp_path / "noisy.png") - clean).mean() / 2
+    wipe = page.locator(".wipe")
+    box = wipe.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    assert float(wipe.get_attribute("data-position")) == pytest.approx(0.8, abs=0.02)  # the line follows the hand
     page.screenshot(path=str(tmp_path / "photo.png"))
     page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(tmp_path / "broken.png"))
     page.get_by_text("broken.png: not an image").wait_for(timeout=30_000)

@@ -1,4 +1,5 @@
-"""Photo denoising: noise estimation, tiling, the shipped network's gain, the CLI, bad inputs."""
+"""Photo denoising: noise estimation, tiling, colour, "never worse", the shipped network's gain,
+the CLI, bad inputs."""
 
 import json
 
@@ -6,12 +7,14 @@ import numpy as np
 import pytest
 import torch
 
+from ae_core.camera_noise import CameraNoise, camera_pair
 from ae_core.checkpoints import load_checkpoint
 from ae_core.cli import main
-from ae_core.denoise import classical, denoise_image, noise_level, noisy_copy, quality
+from ae_core.datasets import photo
+from ae_core.denoise import classical, denoise_image, from_opponent, noise_level, noisy_copy, quality, to_opponent
 from ae_core.images import encode_png, read_image
 from ae_core.models import build_model
-from ae_core.models.denoiser import estimate_noise
+from ae_core.noise_level import estimate_noise, image_noise_map
 from ae_core.zoo import PRETRAINED_DIR
 
 SHIPPED = PRETRAINED_DIR / "photo-denoiser"
@@ -32,7 +35,26 @@ def test_noise_estimate_is_close_to_the_truth(sigma):
     noisy = noisy_copy(synthetic_photo(256), sigma)
     assert noise_level(noisy) == pytest.approx(sigma, rel=0.15)
     batch = torch.from_numpy(noisy.transpose(2, 0, 1)[None])
-    assert float(estimate_noise(batch)[0]) == pytest.approx(sigma, rel=0.15)
+    assert float(estimate_noise(batch)[0, 0]) == pytest.approx(sigma, rel=0.15)
+
+
+def test_noise_correlated_by_demosaicing_and_jpeg_is_not_under_read():
+    clean = photo("flower")[:426].mean(axis=2, keepdims=True)
+    camera = CameraNoise(shot=1e-2, read=1e-4, jpeg_quality=90)
+    rng = np.random.default_rng(0)
+    reference, noisy = camera_pair(clean, camera, rng)
+    truth = (noisy - reference).std()
+    finest_band = np.median(np.abs(noisy[0::2, 0::2] - noisy[0::2, 1::2] - noisy[1::2, 0::2] + noisy[1::2, 1::2]))
+    assert finest_band / 2 / 0.6745 < 0.6 * truth  # what the wavelet estimator alone would read
+    assert noise_level(noisy) == pytest.approx(truth, rel=0.2)
+
+
+def test_the_noise_map_follows_brightness():
+    clean = np.concatenate([np.full((128, 128, 1), 0.1), np.full((128, 128, 1), 0.9)], axis=1).astype(np.float32)
+    noisy = clean + np.sqrt(0.004 * clean) * np.random.default_rng(0).standard_normal(clean.shape).astype(np.float32)
+    levels = image_noise_map(noisy)[:, :, 0]
+    assert levels.shape == (4, 8)
+    assert levels[:, 4:].mean() > 2 * levels[:, :4].mean()
 
 
 def test_tiles_join_without_seams():
@@ -47,10 +69,39 @@ def test_tiles_join_without_seams():
     np.testing.assert_allclose(tiled, whole, atol=1e-4)
 
 
-def test_colour_photos_go_channel_by_channel_and_bad_settings_are_named():
+def test_colour_photos_are_denoised_in_a_decorrelated_colour_space():
+    image = np.random.default_rng(0).random((5, 6, 3), dtype=np.float32)
+    np.testing.assert_allclose(from_opponent(to_opponent(image)), image, atol=1e-6)
+    model = load_checkpoint(SHIPPED).model
+    clean = photo("astronaut")[::4, ::4]
+    noisy = np.clip(noisy_copy(clean, 25 / 255), 0, 1)
+    together = quality(clean, denoise_image(model, noisy, 25 / 255))["psnr"]
+    channel_by_channel = np.concatenate([denoise_image(model, noisy[:, :, [c]], 25 / 255) for c in range(3)], axis=2)
+    assert together > quality(clean, channel_by_channel)["psnr"] + 0.2
+
+
+def test_a_clean_photo_comes_back_unchanged_and_light_camera_noise_is_not_made_worse():
+    model = load_checkpoint(SHIPPED).model
+    for clean in (photo("camera"), photo("astronaut")[:256, 128:384], synthetic_photo(128)):
+        assert quality(clean, denoise_image(model, clean))["psnr"] >= 40
+    clean = photo("flower")[::2, ::2]
+    for shot in (2e-4, 1e-3):
+        camera = CameraNoise(shot, shot / 100, jpeg_quality=95)
+        reference, noisy = camera_pair(clean, camera, np.random.default_rng(0))
+        assert quality(reference, denoise_image(model, noisy))["psnr"] >= quality(reference, noisy)["psnr"]
+
+
+def test_strength_moves_the_result_between_the_photo_and_more_smoothing():
+    model = build_model("photo_denoiser", (1, 40, 40), 8, depth=3, seed=0).eval()
+    noisy = noisy_copy(synthetic_photo(64), 0.1)
+    np.testing.assert_array_equal(denoise_image(model, noisy, strength=0), np.clip(noisy, 0, 1))
+    with pytest.raises(ValueError, match=r"strength must be in \[0, 4\]"):
+        denoise_image(model, noisy, strength=-1)
+
+
+def test_bad_settings_are_named():
     model = build_model("photo_denoiser", (1, 40, 40), 8, depth=3, seed=0).eval()
     colour = noisy_copy(synthetic_photo(64, channels=3), 0.1)
-    assert denoise_image(model, colour).shape == (64, 64, 3)
     with pytest.raises(ValueError, match="sigma must be in"):
         denoise_image(model, colour, sigma=3)
     with pytest.raises(ValueError, match=r"needs an \(H, W, C\) image"):
@@ -81,8 +132,13 @@ def test_denoise_cli_writes_a_png_and_refuses_bad_input(tmp_path, capsys):
     out = read_image(tmp_path / "out.png")
     assert out.shape == (96, 96, 3)
     assert quality(clean, out)["psnr"] > quality(clean, read_image(tmp_path / "in.png"))["psnr"] + 3
-    assert main(["denoise", str(SHIPPED), str(tmp_path / "in.png"), str(tmp_path / "o.png")]) == 0
+    assert main(["denoise", str(SHIPPED), str(tmp_path / "in.png"), str(tmp_path / "o.png"), "--device", "cpu"]) == 0
     assert json.loads(capsys.readouterr().out.strip())["estimated"] is True
+    if not torch.cuda.is_available():
+        assert (
+            main(["denoise", str(SHIPPED), str(tmp_path / "in.png"), str(tmp_path / "g.png"), "--device", "cuda"]) == 2
+        )
+        assert "no CUDA GPU" in capsys.readouterr().err and not (tmp_path / "g.png").exists()
     (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     assert main(["denoise", str(SHIPPED), str(tmp_path / "bad.png"), str(tmp_path / "x.png")]) == 2
     error = capsys.readouterr().err

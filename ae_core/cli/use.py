@@ -17,6 +17,7 @@ from ae_core.anomaly import (
 from ae_core.checkpoints import check_compatible, load_checkpoint
 from ae_core.datasets import load_dataset
 from ae_core.evaluation import evaluate
+from ae_core.runtime import DEVICES, resolve_device, set_threads
 
 
 def register(commands) -> None:
@@ -24,6 +25,7 @@ def register(commands) -> None:
     ev.add_argument("checkpoint")
     ev.add_argument("--dataset", default=None, help="dataset spec (default: the checkpoint's)")
     ev.add_argument("--split", default="test", choices=("train", "test", "all"))
+    ev.add_argument("--device", default="auto", choices=DEVICES, help="where the model runs (default: a GPU if any)")
     ev.set_defaults(handler=_evaluate)
 
     sc = commands.add_parser("score", help="anomaly scores (reconstruction error) and flags as CSV")
@@ -53,8 +55,11 @@ def register(commands) -> None:
         "--sigma",
         type=float,
         default=None,
-        help="noise level in 8-bit units, e.g. 25 (default: estimated)",
+        help="noise level in 8-bit units, e.g. 25 (default: a noise-level map estimated from the photo)",
     )
+    dn.add_argument("--strength", type=float, default=1.0, help="multiplies the noise level (0-4; default 1)")
+    dn.add_argument("--device", default="auto", choices=DEVICES, help="where the model runs (default: a GPU if any)")
+    dn.add_argument("--threads", type=int, default=None, help="CPU threads (default: every core)")
     dn.set_defaults(handler=_denoise)
 
     rec = commands.add_parser("recommend", help="train the ratings autoencoder and print test RMSE as JSON")
@@ -75,7 +80,7 @@ def register(commands) -> None:
 
 def _checkpoint_and_data(args):
     """The checkpoint and the dataset it is used on (``--dataset``, else its own), checked to fit."""
-    checkpoint = load_checkpoint(args.checkpoint)
+    checkpoint = load_checkpoint(args.checkpoint, resolve_device(getattr(args, "device", "cpu")))
     spec = args.dataset or checkpoint.dataset
     if not spec:
         raise ValueError("the checkpoint names no dataset; pass --dataset SPEC")
@@ -134,26 +139,28 @@ def _denoise(args) -> int:
     from ae_core.denoise import denoise_image, noise_level
     from ae_core.images import encode_png, read_image
 
+    set_threads(args.threads)
+    device = resolve_device(args.device)
     checkpoint = load_checkpoint(args.checkpoint)
     if checkpoint.config["model"]["name"] != "photo_denoiser":
         raise ValueError(f"{args.checkpoint!r} is a {checkpoint.config['model']['name']!r} model, not a photo_denoiser")
     if args.sigma is not None and not 0 <= args.sigma <= 255:
         raise ValueError(f"--sigma is in 8-bit units and must be in [0, 255], got {args.sigma}")
     image = read_image(args.input)
-    sigma = noise_level(image) if args.sigma is None else args.sigma / 255
+    sigma = None if args.sigma is None else args.sigma / 255
     with tqdm(total=1, desc="denoising", unit="tile", file=sys.stderr, leave=False) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
-        clean = denoise_image(checkpoint.model, image, sigma, on_progress=progress)
+        clean = denoise_image(checkpoint.model, image, sigma, args.strength, on_progress=progress, device=device)
     Path(args.output).write_bytes(encode_png(clean))
     print(
         json.dumps(
             {
                 "output": args.output,
-                "sigma_8bit": round(sigma * 255, 2),
+                "sigma_8bit": round((noise_level(image) if sigma is None else sigma) * 255, 2),
                 "estimated": args.sigma is None,
                 "size": [image.shape[1], image.shape[0]],
             }

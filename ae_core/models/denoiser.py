@@ -4,7 +4,8 @@ The design is FFDNet's (Zhang, Zuo & Zhang 2018): the noisy image is rearranged 
 half-resolution sub-images (pixel unshuffle), a noise-level map is appended, a plain stack of
 3x3 convolutions works at half resolution (four times cheaper than at full size) and a pixel
 shuffle puts the clean image back together. The noise level is an input, so one network covers
-a range of levels and a user may set it; when it is not given it is estimated from the image.
+a range of levels and a user may set it (a number or a map); when it is not given it is
+estimated from the image (ae_core.noise_level).
 
 In the autoencoder vocabulary: the code is the stack's last feature map, ``latent_dim`` channels
 at half resolution -- an over-complete code, as a denoiser's must be to keep detail.
@@ -12,13 +13,16 @@ at half resolution -- an over-complete code, as a denoiser's must be to keep det
 
 from __future__ import annotations
 
+from copy import deepcopy as copy_module
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ae_core.models.base import AEOptions, AEOutput, Autoencoder
+from ae_core.noise_level import estimate_noise
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class DenoiserOptions(AEOptions):
     noise: str = "gaussian"  # additive white Gaussian noise while training
     noise_level: float = 0.22  # training draws sigma uniformly from [0, noise_level] (0.22 ~ 55/255)
     depth: int = 10  # 3x3 convolution layers in the stack
+    camera_noise: float = 0.0  # fraction of training images given synthetic camera noise instead
 
     def validate(self) -> None:
         super().validate()
@@ -35,6 +40,8 @@ class DenoiserOptions(AEOptions):
             raise ValueError(f"the photo denoiser is trained on gaussian noise, got noise {self.noise!r}")
         if self.depth < 2:
             raise ValueError(f"depth must be at least 2, got {self.depth}")
+        if not 0 <= self.camera_noise <= 1:
+            raise ValueError(f"camera_noise is a fraction in [0, 1], got {self.camera_noise}")
 
 
 class PhotoDenoiser(Autoencoder):
@@ -57,42 +64,65 @@ class PhotoDenoiser(Autoencoder):
         self.decoder = nn.Sequential(nn.Conv2d(latent_dim, 4 * channels, 3, padding=1), nn.PixelShuffle(2))
 
     def encode(self, x: torch.Tensor, sigma: torch.Tensor | float | None = None) -> torch.Tensor:
-        """Features of the noisy image; ``sigma`` (per image, in [0, 1] units) is estimated if not given."""
+        """Features of the noisy image.
+
+        ``sigma`` is the noise level in [0, 1] units: a number, one per image, or a noise-level
+        map (N, 1, h, w) of any size (resized to the half-resolution grid, as FFDNet's map is);
+        estimated from the image if not given.
+        """
         if x.shape[-1] % 2 or x.shape[-2] % 2:
             raise ValueError(f"the photo denoiser needs even image sides, got {tuple(x.shape[-2:])}; pad first")
         if sigma is None:
-            sigma = estimate_noise(x)
-        sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).reshape(-1, 1, 1, 1)
+            sigma = estimate_noise(x).mean(dim=1)
         halves = F.pixel_unshuffle(x, 2)
-        level = sigma.expand(len(x), 1, *halves.shape[-2:])
-        return self.encoder(torch.cat([halves, level], dim=1))
+        sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
+        if sigma.dim() == 4:
+            level = F.interpolate(sigma, size=halves.shape[-2:], mode="bilinear", align_corners=False)
+        else:
+            level = sigma.reshape(-1, 1, 1, 1).expand(len(x), 1, *halves.shape[-2:])
+        return self.encoder(torch.cat([halves, level.contiguous(memory_format=torch.channels_last)], dim=1))
+
+    def fused(self) -> PhotoDenoiser:
+        """An inference copy with each batch norm folded into its convolution (same outputs, faster)."""
+        from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+        copy = copy_module(self).eval()
+        layers, modules = [], list(copy.encoder)
+        for module in modules:
+            if isinstance(module, nn.BatchNorm2d):
+                layers[-1] = fuse_conv_bn_eval(layers[-1], module)
+            else:
+                layers.append(module)
+        copy.encoder = nn.Sequential(*layers)
+        return copy
 
     def encode_distribution(self, x):
         return self.encode(x), None
 
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """Each image gets its own sigma from [0, noise_level]; the network is told that sigma."""
+        """Each image gets its own sigma from [0, noise_level] and is told it (FFDNet's training);
+        a ``camera_noise`` fraction instead gets a random camera's noise (ae_core.camera_noise),
+        is told what the estimator reads on it, as at use time, and is judged against the same
+        camera's noise-free output."""
         sigma = torch.rand(len(x), generator=generator, device="cpu").to(x.device) * self.options.noise_level
         noise = torch.randn(x.shape, generator=generator, device="cpu").to(x.device)
         noisy = x + sigma.reshape(-1, 1, 1, 1) * noise
+        target = x
+        camera = torch.rand(len(x), generator=generator) < self.options.camera_noise
+        if camera.any():
+            from ae_core.camera_noise import camera_pair, random_camera
+
+            rng = np.random.default_rng(int(torch.randint(2**31, (1,), generator=generator)))
+            target, noisy, sigma = x.clone(), noisy.clone(), sigma.clone()
+            for i in torch.nonzero(camera).flatten().tolist():
+                clean = x[i].detach().cpu().numpy().transpose(1, 2, 0)
+                pair = camera_pair(clean, random_camera(rng), rng)
+                reference, image = (torch.from_numpy(p.transpose(2, 0, 1)) for p in pair)
+                target[i], noisy[i] = reference.to(x.device), image.to(x.device)
+                sigma[i] = estimate_noise(image[None]).mean()
         logits = self.decoder(self.encode(noisy, sigma))
-        return self.loss(x, AEOutput(logits, logits, logits))
+        return self.loss(target, AEOutput(logits, logits, logits))
 
     def validation_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Denoising, not copying, picks the best epoch: the same objective, with seeded noise."""
         return self.training_loss(x, generator)
-
-
-def estimate_noise(x: torch.Tensor) -> torch.Tensor:
-    """Standard deviation of white Gaussian noise in each image of ``x`` (N, C, H, W).
-
-    Donoho's estimator: the median absolute value of the finest diagonal wavelet (Haar)
-    coefficients divided by 0.6745 -- the estimator scikit-image's ``estimate_sigma`` uses,
-    written out here so it runs on tensors without PyWavelets.
-    """
-    h, w = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2
-    blocks = x[..., :h, :w]
-    diagonal = (
-        blocks[..., 0::2, 0::2] - blocks[..., 0::2, 1::2] - blocks[..., 1::2, 0::2] + blocks[..., 1::2, 1::2]
-    ) / 2
-    return diagonal.abs().reshape(len(x), -1).median(dim=1).values / 0.6745

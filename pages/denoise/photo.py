@@ -4,24 +4,37 @@ see how the network compares with the classical filters."""
 import hashlib
 
 import numpy as np
+import plotly.express as px
 import streamlit as st
 
+from ae_core.camera_noise import EXAMPLE_CAMERA, camera_pair
 from ae_core.datasets import photo
 from ae_core.denoise import CLASSICAL, classical, denoise_image, noise_level, noisy_copy, quality
 from ae_core.images import encode_png, read_image
+from ae_core.noise_level import image_noise_map
+from ae_core.runtime import resolve_device
 from ae_core.zoo import list_models
 from ui.i18n import _
 from ui.shared import shared
 from ui.state import load_entry
 from ui.widgets import IMAGE_TYPES
+from ui.wipe import wipe
+
+DETAIL = 256  # side of the 1:1 detail, in photo pixels
+
+
+@st.cache_data(show_spinner=False)
+def noisy_sample() -> tuple[np.ndarray, np.ndarray]:
+    return camera_pair(photo("flower"), EXAMPLE_CAMERA, np.random.default_rng(0))
+
 
 st.title(_("Photo denoiser"))
 st.markdown(
     _(
         "Drop a noisy photo (PNG, JPEG, WebP or TIFF, grayscale or colour, any size) and get it back cleaned by a "
-        "convolutional denoising network. It estimates how noisy the photo is, or you set the level. In **demo "
-        "mode** it adds noise to a clean photo first, so the result can be measured against the original — beside "
-        "the classical filters a photographer might use instead."
+        "convolutional denoising network. It measures how noisy each part of the photo is, or you set the level. "
+        "In **demo mode** it adds noise to a clean photo first, so the result can be measured against the "
+        "original, beside the classical filters a photographer might use instead."
     )
 )
 
@@ -37,40 +50,65 @@ upload = st.file_uploader(
 )
 if upload is None:
     st.caption(
-        _("No photo yet — showing a held-out sample photo (“camera”), which the network never saw while training.")
+        _(
+            "No photo yet: showing a held-out sample photo (“flower”) with simulated camera noise (high ISO, "
+            "then JPEG), which the network never saw while training."
+        )
     )
-    data, name = shared(("camera",), lambda: encode_png(photo("camera"))), "camera.png"
+    reference, image = noisy_sample()
+    data, name = b"sample", "flower.png"
 else:
     data, name = upload.getvalue(), upload.name
-try:
-    image = read_image(data, name=name)
-except ValueError as exc:
-    st.error(_("This photo cannot be read: {error}", error=exc))
-    st.stop()
+    try:
+        reference = image = read_image(data, name=name)
+    except ValueError as exc:
+        st.error(_("This photo cannot be read: {error}", error=exc))
+        st.stop()
 
 if demo:
     added = st.slider(_("Noise to add (σ, 8-bit units)"), 5, 75, 25, key="photo_added")
-    clean, image = image, np.clip(noisy_copy(image, added / 255, seed=0), 0, 1)
-estimated = noise_level(image) * 255
-auto = st.checkbox(
-    _("Estimate the noise level (estimated σ ≈ {sigma})", sigma=f"{estimated:.1f}"), value=True, key="photo_auto"
-)
-sigma = (
-    estimated
-    if auto
-    else st.slider(_("Noise level σ (8-bit units)"), 0.0, 75.0, float(round(estimated)), 0.5, key="photo_sigma")
-)
+    clean, image = reference, np.clip(noisy_copy(reference, added / 255, seed=0), 0, 1)
 
-key = hashlib.sha1(data + f"{demo}:{st.session_state.get('photo_added')}:{sigma:.2f}:{id(model)}".encode()).hexdigest()
-if upload is None:  # the sample photo is the same for everyone: denoised once per server
+estimated = noise_level(image) * 255
+level_column, map_column = st.columns([1, 2])
+level_column.metric(
+    _("Estimated noise level"), _("σ ≈ {sigma:.1f}", sigma=estimated), help=_("In 8-bit units (0-255).")
+)
+strength = level_column.slider(
+    _("Strength"),
+    0.0,
+    2.0,
+    1.0,
+    0.05,
+    key="photo_strength",
+    help=_("1 removes the noise that was measured. Lower keeps more detail (and noise); higher smooths more."),
+)
+manual = level_column.checkbox(_("Set the noise level myself"), key="photo_manual")
+sigma = (
+    level_column.slider(_("Noise level σ (8-bit units)"), 0.0, 75.0, float(round(estimated)), 0.5, key="photo_sigma")
+    if manual
+    else None
+)
+levels = image_noise_map(image).mean(axis=2) * 255
+chart = px.imshow(levels, color_continuous_scale="magma", zmin=0, aspect="equal", labels={"color": "σ"})
+chart.update_layout(height=220, margin=dict(l=0, r=0, t=24, b=0), title=_("Noise level map (per block of 32 pixels)"))
+chart.update_xaxes(visible=False).update_yaxes(visible=False)
+map_column.plotly_chart(chart, key="photo_map")
+
+device = resolve_device("auto")
+settings = f"{demo}:{st.session_state.get('photo_added')}:{sigma}:{strength}:{id(model)}"
+key = hashlib.sha1(data + settings.encode()).hexdigest()
+if upload is None and not demo and sigma is None and strength == 1.0:  # the first view: the same for everyone
     st.session_state["photo_key"] = key
-    st.session_state["photo_result"] = shared((key,), denoise_image, model, image, sigma / 255)
+    st.session_state["photo_result"] = shared((key, device.type), denoise_image, model, image, None, 1.0)
 elif st.session_state.get("photo_key") != key:
     bar = st.progress(0.0, text=_("Denoising…"))
     result = denoise_image(
         model,
         image,
-        sigma / 255,
+        None if sigma is None else sigma / 255,
+        strength,
+        device=device,
         on_progress=lambda d, t: bar.progress(d / t, text=_("Denoising: tile {done} of {total}", done=d, total=t)),
     )
     bar.empty()
@@ -78,18 +116,20 @@ elif st.session_state.get("photo_key") != key:
 result = st.session_state["photo_result"]
 
 st.subheader(_("Before and after"))
-split = st.slider(
-    _("Wipe: original ← → denoised"), 0, 100, 50, key="photo_wipe", help=_("Drag to move the line between the two.")
-)
-column = int(image.shape[1] * split / 100)
-wiped = np.concatenate([image[:, :column], result[:, column:]], axis=1) if image.shape[2] == result.shape[2] else result
-st.image(
-    np.clip(wiped, 0, 1),
-    caption=_("left of the line: noisy; right: denoised")
-    if demo
-    else _("left of the line: your photo; right: denoised"),
-    clamp=True,
-)
+before_label = _("noisy") if demo else _("your photo") if upload is not None else _("noisy sample")
+wipe(image, result, before_label, _("denoised"), _("Drag the line across the photo"), key="photo_wipe")
+st.caption(_("Drag the line on the picture (or use the arrow keys). Denoised on {device}.", device=device.type.upper()))
+
+st.subheader(_("A detail at 1:1"))
+h, w = image.shape[:2]
+across, down = st.columns(2)
+x = across.slider(_("Detail: across (%)"), 0, 100, 50, key="photo_detail_x")
+y = down.slider(_("Detail: down (%)"), 0, 100, 40, key="photo_detail_y")
+top, left_edge = int((h - min(DETAIL, h)) * y / 100), int((w - min(DETAIL, w)) * x / 100)
+crop = (slice(top, top + DETAIL), slice(left_edge, left_edge + DETAIL))
+first, second = st.columns(2)
+first.image(np.clip(image[crop], 0, 1), caption=before_label, width=min(DETAIL, w))
+second.image(np.clip(result[crop], 0, 1), caption=_("denoised"), width=min(DETAIL, w))
 st.download_button(
     _("Download the denoised photo (PNG)"),
     encode_png(result),
@@ -101,9 +141,8 @@ st.download_button(
 
 if demo:
     st.subheader(_("Against the original, at σ = {sigma}", sigma=added))
-    h, w = image.shape[:2]
-    top, left = max(0, (h - 512) // 2), max(0, (w - 512) // 2)
-    crop = (slice(top, top + 512), slice(left, left + 512))  # the filters are slow: the centre 512x512 at most
+    top, left_edge = max(0, (h - 512) // 2), max(0, (w - 512) // 2)
+    crop = (slice(top, top + 512), slice(left_edge, left_edge + 512))  # the filters are slow: the centre 512x512
     clean, image, result = clean[crop], image[crop], result[crop]
     rows = [
         {"method": _("noisy input"), **quality(clean, image)},
@@ -111,21 +150,21 @@ if demo:
     ]
     with st.spinner(_("Running the classical filters…")):
         for filter_name in CLASSICAL:
-            rows.append({"method": _(filter_name), **quality(clean, classical(image, filter_name, sigma / 255))})
+            rows.append({"method": _(filter_name), **quality(clean, classical(image, filter_name, added / 255))})
     st.dataframe(
         rows,
         column_config={
             "method": _("method"),
-            "psnr": st.column_config.NumberColumn("PSNR (dB)", format="%.2f"),
-            "ssim": st.column_config.NumberColumn("SSIM", format="%.3f"),
+            "psnr": st.column_config.NumberColumn(_("PSNR (dB)"), format="%.2f"),
+            "ssim": st.column_config.NumberColumn(_("SSIM"), format="%.3f"),
         },
         hide_index=True,
     )
     st.caption(
         _(
-            "Measured on the centre {width}×{height} pixels. The noise is clipped to [0, 1] like a real photo's. "
-            "BM3D, the classical method to beat, is not included (it has no scikit-image implementation and takes "
-            "minutes per photo on this machine).",
+            "Measured on the centre {width}×{height} pixels; the noise is clipped to [0, 1] like a real photo's. "
+            "BM3D, the classical method to beat, is compared in bench/denoise.py (it takes seconds to minutes "
+            "per photo, too slow for a page).",
             width=image.shape[1],
             height=image.shape[0],
         )

@@ -1,0 +1,98 @@
+"""How noisy is a photo: a noise-level map that also sees spatially correlated noise.
+
+Donoho's estimator (median absolute finest diagonal wavelet coefficient / 0.6745) reads white
+noise well, but a camera's noise is not white: demosaicing spreads it over neighbouring pixels
+and JPEG removes its finest part, so the finest band under-reads it (by half or more). Following
+the multi-scale, local estimators of Liu et al. (2013, "Single-image noise level estimation for
+blind denoising") and Chen et al. (2015, "An efficient statistical method for image noise level
+estimation") in a simple form:
+
+- the same robust estimate is made on the image and on its 2 x 2 average (rescaled by 2, so
+  white noise reads the same at both scales); correlated noise reads higher at the coarser
+  scale, and the larger of the two is kept;
+- it is made per block (local median absolute deviation). Image detail leaks into a textured
+  block's reading, so, as Liu et al. do, the map is a noise level *function* of brightness
+  fitted to the blocks that read lowest: blocks are grouped by mean brightness and each group's
+  lower quartile is its level (a camera's noise grows with brightness, so one number does not
+  describe it, but it does not jump from block to block at the same brightness), and no
+  block reads more than twice the median block.
+
+The reading is a white-noise-equivalent level in [0, 1] units; the network is trained with the
+same reading on camera noise, so it learns what each reading means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+BLOCK = 32  # pixels per side of one map cell
+GROUP = 12  # cells per brightness group of the noise level function
+SPREAD = 2.0  # no cell's level above this times the median cell's
+_MAD = 0.6745  # median |N(0, 1)|
+
+
+def _haar_diagonal(x: torch.Tensor) -> torch.Tensor:
+    """Finest diagonal Haar coefficients (orthonormal: white noise keeps its std)."""
+    h, w = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2
+    x = x[..., :h, :w]
+    return (x[..., 0::2, 0::2] - x[..., 0::2, 1::2] - x[..., 1::2, 0::2] + x[..., 1::2, 1::2]) / 2
+
+
+def _block_mad(coefficients: torch.Tensor, side: int, rows: int, cols: int) -> torch.Tensor:
+    """Median |c| / 0.6745 over each ``side`` x ``side`` block of coefficients (N, C, H, W)."""
+    c = coefficients[..., : rows * side, : cols * side].abs()
+    n, ch = c.shape[:2]
+    blocks = c.reshape(n, ch, rows, side, cols, side).permute(0, 1, 2, 4, 3, 5).reshape(n, ch, rows, cols, -1)
+    return blocks.median(dim=-1).values / _MAD
+
+
+def noise_map(x: torch.Tensor, block: int = BLOCK) -> torch.Tensor:
+    """Noise level of each ``block`` x ``block`` cell of each image plane of ``x`` (N, C, H, W).
+
+    Returns (N, C, rows, cols), rows = H // block (at least 1). Images smaller than a block
+    use one cell of their own size.
+    """
+    if x.dim() != 4:
+        raise ValueError(f"noise_map needs a batch (N, C, H, W), got shape {tuple(x.shape)}")
+    if min(x.shape[-2:]) < 8:
+        raise ValueError(f"noise estimation needs at least 8 x 8 pixels, got {tuple(x.shape[-2:])}")
+    block = max(8, min(block, min(x.shape[-2:])) // 4 * 4)
+    rows, cols = x.shape[-2] // block, x.shape[-1] // block
+    fine = _block_mad(_haar_diagonal(x), block // 2, rows, cols)
+    coarse = 2 * _block_mad(_haar_diagonal(F.avg_pool2d(x, 2)), block // 4, rows, cols)
+    readings = torch.maximum(fine, coarse)
+    if rows * cols < 2 * GROUP:
+        return readings
+    brightness = F.avg_pool2d(x[..., : rows * block, : cols * block], block)
+    levels = torch.stack(
+        [_brightness_function(r, b) for r, b in zip(readings.flatten(0, 1), brightness.flatten(0, 1))]
+    ).reshape(readings.shape)
+    # A brightness group made only of textured blocks still over-reads; a camera's level varies
+    # with brightness, but within a factor of about two of its median (after the camera's gamma).
+    ceiling = SPREAD * levels.flatten(2).median(dim=-1).values[..., None, None]
+    return torch.minimum(levels, ceiling)
+
+
+def _brightness_function(readings: torch.Tensor, brightness: torch.Tensor) -> torch.Tensor:
+    """Each cell's level read off a piecewise-linear function of brightness through the lower
+    quartile of each group of about ``GROUP`` cells of similar brightness."""
+    order = brightness.flatten().argsort()
+    groups = torch.tensor_split(order, max(1, len(order) // GROUP))
+    anchors = np.array([float(brightness.flatten()[g].mean()) for g in groups])
+    levels = np.array([float(readings.flatten()[g].quantile(0.25)) for g in groups])
+    fitted = np.interp(brightness.flatten().numpy(), anchors, levels)
+    return torch.from_numpy(fitted.astype(np.float32)).reshape(readings.shape)
+
+
+def estimate_noise(x: torch.Tensor) -> torch.Tensor:
+    """One noise level per image plane of ``x`` (N, C, H, W) -> (N, C): the median of its map."""
+    levels = noise_map(x)
+    return levels.flatten(2).median(dim=-1).values
+
+
+def image_noise_map(image: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """The noise-level map (rows, cols, C) of an (H, W, C) image in [0, 1]."""
+    planes = torch.from_numpy(np.ascontiguousarray(np.asarray(image, np.float32).transpose(2, 0, 1)[None]))
+    return noise_map(planes, block)[0].permute(1, 2, 0).numpy()
