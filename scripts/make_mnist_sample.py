@@ -37,7 +37,9 @@ def main() -> int:
     np.savez_compressed(
         MNIST_SAMPLE_PATH, x=x[order].astype(np.uint8), y=y[order].astype(np.uint8), n_train=np.int64(len(train))
     )
-    print(f"{MNIST_SAMPLE_PATH}: {len(train)} training + {len(test)} test digits, {MNIST_SAMPLE_PATH.stat().st_size:,} bytes")
+    print(
+        f"{MNIST_SAMPLE_PATH}: {len(train)} training + {len(test)} test digits, {MNIST_SAMPLE_PATH.stat().st_size:,} bytes"
+    )
     return 0
 
 

@@ -11,6 +11,22 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every page of the app: its URL path and its heading (English).
+PAGES = (
+    ("", "Overview"),
+    ("latent_map", "Latent map"),
+    ("generate", "Generate"),
+    ("compare", "Compare with PCA"),
+    ("train", "Train"),
+    ("models", "Your models"),
+    ("noise_lab", "Noise lab"),
+    ("photo", "Photo denoiser"),
+    ("anomaly", "Anomaly studio"),
+    ("recommender", "Recommender"),
+    ("imputation", "Imputation"),
+    ("few_labels", "Few labels"),
+    ("code_space", "Code space"),
+)
 
 
 def start_streamlit(home: str, timeout: float = 60.0) -> tuple[subprocess.Popen, str]:

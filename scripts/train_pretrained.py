@@ -64,7 +64,9 @@ SAMPLE_RECIPES = [
     ),
     # The denoising model's twin without noise (same layers and code): the noise lab's "plain" model.
     Recipe("mnist-sample-plain-32", SAMPLE, "deep", 32, {"hidden_dims": (256,)}, epochs=300, max_minutes=3),
-    Recipe("mnist-sample-contractive", SAMPLE, "contractive", 64, {"contractive_weight": 0.1}, epochs=300, max_minutes=3),
+    Recipe(
+        "mnist-sample-contractive", SAMPLE, "contractive", 64, {"contractive_weight": 0.1}, epochs=300, max_minutes=3
+    ),
     Recipe("mnist-sample-vae", SAMPLE, "vae", 2, epochs=300, max_minutes=3),
     Recipe("mnist-sample-conv-vae", SAMPLE, "conv_vae", 16, epochs=300, max_minutes=5),
     Recipe(
@@ -77,7 +79,13 @@ SAMPLE_RECIPES = [
         max_minutes=3,
     ),
     Recipe(
-        "mnist-sample-hashing", SAMPLE, "hashing", 32, {"hidden_dims": (256,), "code_noise": 4.0}, epochs=300, max_minutes=3
+        "mnist-sample-hashing",
+        SAMPLE,
+        "hashing",
+        32,
+        {"hidden_dims": (256,), "code_noise": 4.0},
+        epochs=300,
+        max_minutes=3,
     ),
     # One-class detector for the anomaly studio: trained without the digit 2 (the digit that PCA's
     # reconstruction error already tells apart best, AUROC 0.89 with 16 components).

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.streamlit_server import start_streamlit
+from scripts.streamlit_server import PAGES, start_streamlit
 
 CHROMIUM = os.environ.get("LATENT_LAB_CHROMIUM", "/usr/bin/chromium")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -88,22 +88,7 @@ def click(page, x, y):
 
 
 def test_every_page_opens_without_an_error(app_url, browser):
-    pages = (
-        ("", "Overview"),
-        ("latent_map", "Latent map"),
-        ("generate", "Generate"),
-        ("compare", "Compare with PCA"),
-        ("train", "Train"),
-        ("models", "Your models"),
-        ("noise_lab", "Noise lab"),
-        ("photo", "Photo denoiser"),
-        ("anomaly", "Anomaly studio"),
-        ("recommender", "Recommender"),
-        ("imputation", "Imputation"),
-        ("few_labels", "Few labels"),
-        ("code_space", "Code space"),
-    )
-    for path, heading in pages:
+    for path, heading in PAGES:
         page = open_page(browser, f"{app_url}/{path}")
         page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
         page.wait_for_timeout(1500)

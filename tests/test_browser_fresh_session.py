@@ -6,25 +6,10 @@ from urllib.parse import urlparse
 import pytest
 
 from ae_core.zoo import DEFAULT_MODEL, list_models
+from scripts.streamlit_server import PAGES
 from tests.test_browser import app_url, browser, server  # noqa: F401  (the shared server and Chromium)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-PAGES = (
-    ("", "Overview"),
-    ("latent_map", "Latent map"),
-    ("generate", "Generate"),
-    ("compare", "Compare with PCA"),
-    ("train", "Train"),
-    ("models", "Your models"),
-    ("noise_lab", "Noise lab"),
-    ("photo", "Photo denoiser"),
-    ("anomaly", "Anomaly studio"),
-    ("recommender", "Recommender"),
-    ("imputation", "Imputation"),
-    ("few_labels", "Few labels"),
-    ("code_space", "Code space"),
-)
 
 
 def picker_value(page) -> str:
