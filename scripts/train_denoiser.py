@@ -25,7 +25,7 @@ import numpy as np
 
 from ae_core import build_model
 from ae_core.checkpoints import load_checkpoint, save_checkpoint
-from ae_core.datasets import photo
+from ae_core.datasets import load_dataset, photo
 from ae_core.datasets.builtin import TEST_PHOTOS, TRAIN_PHOTOS
 from ae_core.denoise import benchmark, denoise_image
 from ae_core.denoise_training import (
@@ -36,6 +36,7 @@ from ae_core.denoise_training import (
     split_held_out,
     training_patches,
 )
+from ae_core.evaluation import evaluate
 from ae_core.training import fit
 
 OPTIONS = {"depth": 10, "noise_level": 0.22, "camera_noise": 0.3}
@@ -84,7 +85,9 @@ def main() -> int:
     model = build_model("photo_denoiser", (1, PATCH, PATCH), FEATURES, seed=0, **OPTIONS)
     if not args.resume and args.warm_start:
         model.load_state_dict(load_checkpoint(args.warm_start).model.state_dict())
-    dataset = f"folder of {len(train_files)} grayscale photos (20 held out, seed 16) + photos?color=0"
+    # The checkpoint names data the app can load (the bundled photos' patches); train400 is described in extra.
+    dataset = "photos?patch=40&n=60000&color=0&seed=0"
+    described = f"{len(train_files)} train400 crops (20 held out, seed 16) + the bundled photos"
     result = fit(
         model,
         x,
@@ -96,11 +99,14 @@ def main() -> int:
         device=args.device,
         threads=args.threads,
         checkpoint_dir=run,
-        checkpoint_meta={"dataset": dataset, "extra": {"warm_start": args.warm_start, "held_out": sorted(held_out)}},
+        checkpoint_meta={
+            "dataset": dataset,
+            "extra": {"warm_start": args.warm_start, "held_out": sorted(held_out), "training_data": described},
+        },
         resume=run if args.resume else None,
     )
     model.cpu().eval()
-    scores = held_out_scores(model, held_out)
+    scores = {**evaluate(model, load_dataset(dataset).x_test), **held_out_scores(model, held_out)}
     print(json.dumps({"epochs": result.epochs_run, "seconds": round(result.seconds), **scores}), flush=True)
     if args.ship:
         previous = load_checkpoint(run).config
@@ -110,7 +116,12 @@ def main() -> int:
             dataset=dataset,
             metrics=scores,
             training=previous.get("training"),
-            extra={"warm_start": args.warm_start, "held_out": sorted(held_out), "script": "scripts/train_denoiser.py"},
+            extra={
+                "warm_start": args.warm_start,
+                "held_out": sorted(held_out),
+                "training_data": described,
+                "script": "scripts/train_denoiser.py",
+            },
         )
     return 0
 

@@ -34,6 +34,11 @@ OPTION_GUIDE: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "hide_fraction": ("Share of the known values hidden from the input while training, to learn filling gaps.", None),
     "code_noise": ("Noise added before the code's sigmoid while training; large values force binary codes.", None),
     "depth": ("Convolution layers in the denoiser's stack: deeper sees more context but runs slower.", None),
+    "camera_noise": (
+        "Share of training photos given synthetic camera noise (signal-dependent, demosaiced, JPEG) instead of "
+        "Gaussian noise, so the denoiser also learns what real cameras produce.",
+        None,
+    ),
     "beta": ("Weight of the KL term; β > 1 trades reconstruction for a more disentangled code (β-VAE).", None),
 }
 

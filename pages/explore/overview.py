@@ -50,7 +50,7 @@ with info:
 with metrics:
     st.subheader(_("Test metrics"))
     stored = checkpoint.metrics
-    if stored:
+    if stored and {"sse_per_sample", "mse", "bce"} <= set(stored):
         st.metric(_("Squared error per sample"), f"{stored['sse_per_sample']:.3f}")
         st.caption(_("per pixel/feature: MSE {mse}, BCE {bce}", mse=f"{stored['mse']:.5f}", bce=f"{stored['bce']:.4f}"))
 
