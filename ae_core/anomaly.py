@@ -10,7 +10,6 @@ import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn import metrics as skm
 
 from ae_core.datasets import Dataset
 from ae_core.models import Autoencoder
@@ -233,6 +232,8 @@ def anomaly_labels(dataset: Dataset, split: str = "test") -> np.ndarray | None:
 
 def detection_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
     """AUROC, average precision, and precision/recall/F1 and the confusion matrix at ``threshold``."""
+    from sklearn import metrics as skm  # scikit-learn is imported where it is used: not on a page's first view
+
     labels = np.asarray(labels, int)
     flagged = (np.asarray(scores) > threshold).astype(int)
     both = len(np.unique(labels)) == 2
@@ -252,6 +253,8 @@ def detection_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) 
 
 def curves(labels: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
     """ROC (fpr, tpr) and precision-recall curves, for plotting."""
+    from sklearn import metrics as skm
+
     fpr, tpr, _ = skm.roc_curve(labels, scores)
     precision, recall, _ = skm.precision_recall_curve(labels, scores)
     return {"fpr": fpr, "tpr": tpr, "precision": precision, "recall": recall}

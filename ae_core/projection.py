@@ -11,8 +11,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.neighbors import NearestNeighbors
 
 from ae_core.diskcache import fingerprint, load_arrays, save_arrays
 
@@ -39,6 +37,8 @@ class _Projector:
     def _remember(self, codes: np.ndarray) -> None:
         """Keep codes and positions so positions can be turned back into codes by neighbours."""
         self.codes_ = codes
+        from sklearn.neighbors import NearestNeighbors  # scikit-learn only once a map is fitted
+
         self.map_neighbors_ = NearestNeighbors(n_neighbors=min(8, len(codes))).fit(self.embedding_)
         self.code_neighbors_ = NearestNeighbors(n_neighbors=min(8, len(codes))).fit(codes)
 
@@ -68,6 +68,8 @@ class PCAProjector(_Projector):
             raise ValueError(
                 f"PCA to {self.n_components}-D needs codes of at least {self.n_components} numbers, got {codes.shape[1]}"
             )
+        from sklearn.decomposition import PCA
+
         self.pca_ = PCA(self.n_components, random_state=self.seed).fit(codes)
         self.embedding_ = self.pca_.transform(codes).astype(np.float32)
         return self
@@ -105,6 +107,7 @@ class UMAPProjector(_Projector):
     note = "approximate: the code is blended from the nearest points' codes"
 
     def fit(self, codes):
+        from sklearn.neighbors import NearestNeighbors
         from umap import UMAP  # imported late: it compiles numba code on first use
 
         codes = self._check(codes)
