@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ae_core.runtime import set_threads
-from ae_core.zoo import DEFAULT_MODEL
+from ae_core.checkpoints.library import DEFAULT_MODEL
+from ae_core.train.runtime import set_threads
 from ui.i18n import _, choose_language, language_switch, streamlit_words
 from ui.links import open_link, show_link_note, write_link
 from ui.state import MODEL_KEY, data_of, entries, load_entry, sidebar, start_umap_warm_up

@@ -36,11 +36,11 @@ from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from ae_core.anomaly import ReconstructionScorer, anomaly_labels, detector_request
-from ae_core.datasets import load_dataset
+from ae_core.apps.anomaly import ReconstructionScorer, anomaly_labels, detector_request
+from ae_core.data import load_dataset
 from ae_core.models import build_model
-from ae_core.runs import check_request
-from ae_core.training import fit
+from ae_core.train.loop import fit
+from ae_core.train.request import check_request
 
 
 def _with_anomalies(x, normal, anomalous, fraction, rng):

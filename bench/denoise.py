@@ -16,7 +16,7 @@ back worse than the noisy input and the seconds per photo:
 
 - white Gaussian noise at sigma = 15, 25, 50 (8-bit units), saved as 8-bit (clipped, rounded);
   every method told the true sigma, and the network also blind (its own noise-level map);
-- synthetic camera noise (``ae_core.camera_noise``: a random camera per photo), judged against
+- synthetic camera noise (``ae_core.models.camera_noise``: a random camera per photo), judged against
   the camera's noise-free output; the network blind, the others told the estimated level.
 
 Speed: a 512 x 512 grayscale photo and a 12-megapixel colour photo (4000 x 3000, with progress
@@ -35,11 +35,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ae_core.apps.denoiser_training import compare, noisy_versions, photo_files, read_gray, split_held_out
+from ae_core.apps.denoising import CLASSICAL, classical, denoise_image, noise_level
 from ae_core.checkpoints import load_checkpoint
-from ae_core.datasets import photo
-from ae_core.datasets.builtin import TEST_PHOTOS
-from ae_core.denoise import CLASSICAL, classical, denoise_image, noise_level
-from ae_core.denoise_training import compare, noisy_versions, photo_files, read_gray, split_held_out
+from ae_core.data import photo
+from ae_core.data.builtin import TEST_PHOTOS
 
 
 def methods(model, with_bm3d: bool) -> dict:

@@ -17,15 +17,15 @@ import tempfile
 import time
 
 from ae_core.checkpoints import load_checkpoint
-from ae_core.datasets import render_shapes
-from ae_core.projection import make_projector, project
-from ae_core.runtime import set_threads
-from ae_core.zoo import PRETRAINED_DIR
+from ae_core.checkpoints.library import PRETRAINED_DIR
+from ae_core.data import render_shapes
+from ae_core.explore.projection import make_projector, project
+from ae_core.train.runtime import set_threads
 
 UMAP_CHILD = """
 import time, numpy as np
 t0 = time.perf_counter()
-from ae_core.projection import make_projector
+from ae_core.explore.projection import make_projector
 codes = np.load({codes!r})
 make_projector("umap").fit(codes)
 print(time.perf_counter() - t0)

@@ -27,11 +27,11 @@ from tests.fuzz_files import ALL, Case
 
 
 def feed(case: Case, filename: str, data: bytes) -> str:
+    from ae_core.apps.recommender import index_ratings, read_ratings
     from ae_core.checkpoints import import_zip
-    from ae_core.datasets import store_upload
-    from ae_core.images import read_image
-    from ae_core.recommender import index_ratings, read_ratings
-    from ae_core.zoo import user_data_dir, user_models_dir
+    from ae_core.data import store_upload
+    from ae_core.data.images import read_image
+    from ae_core.system.paths import user_data_dir, user_models_dir
 
     try:
         if case.kind == "model_zip":
@@ -76,7 +76,7 @@ def isolated(name: str | None) -> float:
     ``name`` (None: imports only)."""
     run = f"one(next(c for c in ALL if c.name == {name!r}), pathlib.Path(tempfile.mkdtemp()));" if name else ""
     code = (
-        "import resource, tempfile, pathlib, torch, ae_core.checkpoints, ae_core.datasets, ae_core.recommender;"
+        "import resource, tempfile, pathlib, torch, ae_core.checkpoints, ae_core.data, ae_core.apps.recommender;"
         "from bench.fuzz_uploads import one; from tests.fuzz_files import ALL;"
         f"{run}print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )

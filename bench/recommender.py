@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from ae_core.recommender import Recommender, index_ratings, split_ratings
+from ae_core.apps.recommender import Recommender, index_ratings, split_ratings
 
 USERS, ITEMS, RATINGS = 943, 1682, 100_000
 

@@ -15,9 +15,9 @@ import threading
 import time
 
 from ae_core import build_model
-from ae_core.datasets import load_dataset
-from ae_core.evaluation import evaluate
-from ae_core.training import fit
+from ae_core.data import load_dataset
+from ae_core.models.metrics import evaluate
+from ae_core.train.loop import fit
 
 CASES = [
     # dataset, model, latent_dim, target test SSE per sample

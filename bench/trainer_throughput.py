@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from ae_core import build_model
-from ae_core.runtime import resolve_device, set_threads
-from ae_core.training import fit
+from ae_core.train.loop import fit
+from ae_core.train.runtime import resolve_device, set_threads
 
 
 def bare_loop(model, x: torch.Tensor, epochs: int, batch_size: int, lr: float, device: torch.device) -> float:
@@ -92,7 +92,7 @@ def main() -> None:
 
 
 def _val_seconds(model, x_val, batch_size, device) -> float:
-    from ae_core.training import evaluate_loss
+    from ae_core.train.loop import evaluate_loss
 
     start = time.perf_counter()
     evaluate_loss(model, x_val, batch_size, device)

@@ -3,7 +3,7 @@
     python scripts/make_mnist_sample.py PATH/mnist_train.npz
 
 Takes 6,000 of MNIST's 60,000 training digits (600 per class, seeded) and stores them as a
-compressed npz in ``ae_core/datasets/bundled/``; the first 5,000 (500 per class) are the sample's
+compressed npz in ``ae_core/data/bundled/``; the first 5,000 (500 per class) are the sample's
 training split, the last 1,000 its test split.
 """
 
@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from ae_core.datasets.builtin import MNIST_SAMPLE_PATH
+from ae_core.data.builtin import MNIST_SAMPLE_PATH
 
 PER_CLASS_TRAIN, PER_CLASS_TEST = 500, 100
 

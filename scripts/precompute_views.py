@@ -1,5 +1,5 @@
 """Precompute what a shipped model's pages would otherwise make a class wait for, and store it in
-the model's folder (ae_core.views): UMAP/t-SNE maps of the latent map's default views, the Few
+the model's folder (ae_core.explore.views): UMAP/t-SNE maps of the latent map's default views, the Few
 labels comparison and the Compare page's error-against-code-size sweep for the model's dataset.
 
     PYTHONPATH=. python scripts/precompute_views.py pretrained/mnist-sample-conv [more folders]
@@ -11,12 +11,12 @@ import argparse
 import time
 from pathlib import Path
 
+from ae_core.apps.few_labels import label_fraction_curve
+from ae_core.apps.pca_comparison import error_against_code_size
 from ae_core.checkpoints import load_checkpoint
-from ae_core.compare import error_against_code_size
-from ae_core.datasets import load_dataset
-from ae_core.pretraining import label_fraction_curve
-from ae_core.projection import project
-from ae_core.views import load_view, map_name, map_rows, save_map, save_view
+from ae_core.data import load_dataset
+from ae_core.explore.projection import project
+from ae_core.explore.views import load_view, map_name, map_rows, save_map, save_view
 
 # The pages' defaults (pages/explore/latent_map.py, pages/use/few_labels.py, pages/explore/compare.py).
 MAP_POINTS = 3000

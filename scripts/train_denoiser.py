@@ -4,10 +4,10 @@
     python scripts/train_denoiser.py --train400 PATH --out DIR --resume      # continue DIR/run
     python scripts/train_denoiser.py --train400 PATH --out DIR --ship pretrained/photo-denoiser
 
-A fixed, seeded 20 of the folder's photos are held out (``ae_core.denoise_training``); the rest
+A fixed, seeded 20 of the folder's photos are held out (``ae_core.apps.denoiser_training``); the rest
 and the bundled training photos give the patches. Noise: white Gaussian, sigma uniform in
 [0, 55/255], told to the network; and 30% of the patches with synthetic camera noise
-(``ae_core.camera_noise``), told what the noise-level estimator reads. The run starts from
+(``ae_core.models.camera_noise``), told what the noise-level estimator reads. The run starts from
 ``--warm-start`` (default: the shipped weights, which ``scripts/train_pretrained.py`` makes) and
 saves DIR/run, with the optimizer state, after every epoch that improves (a few minutes each on
 one core), so a stopped run resumes where it was. ``--ship`` writes the result, with its
@@ -24,11 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ae_core import build_model
-from ae_core.checkpoints import load_checkpoint, save_checkpoint
-from ae_core.datasets import load_dataset, photo
-from ae_core.datasets.builtin import TEST_PHOTOS, TRAIN_PHOTOS
-from ae_core.denoise import benchmark, denoise_image
-from ae_core.denoise_training import (
+from ae_core.apps.denoiser_training import (
     compare,
     noisy_versions,
     photo_files,
@@ -36,8 +32,13 @@ from ae_core.denoise_training import (
     split_held_out,
     training_patches,
 )
-from ae_core.evaluation import evaluate
-from ae_core.training import fit
+from ae_core.apps.denoising import benchmark, denoise_image
+from ae_core.checkpoints import load_checkpoint, save_checkpoint
+from ae_core.data import load_dataset, photo
+from ae_core.data.builtin import TEST_PHOTOS, TRAIN_PHOTOS
+from ae_core.models.metrics import evaluate
+from ae_core.train.checkpointing import resume_from, save_best_to
+from ae_core.train.loop import fit
 
 OPTIONS = {"depth": 10, "noise_level": 0.22, "camera_noise": 0.3}
 FEATURES, PATCH = 48, 40
@@ -98,12 +99,12 @@ def main() -> int:
         seed=0,
         device=args.device,
         threads=args.threads,
-        checkpoint_dir=run,
-        checkpoint_meta={
-            "dataset": dataset,
-            "extra": {"warm_start": args.warm_start, "held_out": sorted(held_out), "training_data": described},
-        },
-        resume=run if args.resume else None,
+        on_improve=save_best_to(
+            run,
+            dataset=dataset,
+            extra={"warm_start": args.warm_start, "held_out": sorted(held_out), "training_data": described},
+        ),
+        resume=resume_from(run) if args.resume else None,
     )
     model.cpu().eval()
     scores = {**evaluate(model, load_dataset(dataset).x_test), **held_out_scores(model, held_out)}

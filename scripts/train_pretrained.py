@@ -18,10 +18,10 @@ from pathlib import Path
 
 from ae_core import build_model
 from ae_core.checkpoints import save_checkpoint
-from ae_core.datasets import load_dataset
-from ae_core.evaluation import evaluate
-from ae_core.training import fit
-from ae_core.zoo import PRETRAINED_DIR
+from ae_core.checkpoints.library import PRETRAINED_DIR
+from ae_core.data import load_dataset
+from ae_core.models.metrics import evaluate
+from ae_core.train.loop import fit
 
 
 @dataclass(frozen=True)
@@ -184,9 +184,9 @@ def train(
 
 def held_out_psnr(model) -> dict:
     """PSNR and SSIM at sigma = 25/255 on the held-out photos (grayscale), as recorded in config."""
-    from ae_core.datasets import photo
-    from ae_core.datasets.builtin import TEST_PHOTOS
-    from ae_core.denoise import benchmark
+    from ae_core.apps.denoising import benchmark
+    from ae_core.data import photo
+    from ae_core.data.builtin import TEST_PHOTOS
 
     photos = {name: photo(name).mean(axis=2, keepdims=True) for name in TEST_PHOTOS}
     result = benchmark(model, photos)["network"]

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from ae_core.anomaly import (
+from ae_core.apps.anomaly import (
     STRATEGIES,
     ReconstructionScorer,
     ThresholdRule,
@@ -15,9 +15,9 @@ from ae_core.anomaly import (
     flagged_table,
 )
 from ae_core.cli import main
-from ae_core.datasets import load_dataset
+from ae_core.data import load_dataset
 from ae_core.models import build_model
-from ae_core.training import fit
+from ae_core.train.loop import fit
 
 
 @pytest.fixture(scope="module")

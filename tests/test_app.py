@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ae_core.zoo import DEFAULT_MODEL, PRETRAINED_DIR, list_models
+from ae_core.checkpoints.library import DEFAULT_MODEL, PRETRAINED_DIR, list_models
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,8 +144,9 @@ def test_train_page_refuses_a_bad_setting_with_one_line(latent_lab_home):
 
 def test_models_page_lists_renames_and_deletes(latent_lab_home):
     from ae_core.checkpoints import save_checkpoint
+    from ae_core.checkpoints.library import claim_model
     from ae_core.models import build_model
-    from ae_core.zoo import claim_model, user_models_dir
+    from ae_core.system.paths import user_models_dir
 
     save_checkpoint(build_model("deep", (1, 8, 8), 4, seed=0), user_models_dir() / "mine", dataset="digits")
     claim_model("mine", "browser-1")
@@ -180,8 +181,8 @@ def test_compare_page_puts_pca_beside_the_autoencoder():
 
 
 def test_anomaly_page_threshold_rules_move_the_flagged_count(latent_lab_home):
-    from ae_core.runs import TrainingRequest, run_training
-    from ae_core.zoo import user_models_dir
+    from ae_core.system.paths import user_models_dir
+    from ae_core.train.request import TrainingRequest, run_training
 
     run_training(
         TrainingRequest("digits?normal=3", "deep", 4, epochs=30, map_every=0), user_models_dir() / "det", threads=1
@@ -206,7 +207,7 @@ def test_anomaly_page_threshold_rules_move_the_flagged_count(latent_lab_home):
 
 
 def test_anomaly_page_opens_on_the_shipped_detector_and_a_5_percent_rule_flags_5_percent():
-    from ae_core.zoo import DEFAULT_DETECTOR
+    from ae_core.checkpoints.library import DEFAULT_DETECTOR
 
     app = run_page("pages/use/anomaly.py")
     assert not app.exception

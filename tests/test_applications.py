@@ -11,12 +11,10 @@ from functools import partial
 import numpy as np
 import pytest
 
-from ae_core.cli import main
-from ae_core.codes import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, precision_at_k
-from ae_core.imputation import hide_box, hide_values, imputation_error, impute, train_imputer
-from ae_core.models import build_model
-from ae_core.pretraining import labelled_subset
-from ae_core.recommender import (
+from ae_core.apps.code_space import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, precision_at_k
+from ae_core.apps.few_labels import labelled_subset
+from ae_core.apps.imputation import hide_box, hide_values, imputation_error, impute, train_imputer
+from ae_core.apps.recommender import (
     Recommender,
     index_ratings,
     movielens_100k,
@@ -24,7 +22,9 @@ from ae_core.recommender import (
     split_ratings,
     synthetic_ratings,
 )
-from ae_core.training import fit
+from ae_core.cli import main
+from ae_core.models import build_model
+from ae_core.train.loop import fit
 
 
 @pytest.fixture(scope="module")

@@ -304,8 +304,8 @@ def test_drawing_a_digit_places_it_on_the_map(app_url, browser, tmp_path):
 def test_photo_upload_is_denoised_and_downloaded_and_a_broken_file_gets_a_message(app_url, browser, tmp_path):
     import numpy as np
 
-    from ae_core.denoise import noisy_copy
-    from ae_core.images import encode_png, read_image
+    from ae_core.apps.denoising import noisy_copy
+    from ae_core.data.images import encode_png, read_image
 
     yy, xx = np.mgrid[0:120, 0:160] / 160
     clean = (0.3 + 0.4 * xx + 0.2 * (yy > 0.4))[..., None].astype(np.float32)

@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ae_core.zoo import DEFAULT_MODEL, list_models
+from ae_core.checkpoints.library import DEFAULT_MODEL, list_models
 from scripts.streamlit_server import PAGES
 from tests.test_browser import app_url, browser, server  # noqa: F401  (the shared server and Chromium)
 

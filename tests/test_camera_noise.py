@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ae_core.camera_noise import CameraNoise, add_camera_noise, camera_pair, demosaic, mosaic, random_camera
+from ae_core.models.camera_noise import CameraNoise, add_camera_noise, camera_pair, demosaic, mosaic, random_camera
 
 FLAT = CameraNoise(shot=2e-3, read=1e-5, jpeg_quality=None)
 

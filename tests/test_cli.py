@@ -10,7 +10,7 @@ import torch
 from ae_core import MODELS
 from ae_core.checkpoints import load_checkpoint
 from ae_core.cli import main
-from ae_core.datasets import DATASETS
+from ae_core.data import DATASETS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -149,7 +149,7 @@ def test_torchrun_trains_with_two_cpu_processes(tmp_path):
 def test_non_finite_loss_stops_training_and_keeps_the_best_epoch(tmp_path, capsys, monkeypatch):
     """A learning rate that blows up after a good first epoch: the run stops with a message and
     the saved model is the last finite one, not NaN weights."""
-    from ae_core import training
+    from ae_core.train import loop as training
 
     real, calls = training._learning_rate, []
 
@@ -168,8 +168,8 @@ def test_non_finite_loss_stops_training_and_keeps_the_best_epoch(tmp_path, capsy
 
 
 def test_an_interrupted_run_is_saved_as_interrupted_and_out_needs_overwrite(tmp_path, capsys, monkeypatch):
-    from ae_core import training
     from ae_core.checkpoints import parse_config
+    from ae_core.train import loop as training
 
     real = training.evaluate_loss
 

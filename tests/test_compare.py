@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from ae_core.compare import PCABaseline, error_against_code_size, principal_angles, train_linear_autoencoder
-from ae_core.datasets import load_dataset
-from ae_core.evaluation import evaluate
+from ae_core.apps.pca_comparison import PCABaseline, error_against_code_size, principal_angles, train_linear_autoencoder
+from ae_core.data import load_dataset
 from ae_core.models import build_model
+from ae_core.models.metrics import evaluate
 
 
 @pytest.fixture(scope="module")

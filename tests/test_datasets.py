@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ae_core.datasets import SHAPE_KINDS, load_dataset
-from ae_core.datasets import download as dl
-from ae_core.runs import TrainingRequest, check_request
+from ae_core.data import SHAPE_KINDS, load_dataset
+from ae_core.data import download as dl
+from ae_core.train.request import TrainingRequest, check_request
 
 
 @pytest.mark.parametrize(

@@ -7,15 +7,23 @@ import numpy as np
 import pytest
 import torch
 
-from ae_core.camera_noise import CameraNoise, camera_pair
+from ae_core.apps.denoising import (
+    classical,
+    denoise_image,
+    from_opponent,
+    noise_level,
+    noisy_copy,
+    quality,
+    to_opponent,
+)
 from ae_core.checkpoints import load_checkpoint
+from ae_core.checkpoints.library import PRETRAINED_DIR
 from ae_core.cli import main
-from ae_core.datasets import photo
-from ae_core.denoise import classical, denoise_image, from_opponent, noise_level, noisy_copy, quality, to_opponent
-from ae_core.images import encode_png, read_image
+from ae_core.data import photo
+from ae_core.data.images import encode_png, read_image
 from ae_core.models import build_model
-from ae_core.noise_level import estimate_noise, image_noise_map
-from ae_core.zoo import PRETRAINED_DIR
+from ae_core.models.camera_noise import CameraNoise, camera_pair
+from ae_core.models.noise_level import estimate_noise, image_noise_map
 
 SHIPPED = PRETRAINED_DIR / "photo-denoiser"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from ae_core.denoise_training import eight_bit_noisy, photo_files, split_held_out, training_patches
-from ae_core.images import encode_png
+from ae_core.apps.denoiser_training import eight_bit_noisy, photo_files, split_held_out, training_patches
+from ae_core.data.images import encode_png
 from ae_core.models import build_model
 
 

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from ae_core import build_model
-from ae_core.explore import (
+from ae_core.explore.sampling import (
     CodeDistribution,
     dimension_order,
     manifold_codes,

@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ae_core.apps.recommender import index_ratings, read_ratings
 from ae_core.checkpoints import import_zip, save_checkpoint
+from ae_core.checkpoints.library import claim_model, list_models
 from ae_core.cli import main
-from ae_core.datasets import store_upload
-from ae_core.images import read_image
+from ae_core.data import store_upload
+from ae_core.data.images import read_image
 from ae_core.models import build_model
-from ae_core.recommender import index_ratings, read_ratings
-from ae_core.zoo import claim_model, list_models, user_data_dir, user_models_dir
+from ae_core.system.paths import user_data_dir, user_models_dir
 from tests import fuzz_files
 from tests.fuzz_files import ALL, Case, png, zipped
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ae_core.images import drawing_for_model, image_for_model, read_image
+from ae_core.data.images import drawing_for_model, image_for_model, read_image
 
 
 def encode(image: Image.Image, fmt="PNG", **kwargs) -> bytes:

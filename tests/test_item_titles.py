@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from ae_core.item_titles import synthetic_titles, with_titles
-from ae_core.recommender import synthetic_ratings
+from ae_core.apps.recommender import synthetic_ratings
+from ae_core.data.item_titles import synthetic_titles, with_titles
 
 
 def test_every_synthetic_item_has_its_own_genre_title():

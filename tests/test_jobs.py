@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from ae_core.checkpoints import list_snapshots, load_checkpoint, load_snapshot
-from ae_core.jobs import TrainingQueue
-from ae_core.runs import TrainingRequest, aligned_pca, run_training
+from ae_core.explore.projection import aligned_pca
+from ae_core.train.queue import TrainingQueue
+from ae_core.train.request import TrainingRequest, run_training
 
 pytestmark = pytest.mark.slow
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ae_core import limits
-from ae_core.recommender import index_ratings, read_ratings
+from ae_core.apps.recommender import index_ratings, read_ratings
+from ae_core.system import limits
 
 
 def test_a_bigger_server_raises_a_limit_with_an_environment_variable(monkeypatch):

@@ -3,11 +3,11 @@ with the command line's default settings."""
 
 import json
 
+from ae_core.apps.pca_comparison import PCABaseline, principal_angles
 from ae_core.checkpoints import load_checkpoint
 from ae_core.cli import main
-from ae_core.compare import PCABaseline, principal_angles
-from ae_core.datasets import load_dataset
-from ae_core.evaluation import evaluate
+from ae_core.data import load_dataset
+from ae_core.models.metrics import evaluate
 
 
 def test_default_linear_recipe_matches_pca_on_digits(tmp_path, capsys):

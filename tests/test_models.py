@@ -96,7 +96,7 @@ def test_contractive_penalty_of_a_deeper_encoder_uses_its_jacobian():
 
 
 def test_sparse_penalty_makes_codes_sparser(tiny_images):
-    from ae_core.training import fit
+    from ae_core.train.loop import fit
 
     means = {}
     for weight in (0.0, 3.0):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from ae_core.noise import NOISE_KINDS, add_noise, occlude
+from ae_core.models.noise import NOISE_KINDS, add_noise, occlude
 
 
 def test_gaussian_noise_has_the_asked_sigma():

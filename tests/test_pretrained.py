@@ -3,9 +3,9 @@
 import pytest
 
 from ae_core.checkpoints import load_checkpoint
-from ae_core.datasets import load_dataset
-from ae_core.evaluation import evaluate
-from ae_core.zoo import PRETRAINED_DIR, list_models
+from ae_core.checkpoints.library import PRETRAINED_DIR, list_models
+from ae_core.data import load_dataset
+from ae_core.models.metrics import evaluate
 
 ENTRIES = list_models(PRETRAINED_DIR)
 
@@ -18,9 +18,9 @@ def test_the_zoo_has_every_model_type():
 
 @pytest.mark.parametrize("entry", [e for e in ENTRIES if e.config["model"]["name"] == "photo_denoiser"])
 def test_shipped_photo_denoiser_meets_its_recorded_psnr(entry):
-    from ae_core.datasets import photo
-    from ae_core.datasets.builtin import TEST_PHOTOS
-    from ae_core.denoise import benchmark
+    from ae_core.apps.denoising import benchmark
+    from ae_core.data import photo
+    from ae_core.data.builtin import TEST_PHOTOS
 
     photos = {name: photo(name).mean(axis=2, keepdims=True) for name in TEST_PHOTOS}
     measured = benchmark(load_checkpoint(entry.path).model, photos)["network"]

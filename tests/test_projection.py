@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from ae_core import projection
-from ae_core.projection import METHODS, make_projector, project
+from ae_core.explore import projection
+from ae_core.explore.projection import METHODS, make_projector, project
 
 
 @pytest.fixture

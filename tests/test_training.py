@@ -6,7 +6,8 @@ import torch
 
 from ae_core import build_model
 from ae_core.checkpoints import load_checkpoint
-from ae_core.training import fit
+from ae_core.train.checkpointing import resume_from, save_best_to
+from ae_core.train.loop import fit
 
 SHAPE = (1, 12, 12)
 
@@ -68,7 +69,7 @@ def test_stop_keeps_the_best_weights(tiny_images, tmp_path):
         lr=5e-2,
         stop_event=stop,
         on_epoch=on_epoch,
-        checkpoint_dir=tmp_path / "best",
+        on_improve=save_best_to(tmp_path / "best"),
         threads=1,
     )
     assert result.stopped == "stop_event"
@@ -106,19 +107,25 @@ def test_callbacks_report_progress(tiny_images):
 
 def test_resume_continues_where_it_stopped(tiny_images, tmp_path):
     model = build_model("deep", SHAPE, 4, seed=0)
-    fit(model, tiny_images, epochs=3, batch_size=8, checkpoint_dir=tmp_path / "ck", threads=1)
+    fit(model, tiny_images, epochs=3, batch_size=8, on_improve=save_best_to(tmp_path / "ck"), threads=1)
     resumed = build_model("deep", SHAPE, 4, seed=99)
     result = fit(
-        resumed, tiny_images, epochs=5, batch_size=8, resume=tmp_path / "ck", checkpoint_dir=tmp_path / "ck", threads=1
+        resumed,
+        tiny_images,
+        epochs=5,
+        batch_size=8,
+        resume=resume_from(tmp_path / "ck"),
+        on_improve=save_best_to(tmp_path / "ck"),
+        threads=1,
     )
     assert [row["epoch"] for row in result.history] == [1, 2, 3, 4, 5]
     assert result.epochs_run == 5
 
 
 def test_resume_refuses_another_model(tiny_images, tmp_path):
-    fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, checkpoint_dir=tmp_path / "ck", threads=1)
+    fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, on_improve=save_best_to(tmp_path / "ck"), threads=1)
     with pytest.raises(ValueError, match="cannot resume a 'vae' model from a 'deep' checkpoint"):
-        fit(build_model("vae", SHAPE, 4), tiny_images, epochs=2, resume=tmp_path / "ck", threads=1)
+        fit(build_model("vae", SHAPE, 4), tiny_images, epochs=2, resume=resume_from(tmp_path / "ck"), threads=1)
 
 
 def test_training_never_prints(tiny_images, capsys):

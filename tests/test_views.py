@@ -1,8 +1,8 @@
-"""Results shipped with a model (ae_core.views) come back only for exactly what was asked."""
+"""Results shipped with a model (ae_core.explore.views) come back only for exactly what was asked."""
 
 import numpy as np
 
-from ae_core.views import load_map, load_view, map_rows, save_map, save_view
+from ae_core.explore.views import load_map, load_view, map_rows, save_map, save_view
 
 
 def test_a_shipped_map_is_used_only_for_the_codes_it_was_made_from(tmp_path, rng):

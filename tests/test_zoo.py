@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from ae_core.checkpoints import save_checkpoint
-from ae_core.datasets import store_upload
+from ae_core.checkpoints.library import delete_model, list_models, rename_model
+from ae_core.data import store_upload
 from ae_core.models import MODELS, build_model
 from ae_core.models.guide import OPTION_GUIDE, option_fields
-from ae_core.zoo import delete_model, list_models, rename_model, user_models_dir
+from ae_core.system.paths import user_models_dir
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_listing_recovers_an_interrupted_save_and_cleans_leftovers(saved):
     import os
     import time
 
-    from ae_core.zoo import SWAP_SECONDS, tidy
+    from ae_core.checkpoints.library import SWAP_SECONDS, tidy
 
     os.replace(saved / "mine", saved / ".mine.old-1a2b3c4d")  # killed between a save's two renames
     (saved / ".mine.tmp-abc").mkdir()
@@ -78,7 +79,7 @@ def test_listing_recovers_an_interrupted_save_and_cleans_leftovers(saved):
 
 
 def test_only_the_owner_or_the_teacher_may_manage_a_saved_model(saved):
-    from ae_core.zoo import PRETRAINED_DIR, claim_model, may_manage
+    from ae_core.checkpoints.library import PRETRAINED_DIR, claim_model, may_manage
 
     entry = list_models(saved)[0]
     assert not may_manage(entry, "browser-a") and may_manage(entry, "", teacher=True)

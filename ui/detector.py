@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ae_core.anomaly import detector_request
-from ae_core.datasets import load_dataset, store_upload
-from ae_core.zoo import user_data_dir
+from ae_core.apps.anomaly import detector_request
+from ae_core.data import load_dataset, store_upload
+from ae_core.system.paths import user_data_dir
 from ui.i18n import N_, _, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from ae_core.jobs import Job, TrainingQueue
+from ae_core.train.queue import Job, TrainingQueue
 from ui.i18n import N_, _
 from ui.plots import loss_curves, map_animation, scatter_2d
 from ui.state import choose_model

@@ -13,15 +13,15 @@ from collections.abc import Iterator
 
 def library_texts() -> Iterator[tuple[str, str]]:
     """Every (text, where it comes from) the pages pass through ``_()`` from the library."""
-    from ae_core.anomaly import SCORES, STRATEGIES
-    from ae_core.datasets.builtin import SHAPE_KINDS
-    from ae_core.datasets.download import FAMILIES
-    from ae_core.denoise import CLASSICAL
+    from ae_core.apps.anomaly import SCORES, STRATEGIES
+    from ae_core.apps.denoising import CLASSICAL
+    from ae_core.apps.few_labels import METHODS
+    from ae_core.data.builtin import SHAPE_KINDS
+    from ae_core.data.download import FAMILIES
+    from ae_core.explore.projection import TSNEProjector, UMAPProjector
     from ae_core.models import MODELS
     from ae_core.models.guide import OPTION_GUIDE
-    from ae_core.noise import NOISE_KINDS
-    from ae_core.pretraining import METHODS
-    from ae_core.projection import TSNEProjector, UMAPProjector
+    from ae_core.models.noise import NOISE_KINDS
 
     for name, cls in MODELS.items():
         yield cls.description, f"ae_core.models.MODELS[{name!r}].description"
@@ -29,20 +29,20 @@ def library_texts() -> Iterator[tuple[str, str]]:
         yield name.replace("_", " "), f"the label of model option {name!r}"
         yield text, f"ae_core.models.guide.OPTION_GUIDE[{name!r}]"
     for name, text in SCORES.items():
-        yield name, "an anomaly score's name (ae_core.anomaly.SCORES)"
-        yield text, f"ae_core.anomaly.SCORES[{name!r}]"
+        yield name, "an anomaly score's name (ae_core.apps.anomaly.SCORES)"
+        yield text, f"ae_core.apps.anomaly.SCORES[{name!r}]"
     for name, text in STRATEGIES.items():
-        yield text, f"ae_core.anomaly.STRATEGIES[{name!r}] (threshold rule {name!r})"
+        yield text, f"ae_core.apps.anomaly.STRATEGIES[{name!r}] (threshold rule {name!r})"
     for kind in ("none", *NOISE_KINDS):
-        yield kind, "a kind of noise (ae_core.noise.NOISE_KINDS)"
+        yield kind, "a kind of noise (ae_core.models.noise.NOISE_KINDS)"
     for name in CLASSICAL:
-        yield name, "a classical denoising filter (ae_core.denoise.CLASSICAL)"
-    yield "variance", "the score ae_core.explore.dimension_order ranks code dimensions by (or KL)"
+        yield name, "a classical denoising filter (ae_core.apps.denoising.CLASSICAL)"
+    yield "variance", "the score ae_core.explore.sampling.dimension_order ranks code dimensions by (or KL)"
     for method in METHODS:
-        yield method, "a few-labels method (ae_core.pretraining.METHODS)"
-    yield "training the autoencoder on all the (unlabelled) training data", "ae_core.pretraining progress"
+        yield method, "a few-labels method (ae_core.apps.few_labels.METHODS)"
+    yield "training the autoencoder on all the (unlabelled) training data", "ae_core.apps.few_labels progress"
     for projector in (UMAPProjector, TSNEProjector):
-        yield projector.note, f"ae_core.projection.{projector.__name__}.note: 'Decode is {{note}}.'"
+        yield projector.note, f"ae_core.explore.projection.{projector.__name__}.note: 'Decode is {{note}}.'"
     for kind in SHAPE_KINDS:
         yield kind, "a class of the shapes dataset"
     for name in FAMILIES["fashion-mnist"][2]:

@@ -13,8 +13,8 @@ import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, fields, replace
 
-from ae_core.anomaly import STRATEGIES
-from ae_core.projection import METHODS
+from ae_core.apps.anomaly import STRATEGIES
+from ae_core.explore.projection import METHODS
 
 
 @dataclass(frozen=True)
@@ -22,14 +22,14 @@ class LinkState:
     """Every field is optional: a link names only what differs from the defaults."""
 
     model: str | None = None
-    projection: str | None = None  # one of ae_core.projection.METHODS
+    projection: str | None = None  # one of ae_core.explore.projection.METHODS
     dims: int | None = None  # 2 or 3
     split: str | None = None  # "test" or "train"
     points: int | None = None  # points on the map
     sample: int | None = None  # selected test sample
     start: int | None = None  # traversal start sample
     ends: tuple[int, int] | None = None  # interpolation ends (test samples)
-    rule: str | None = None  # anomaly threshold rule, one of ae_core.anomaly.STRATEGIES
+    rule: str | None = None  # anomaly threshold rule, one of ae_core.apps.anomaly.STRATEGIES
     value: float | None = None  # that rule's parameter (not for "manual": its range depends on the scores)
 
 

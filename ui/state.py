@@ -17,11 +17,17 @@ import numpy as np
 import streamlit as st
 
 from ae_core.checkpoints import Checkpoint, load_checkpoint
-from ae_core.datasets import Dataset, load_dataset
-from ae_core.datasets.trust import check_uploaded_spec
-from ae_core.jobs import TrainingQueue
-from ae_core.views import load_map, map_name, map_rows
-from ae_core.zoo import DEFAULT_MODEL, PRETRAINED_DIR, ModelEntry, list_models, user_data_dir, user_models_dir
+from ae_core.checkpoints.library import (
+    DEFAULT_MODEL,
+    PRETRAINED_DIR,
+    ModelEntry,
+    list_models,
+)
+from ae_core.data import Dataset, load_dataset
+from ae_core.data.trust import check_uploaded_spec
+from ae_core.explore.views import load_map, map_name, map_rows
+from ae_core.system.paths import user_data_dir, user_models_dir
+from ae_core.train.queue import TrainingQueue
 from ui.access import browser_id
 from ui.i18n import _
 from ui.shared import freeze
@@ -202,7 +208,7 @@ def _codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, li
 def projection_of(_codes: np.ndarray, codes_key: str, method: str, dims: int, shipped: tuple[str, str] | None = None):
     """A fitted map of the codes: shipped with the model (``shipped`` = its folder and the map's
     name), or computed, and then cached on disk for maps other than PCA."""
-    from ae_core.projection import from_embedding, project  # scikit-learn: not needed by the first page
+    from ae_core.explore.projection import from_embedding, project  # scikit-learn: not needed by the first page
 
     if shipped and method in ("umap", "tsne"):
         embedding = load_map(Path(shipped[0]), shipped[1], _codes)
@@ -212,7 +218,7 @@ def projection_of(_codes: np.ndarray, codes_key: str, method: str, dims: int, sh
 
 
 def shipped_map(checkpoint: Checkpoint, method: str, dims: int, split: str, limit: int) -> tuple[str, str]:
-    """Where a map of this view would be, if it was shipped with the model (see ae_core.views)."""
+    """Where a map of this view would be, if it was shipped with the model (see ae_core.explore.views)."""
     return str(checkpoint.path), map_name(method, dims, split, limit)
 
 
@@ -229,7 +235,7 @@ def code_distribution(codes: np.ndarray, codes_key: str, kind: str):
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _code_distribution(_codes: np.ndarray, codes_key: str, kind: str):
-    from ae_core.explore import CodeDistribution  # scikit-learn: not needed by the first page
+    from ae_core.explore.sampling import CodeDistribution  # scikit-learn: not needed by the first page
 
     return CodeDistribution(kind).fit(_codes)
 
@@ -246,7 +252,7 @@ def watch():
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
 time.sleep(float(os.environ.get("LATENT_LAB_UMAP_WARMUP_DELAY", "20")))
-from ae_core.projection import warm_up_umap
+from ae_core.explore.projection import warm_up_umap
 warm_up_umap()
 """
 
@@ -254,7 +260,7 @@ warm_up_umap()
 @st.cache_resource(show_spinner=False)
 def start_umap_warm_up() -> subprocess.Popen | None:
     """Compile UMAP's numba code once, in a child process, so the numba disk cache is filled
-    before a user asks for a UMAP map of a model without a shipped map (ae_core.views). A thread
+    before a user asks for a UMAP map of a model without a shipped map (ae_core.explore.views). A thread
     would hold the GIL while numba compiles and make the app sluggish for the better part of a
     minute. LATENT_LAB_UMAP_WARMUP=0 turns it off."""
     if os.environ.get("LATENT_LAB_UMAP_WARMUP", "1") == "0":

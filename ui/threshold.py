@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ae_core.anomaly import DEFAULT_VALUES, ThresholdRule
+from ae_core.apps.anomaly import DEFAULT_VALUES, ThresholdRule
 from ui.i18n import _
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ae_core.explore import traversal_sheet
+from ae_core.explore.sampling import traversal_sheet
 from ae_core.models import Autoencoder
 from ui.i18n import _
 from ui.widgets import sprite_url

@@ -9,8 +9,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from ae_core.images import image_for_model
-from ae_core.visual import image_grid
+from ae_core.data.images import image_for_model, image_grid
 from ui.i18n import _, option_labels
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]

@@ -1,12 +1,12 @@
 """Checkpoints: folders of ``config.json`` + safetensors weights, their epoch snapshots, and zips."""
 
-from ae_core.checkpoints.archive import export_zip, import_zip
+from ae_core.checkpoints.archive import export_zip, import_zip, load_checkpoint
 from ae_core.checkpoints.config import CheckpointConfig, ModelConfig, parameter_count
 from ae_core.checkpoints.folder import (
     Checkpoint,
     CheckpointError,
     check_compatible,
-    load_checkpoint,
+    load_folder,
     load_training_state,
     parse_config,
     read_config,
@@ -24,6 +24,7 @@ __all__ = [
     "import_zip",
     "list_snapshots",
     "load_checkpoint",
+    "load_folder",
     "load_snapshot",
     "load_training_state",
     "parameter_count",

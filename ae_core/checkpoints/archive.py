@@ -11,25 +11,42 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from ae_core import limits
+import torch
+
 from ae_core.checkpoints.config import CheckpointConfig, build_checked
 from ae_core.checkpoints.folder import (
     CONFIG,
     OPTIMIZER,
     WEIGHTS,
+    Checkpoint,
     CheckpointError,
-    _load_weights,
-    _recover,
+    load_folder,
+    load_weights,
     parse_config,
     read_config,
+    recover,
 )
+from ae_core.data.trust import check_uploaded_spec
+from ae_core.system import limits
+from ae_core.system.paths import user_data_dir
 
 ALLOWED_FILES = (CONFIG, WEIGHTS, OPTIMIZER)
 
 
+def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
+    """Load a checkpoint folder, or a zip of one, into an eval-mode model."""
+    path = Path(path)
+    if not (path.is_file() and zipfile.is_zipfile(path)):
+        return load_folder(path, device)
+    # Unpacked into a temporary folder that is gone once the model is in memory.
+    with tempfile.TemporaryDirectory(prefix="latent-lab-") as scratch:
+        loaded = load_folder(import_zip(path, Path(scratch) / "checkpoint", trusted=True), device)
+    return Checkpoint(loaded.model, loaded.config, path)
+
+
 def export_zip(directory: str | os.PathLike) -> bytes:
     """The checkpoint's files (config and weights only) as zip bytes, for download."""
-    path = _recover(Path(directory))
+    path = recover(Path(directory))
     read_config(path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -49,7 +66,7 @@ def import_zip(
 
     Only ``config.json`` and ``*.safetensors`` files are accepted (at the top level or in one
     folder); anything else -- pickles, paths that climb out, encrypted or oddly compressed
-    members, sizes over ``ae_core.limits`` -- is refused and nothing is written. Unless
+    members, sizes over ``ae_core.system.limits`` -- is refused and nothing is written. Unless
     ``trusted`` (the command line), the config may name only a built-in dataset or a file in
     ``data_dir`` (default: the app's upload folder), and it is marked as coming from an upload.
     """
@@ -70,7 +87,7 @@ def import_zip(
             if not trusted:
                 config = _as_upload(config, staging, data_dir)
             model = build_checked(config.model)
-            _load_weights(model, staging / WEIGHTS)
+            load_weights(model, staging / WEIGHTS)
             target = Path(destination)
             if target.exists() and any(target.iterdir()):
                 raise CheckpointError(f"destination {str(target)!r} already holds files; refusing to overwrite")
@@ -129,9 +146,6 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
 
 def _as_upload(config: CheckpointConfig, staging: Path, data_dir) -> CheckpointConfig:
     """Check what an uploaded config may name, and mark it as uploaded."""
-    from ae_core.datasets.trust import check_uploaded_spec
-    from ae_core.zoo import user_data_dir  # the zoo builds on checkpoints
-
     if config.dataset:
         check_uploaded_spec(config.dataset, data_dir or user_data_dir())
     raw = {**config.raw, "extra": {**config.extra, "origin": "upload"}}

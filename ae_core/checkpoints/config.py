@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from ae_core import limits
 from ae_core.models import MODELS, Autoencoder, build_model
+from ae_core.system import limits
 
 FORMAT = "latent-lab-checkpoint"
 FORMAT_VERSION = 1

@@ -10,7 +10,6 @@ import platform
 import shutil
 import tempfile
 import uuid
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,9 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load, load_file, save_file
 
-from ae_core import limits
 from ae_core.checkpoints.config import FORMAT, FORMAT_VERSION, CheckpointConfig, build_checked
 from ae_core.models import Autoencoder
+from ae_core.system import limits
 
 CONFIG, WEIGHTS, OPTIMIZER = "config.json", "weights.safetensors", "optimizer.safetensors"
 SNAPSHOTS = "snapshots"  # per-epoch weights kept on request, carried across saves (see snapshots.py)
@@ -105,23 +104,15 @@ def save_checkpoint(
     return target
 
 
-def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load a checkpoint directory (or a zip of one) into an eval-mode model."""
-    path = Path(directory)
-    if path.is_file() and zipfile.is_zipfile(path):
-        from ae_core.checkpoints.archive import import_zip  # the archive module builds on this one
-
-        # Unpacked into a temporary folder that is gone once the model is in memory.
-        with tempfile.TemporaryDirectory(prefix="latent-lab-") as scratch:
-            loaded = load_checkpoint(import_zip(path, Path(scratch) / "checkpoint", trusted=True), device)
-        return Checkpoint(loaded.model, loaded.config, path)
-    path = _recover(path)
+def load_folder(directory: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
+    """Load a checkpoint directory into an eval-mode model (zips: ``archive.load_checkpoint``)."""
+    path = recover(Path(directory))
     config = parse_config(path)
     try:
         model = build_checked(config.model)
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"checkpoint {str(path)!r}: its model settings are not valid: {exc}") from None
-    _load_weights(model, path / WEIGHTS)
+    load_weights(model, path / WEIGHTS)
     model.to(device).eval()
     return Checkpoint(model, config.raw, path)
 
@@ -157,30 +148,24 @@ def check_compatible(config: dict[str, Any], sample_shape, what: str = "the data
         )
 
 
-def load_training_state(directory, model: Autoencoder, optimizer: torch.optim.Optimizer):
-    """Weights, optimizer state, epoch count and history from a checkpoint written by ``fit``."""
-    from ae_core.training import FitResult
-
-    path = _recover(Path(directory))
+def load_training_state(directory, model: Autoencoder, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """Put a checkpoint's weights and optimizer state into ``model`` and ``optimizer``; return its
+    ``training`` section (epoch count, history, best epoch) as saved."""
+    path = recover(Path(directory))
     config = read_config(path)
     check_compatible(config, model.input_shape, "the model being trained")
     if config["model"]["name"] != model.registry_name:
         raise CheckpointError(
             f"cannot resume a {model.registry_name!r} model from a {config['model']['name']!r} checkpoint"
         )
-    _load_weights(model, path / WEIGHTS)
+    load_weights(model, path / WEIGHTS)
     training = config.get("training") or {}
     if (path / OPTIMIZER).is_file() and "optimizer_param_groups" in training:
         _restore_optimizer(optimizer, load_file(str(path / OPTIMIZER)), training["optimizer_param_groups"])
-    result = FitResult(
-        history=list(training.get("history", [])),
-        best_epoch=int(training.get("best_epoch", 0)),
-        best_val_loss=float(training.get("best_val_loss", float("inf"))),
-    )
-    return int(training.get("epoch", 0)), result
+    return training
 
 
-def _load_weights(model: Autoencoder, file: Path) -> None:
+def load_weights(model: Autoencoder, file: Path) -> None:
     if not file.is_file():
         raise CheckpointError(f"checkpoint {str(file.parent)!r} has no {WEIGHTS}")
     try:
@@ -213,7 +198,7 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _recover(path: Path) -> Path:
+def recover(path: Path) -> Path:
     """If a save was interrupted between its two renames, put the previous checkpoint back."""
     if not path.exists() and path.parent.is_dir():
         olds = sorted(path.parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)

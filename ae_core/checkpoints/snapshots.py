@@ -8,7 +8,7 @@ from pathlib import Path
 from safetensors.torch import save_file
 
 from ae_core.checkpoints.config import CheckpointConfig, build_checked
-from ae_core.checkpoints.folder import SNAPSHOTS, Checkpoint, CheckpointError, _load_weights
+from ae_core.checkpoints.folder import SNAPSHOTS, Checkpoint, CheckpointError, load_weights
 from ae_core.models import Autoencoder
 
 
@@ -44,5 +44,5 @@ def load_snapshot(checkpoint: Checkpoint, epoch: int) -> Autoencoder:
             f"checkpoint {checkpoint.path.name!r} kept no snapshot of epoch {epoch}; has {sorted(snapshots)}"
         )
     model = build_checked(CheckpointConfig.parse(checkpoint.config).model)
-    _load_weights(model, snapshots[epoch])
+    load_weights(model, snapshots[epoch])
     return model.eval()

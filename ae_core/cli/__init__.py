@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from ae_core.cli import train, use
-from ae_core.datasets import DATASETS
+from ae_core.data import DATASETS
 from ae_core.models import MODELS
 
 

@@ -11,7 +11,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from ae_core.models import MODELS
-from ae_core.runs import TrainingRequest, run_training
+from ae_core.train.request import TrainingRequest, run_training
 
 
 def register(commands) -> None:

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ae_core.anomaly import (
+from ae_core.apps.anomaly import (
     ReconstructionScorer,
     ThresholdRule,
     anomaly_labels,
     detection_metrics,
 )
 from ae_core.checkpoints import check_compatible, load_checkpoint
-from ae_core.datasets import load_dataset
-from ae_core.evaluation import evaluate
-from ae_core.runtime import DEVICES, resolve_device, set_threads
+from ae_core.data import load_dataset
+from ae_core.models.metrics import evaluate
+from ae_core.train.runtime import DEVICES, resolve_device, set_threads
 
 
 def register(commands) -> None:
@@ -136,8 +136,8 @@ def _score(args) -> int:
 def _denoise(args) -> int:
     from tqdm import tqdm
 
-    from ae_core.denoise import denoise_image, noise_level
-    from ae_core.images import encode_png, read_image
+    from ae_core.apps.denoising import denoise_image, noise_level
+    from ae_core.data.images import encode_png, read_image
 
     set_threads(args.threads)
     device = resolve_device(args.device)
@@ -170,7 +170,7 @@ def _denoise(args) -> int:
 
 
 def _recommend(args) -> int:
-    from ae_core.recommender import (
+    from ae_core.apps.recommender import (
         Recommender,
         index_ratings,
         read_ratings,

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ae_core.noise import NOISE_KINDS, add_noise
+from ae_core.models.noise import NOISE_KINDS, add_noise
 
 RECON_LOSSES = ("bce", "mse")
 OUTPUTS = ("sigmoid", "linear")

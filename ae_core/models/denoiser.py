@@ -5,7 +5,7 @@ half-resolution sub-images (pixel unshuffle), a noise-level map is appended, a p
 3x3 convolutions works at half resolution (four times cheaper than at full size) and a pixel
 shuffle puts the clean image back together. The noise level is an input, so one network covers
 a range of levels and a user may set it (a number or a map); when it is not given it is
-estimated from the image (ae_core.noise_level).
+estimated from the image (ae_core.models.noise_level).
 
 In the autoencoder vocabulary: the code is the stack's last feature map, ``latent_dim`` channels
 at half resolution -- an over-complete code, as a denoiser's must be to keep detail.
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ae_core.models.base import AEOptions, AEOutput, Autoencoder
-from ae_core.noise_level import estimate_noise
+from ae_core.models.noise_level import estimate_noise
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class PhotoDenoiser(Autoencoder):
 
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Each image gets its own sigma from [0, noise_level] and is told it (FFDNet's training);
-        a ``camera_noise`` fraction instead gets a random camera's noise (ae_core.camera_noise),
+        a ``camera_noise`` fraction instead gets a random camera's noise (ae_core.models.camera_noise),
         is told what the estimator reads on it, as at use time, and is judged against the same
         camera's noise-free output."""
         sigma = torch.rand(len(x), generator=generator, device="cpu").to(x.device) * self.options.noise_level
@@ -110,7 +110,7 @@ class PhotoDenoiser(Autoencoder):
         target = x
         camera = torch.rand(len(x), generator=generator) < self.options.camera_noise
         if camera.any():
-            from ae_core.camera_noise import camera_pair, random_camera
+            from ae_core.models.camera_noise import camera_pair, random_camera
 
             rng = np.random.default_rng(int(torch.randint(2**31, (1,), generator=generator)))
             target, noisy, sigma = x.clone(), noisy.clone(), sigma.clone()

@@ -4,9 +4,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ae_core.denoise import batch_quality, psnr_against_noise
-from ae_core.noise import NOISE_KINDS, add_noise, occlude
-from ae_core.zoo import list_models
+from ae_core.apps.denoising import batch_quality, psnr_against_noise
+from ae_core.checkpoints.library import list_models
+from ae_core.models.noise import NOISE_KINDS, add_noise, occlude
 from ui.i18n import N_, _
 from ui.plots import FONT
 from ui.state import current, load_entry

@@ -7,13 +7,13 @@ import numpy as np
 import plotly.express as px
 import streamlit as st
 
-from ae_core.camera_noise import EXAMPLE_CAMERA, camera_pair
-from ae_core.datasets import photo
-from ae_core.denoise import CLASSICAL, classical, denoise_image, noise_level, noisy_copy, quality
-from ae_core.images import encode_png, read_image
-from ae_core.noise_level import image_noise_map
-from ae_core.runtime import resolve_device
-from ae_core.zoo import list_models
+from ae_core.apps.denoising import CLASSICAL, classical, denoise_image, noise_level, noisy_copy, quality
+from ae_core.checkpoints.library import list_models
+from ae_core.data import photo
+from ae_core.data.images import encode_png, read_image
+from ae_core.models.camera_noise import EXAMPLE_CAMERA, camera_pair
+from ae_core.models.noise_level import image_noise_map
+from ae_core.train.runtime import resolve_device
 from ui.i18n import _
 from ui.shared import shared
 from ui.state import load_entry

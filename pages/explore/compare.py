@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
+from ae_core.apps.pca_comparison import PCABaseline, error_against_code_size, principal_angles, train_linear_autoencoder
 from ae_core.checkpoints import CheckpointError, list_snapshots, load_snapshot
-from ae_core.compare import PCABaseline, error_against_code_size, principal_angles, train_linear_autoencoder
-from ae_core.evaluation import evaluate
-from ae_core.runs import aligned_pca
-from ae_core.views import load_view
+from ae_core.explore.projection import aligned_pca
+from ae_core.explore.views import load_view
+from ae_core.models.metrics import evaluate
 from ui.i18n import _
 from ui.plots import error_curves, scatter_2d
 from ui.state import current, model_key

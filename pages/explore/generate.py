@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.explore import dimension_order, manifold_codes, strip_gif, strip_png, traversal_codes
+from ae_core.explore.sampling import dimension_order, manifold_codes, strip_gif, strip_png, traversal_codes
 from ae_core.models import interpolate
 from ui.i18n import _
 from ui.state import code_distribution, codes_of, current, model_key

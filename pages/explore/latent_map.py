@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.evaluation import reconstruction_errors
-from ae_core.images import drawing_for_model
-from ae_core.projection import METHODS
+from ae_core.data.images import drawing_for_model
+from ae_core.explore.projection import METHODS
+from ae_core.models.metrics import reconstruction_errors
 from ui.canvas import drawing_pad
 from ui.hover import hover_previews
 from ui.i18n import _, integer, ngettext

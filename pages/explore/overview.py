@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.evaluation import reconstruction_errors
+from ae_core.models.metrics import reconstruction_errors
 from ui.i18n import _, integer
 from ui.plots import loss_curves
 from ui.state import current

@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from ae_core.checkpoints import CheckpointError, export_zip, import_zip
-from ae_core.zoo import (
+from ae_core.checkpoints.library import (
     check_model_name,
     claim_model,
     delete_model,

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from ae_core.datasets import store_upload
+from ae_core.data import store_upload
 from ae_core.models import MODELS
 from ae_core.models.guide import option_fields
-from ae_core.runs import TrainingRequest, data_options
-from ae_core.zoo import user_data_dir
+from ae_core.system.paths import user_data_dir
+from ae_core.train.request import TrainingRequest, data_options
 from ui.i18n import N_, _, integer, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue

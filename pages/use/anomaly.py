@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.anomaly import (
+from ae_core.apps.anomaly import (
     SCORES,
     ReconstructionScorer,
     anomaly_labels,
@@ -13,8 +13,8 @@ from ae_core.anomaly import (
     flagged_table,
     top_features,
 )
-from ae_core.runs import aligned_pca
-from ae_core.zoo import DEFAULT_DETECTOR
+from ae_core.checkpoints.library import DEFAULT_DETECTOR
+from ae_core.explore.projection import aligned_pca
 from ui.detector import detector_setup
 from ui.i18n import _, integer
 from ui.plots import detection_curves, flagged_map, score_histogram

@@ -3,7 +3,14 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.codes import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, pca_bits, precision_at_k
+from ae_core.apps.code_space import (
+    binary_codes,
+    cluster_scores,
+    hamming_neighbours,
+    knn_accuracy,
+    pca_bits,
+    precision_at_k,
+)
 from ui.i18n import _
 from ui.shared import shared
 from ui.state import codes_of, current, entries, load_entry, model_key

@@ -3,8 +3,8 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from ae_core.pretraining import METHODS, label_fraction_curve
-from ae_core.views import load_view
+from ae_core.apps.few_labels import METHODS, label_fraction_curve
+from ae_core.explore.views import load_view
 from ui.i18n import _
 from ui.plots import CLASS_COLORS, CLASS_SYMBOLS, FONT, percent_axis
 from ui.state import current

@@ -3,9 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.datasets import store_upload
-from ae_core.imputation import compare_imputers, example_table, hide_box, hide_values, rows_of, train_imputer
-from ae_core.zoo import list_models, user_data_dir
+from ae_core.apps.imputation import compare_imputers, example_table, hide_box, hide_values, rows_of, train_imputer
+from ae_core.checkpoints.library import list_models
+from ae_core.data import store_upload
+from ae_core.system.paths import user_data_dir
 from ui.i18n import _
 from ui.state import dataset, load_entry
 from ui.widgets import show_samples

@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from ae_core.home import cache_dir
-from ae_core.item_titles import movielens_titles, synthetic_titles, with_titles
-from ae_core.recommender import (
+from ae_core.apps.recommender import (
     Recommender,
     index_ratings,
     movielens_100k,
@@ -12,6 +10,8 @@ from ae_core.recommender import (
     split_ratings,
     synthetic_ratings,
 )
+from ae_core.data.item_titles import movielens_titles, synthetic_titles, with_titles
+from ae_core.system.paths import cache_dir
 from ui.i18n import N_, _, integer, option_labels
 
 st.title(_("Recommender"))

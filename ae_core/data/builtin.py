@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ae_core import limits
-from ae_core.datasets.base import Dataset, option, seeded_split
+from ae_core.data.base import Dataset, option, seeded_split
+from ae_core.system import limits
 
 SHAPE_KINDS = ("square", "circle", "triangle", "cross")
 MNIST_SAMPLE_PATH = Path(__file__).resolve().parent / "bundled" / "mnist_sample.npz"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ae_core.models import Autoencoder, build_model
-from ae_core.training import fit
+from ae_core.train.loop import fit
 
 
 def hide_values(x: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
@@ -85,7 +85,7 @@ def example_table() -> np.ndarray:
     """scikit-learn's wine measurements (178 x 13), each column scaled to [0, 1]: an offline table."""
     from sklearn.datasets import load_wine
 
-    from ae_core.datasets import Scaler
+    from ae_core.data import Scaler
 
     table = load_wine().data
     return Scaler.fit(table).transform(table)

@@ -11,23 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ae_core.checkpoints import CheckpointConfig, CheckpointError, parse_config
-from ae_core.home import home_dir
+from ae_core.checkpoints.config import CheckpointConfig
+from ae_core.checkpoints.folder import CheckpointError, parse_config
+from ae_core.system.paths import user_models_dir
 
-PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
 DEFAULT_MODEL = "mnist-sample-conv"  # 28x28 digits: legible on a projector; digits-* are the tiny 8x8 option
 DEFAULT_DETECTOR = "mnist-sample-detector"  # the Anomaly studio's first view: MNIST digits without the 2
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-def user_models_dir() -> Path:
-    """Where trained and imported models are saved."""
-    return home_dir() / "models"
-
-
-def user_data_dir() -> Path:
-    """Where uploaded training data is kept (models name it in their dataset spec)."""
-    return home_dir() / "data"
 
 
 @dataclass(frozen=True)

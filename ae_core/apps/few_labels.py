@@ -13,8 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 from ae_core.models import build_model
-from ae_core.runtime import set_threads
-from ae_core.training import fit
+from ae_core.train.loop import fit
+from ae_core.train.runtime import set_threads
 
 METHODS = (
     "autoencoder + fine-tuning",

@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 
-from ae_core.datasets.base import Dataset, Scaler, parse_spec, seeded_split
-from ae_core.datasets.builtin import (
+from ae_core.data.base import Dataset, Scaler, parse_spec, seeded_split
+from ae_core.data.builtin import (
     SHAPE_KINDS,
     load_digits_dataset,
     load_mnist_sample_dataset,
@@ -21,8 +21,8 @@ from ae_core.datasets.builtin import (
     photo,
     render_shapes,
 )
-from ae_core.datasets.download import FAMILIES, load_idx_family
-from ae_core.datasets.files import load_csv, load_image_folder, load_image_zip, load_npz
+from ae_core.data.download import FAMILIES, load_idx_family
+from ae_core.data.files import load_csv, load_image_folder, load_image_zip, load_npz
 
 # name -> one-line description, shown by `python -m ae_core datasets` and the app.
 DATASETS: dict[str, str] = {

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from ae_core.models import Autoencoder
-from ae_core.noise_level import image_noise_map
+from ae_core.models.noise_level import image_noise_map
 
 CLASSICAL = ("median", "gaussian", "non-local means", "total variation")
 
@@ -238,7 +238,7 @@ def psnr_against_noise(
 ) -> dict[str, list[float]]:
     """Mean PSNR of each model's reconstruction of noisy ``x`` at each noise level (and of the
     noisy input itself), for the noise lab's curve."""
-    from ae_core.noise import add_noise
+    from ae_core.models.noise import add_noise
 
     def psnr(images: np.ndarray) -> float:
         mse = ((np.clip(images, 0, 1) - x) ** 2).reshape(len(x), -1).mean(axis=1)

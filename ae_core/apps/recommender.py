@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ae_core import limits
-from ae_core.datasets.download import fetch
+from ae_core.data.download import fetch
 from ae_core.models import Autoencoder, build_model
-from ae_core.training import fit
+from ae_core.system import limits
+from ae_core.train.loop import fit
 
 # MovieLens 100k from GroupLens, checksum as published in its README-accompanying md5 file.
 MOVIELENS_100K = ("https://files.grouplens.org/datasets/movielens/ml-100k.zip", "0e33842e24a9c977be4e0107933c0723")

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from ae_core.runs import TrainingRequest, check_request
-from ae_core.runtime import available_cores
-from ae_core.zoo import check_model_name, claim_model
+from ae_core.checkpoints.library import check_model_name, claim_model
+from ae_core.train.request import TrainingRequest, check_request
+from ae_core.train.runtime import available_cores
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STATES = ("queued", "running", "finished", "stopped", "failed")
 
 
@@ -157,7 +157,7 @@ class TrainingQueue:
         # be re-imported, and its threads and locks must not be forked.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         job._process = subprocess.Popen(
-            [sys.executable, "-c", "from ae_core.jobs import worker_main; worker_main()"],
+            [sys.executable, "-c", "from ae_core.train.queue import worker_main; worker_main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -210,7 +210,7 @@ def worker_main() -> None:
     """The child process: read the run from the first stdin line, train, and report progress
     as JSON lines on stdout. "stop" on stdin -- or stdin closing because the app is gone --
     stops the run after the current batch; its best epoch is saved either way."""
-    from ae_core.runs import run_training
+    from ae_core.train.request import run_training
 
     setup = json.loads(sys.stdin.readline())
     if hasattr(os, "nice"):

@@ -13,6 +13,16 @@ def home_dir() -> Path:
     return Path(os.environ.get("LATENT_LAB_HOME") or Path.home() / ".latent-lab")
 
 
+def user_models_dir() -> Path:
+    """Where trained and imported models are saved."""
+    return home_dir() / "models"
+
+
+def user_data_dir() -> Path:
+    """Where uploaded training data is kept (models name it in their dataset spec)."""
+    return home_dir() / "data"
+
+
 def cache_dir() -> Path:
     """$LATENT_LAB_CACHE, or the data folder's ``cache/``: safe to delete, refilled on demand."""
     return Path(os.environ.get("LATENT_LAB_CACHE") or home_dir() / "cache")

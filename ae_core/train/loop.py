@@ -4,7 +4,6 @@ callbacks, resumable checkpoints, and DistributedDataParallel under torchrun. It
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +14,7 @@ import numpy as np
 import torch
 
 from ae_core.models import Autoencoder
-from ae_core.runtime import Distributed, resolve_device, set_threads
+from ae_core.train.runtime import Distributed, resolve_device, set_threads
 
 DEVICE_DATA_BYTES = 4 << 30  # training data up to this size is moved to an accelerator once
 LBFGS_STEPS_PER_EPOCH = 50  # iterations of one epoch for models trained full-batch (``optimizer = "lbfgs"``)
@@ -67,6 +66,16 @@ class FitResult:
             "seconds": round(self.seconds, 2),
         }
 
+    @classmethod
+    def resumed(cls, training: dict[str, Any]) -> tuple[int, FitResult]:
+        """(epochs already run, the result so far) from a saved ``training`` section."""
+        result = cls(
+            history=list(training.get("history", [])),
+            best_epoch=int(training.get("best_epoch", 0)),
+            best_val_loss=float(training.get("best_val_loss", math.inf)),
+        )
+        return int(training.get("epoch", 0)), result
+
 
 def fit(
     model: Autoencoder,
@@ -87,9 +96,8 @@ def fit(
     stop_event: threading.Event | None = None,
     on_batch: Callable[[BatchInfo], None] | None = None,
     on_epoch: Callable[[EpochInfo], None] | None = None,
-    checkpoint_dir: str | os.PathLike | None = None,
-    checkpoint_meta: dict[str, Any] | None = None,
-    resume: str | os.PathLike | None = None,
+    on_improve: Callable[[Autoencoder, torch.optim.Optimizer | None, dict[str, Any]], None] | None = None,
+    resume: Callable[[Autoencoder, torch.optim.Optimizer], dict[str, Any]] | None = None,
 ) -> FitResult:
     """Train ``model`` in place; at the end it holds the weights of the best validation epoch.
 
@@ -110,13 +118,13 @@ def fit(
         shares the machine)
     stop_event : when set, training stops after the current batch and keeps the best weights
     on_batch, on_epoch : progress callbacks
-    checkpoint_dir : the best model so far is saved here (atomically) whenever it improves,
-        with the optimizer state, so the run can be resumed and a crash loses nothing saved
-    resume : a checkpoint written by ``fit`` to continue from (weights, optimizer, epoch count)
+    on_improve : called with (model, optimizer or None, training section) whenever the
+        validation loss improves, on the main process: ``checkpointing.save_best_to(folder)``
+        saves the run there, so a crash loses nothing saved
+    resume : loads the state to continue from into (model, optimizer) and returns the saved
+        training section (epoch count, history, best epoch): ``checkpointing.resume_from(folder)``
     """
     _validate(epochs, batch_size, lr, val_fraction, schedule, patience, max_minutes)
-    from ae_core.checkpoints import load_training_state, save_checkpoint  # avoids an import cycle
-
     set_threads(threads)
     dist = Distributed.from_environment(device)
     torch_device = dist.device if dist.active else resolve_device(device)
@@ -140,7 +148,7 @@ def fit(
     result = FitResult()
     start_epoch = 0
     if resume is not None:
-        start_epoch, result = load_training_state(resume, model, optimizer)
+        start_epoch, result = FitResult.resumed(resume(model, optimizer))
     result.epochs_planned = epochs
     step_module = dist.wrap(_LossModule(model))
     generator = torch.Generator().manual_seed(seed + dist.rank)
@@ -223,13 +231,11 @@ def fit(
                 {"epoch": epoch, "train": train_parts, "val": val_parts, "seconds": elapsed, "lr": lr_now}
             )
             result.epochs_run, result.seconds = epoch, elapsed
-            if improved and checkpoint_dir is not None and dist.is_main:
-                meta = dict(checkpoint_meta or {})
+            if improved and on_improve is not None and dist.is_main:
                 # Saved while the run goes on: if it is killed, the checkpoint says so ("epoch k of n").
                 training = {**result.as_dict(), "stopped": "interrupted"}
                 # L-BFGS's state is lists of past steps, not tensors; a resumed run rebuilds it in a few iterations.
-                kept = None if full_batch else optimizer
-                save_checkpoint(model, checkpoint_dir, training=training, optimizer=kept, **meta)
+                on_improve(model, None if full_batch else optimizer, training)
             if on_epoch is not None:
                 eta = _eta(elapsed, done_batches, total_batches, budget)
                 on_epoch(EpochInfo(epoch, epochs, train_parts, val_parts, improved, elapsed, eta, lr_now))

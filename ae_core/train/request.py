@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from ae_core import limits
 from ae_core.checkpoints import ModelConfig, parameter_count, save_checkpoint, save_snapshot
-from ae_core.datasets import Dataset, load_dataset
-from ae_core.evaluation import evaluate
+from ae_core.data import Dataset, load_dataset
+from ae_core.explore.projection import aligned_pca
 from ae_core.models import Autoencoder, build_model
-from ae_core.training import BatchInfo, EpochInfo, fit
+from ae_core.models.metrics import evaluate
+from ae_core.system import limits
+from ae_core.train.checkpointing import resume_from, save_best_to
+from ae_core.train.loop import BatchInfo, EpochInfo, fit
 
 PREVIEW_SAMPLES = 8  # reconstructions sent with every epoch
 MAP_SAMPLES = 600  # codes in each latent-map snapshot
@@ -146,9 +148,8 @@ def run_training(
         stop_event=stop_event,
         on_batch=on_batch,
         on_epoch=epoch_hook,
-        checkpoint_dir=out,
-        checkpoint_meta=meta,
-        resume=resume,
+        on_improve=None if out is None else save_best_to(out, **meta),
+        resume=None if resume is None else resume_from(resume),
     )
     model.cpu()
     metrics = evaluate(model, dataset.x_test)
@@ -165,20 +166,3 @@ def run_training(
         "seconds": round(result.seconds, 2),
         "test": metrics,
     }
-
-
-def aligned_pca(codes: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
-    """2-D PCA of ``codes``, rotated/reflected to best match ``reference`` (orthogonal
-    Procrustes), so successive snapshots of a changing map do not flip and spin."""
-    from scipy.linalg import orthogonal_procrustes
-    from sklearn.decomposition import PCA
-
-    codes = np.asarray(codes, np.float64)
-    if codes.shape[1] == 1:
-        points = np.column_stack([codes[:, 0] - codes[:, 0].mean(), np.zeros(len(codes))])
-    else:
-        points = PCA(2, random_state=0).fit_transform(codes)
-    if reference is not None and reference.shape == points.shape:
-        rotation, _ = orthogonal_procrustes(points, reference)
-        points = points @ rotation
-    return points.astype(np.float32)

@@ -10,10 +10,10 @@ import numpy as np
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 
-from ae_core.evaluation import reconstruction_errors
 from ae_core.models import Autoencoder, build_model
 from ae_core.models.dense import LinearAE
-from ae_core.training import fit
+from ae_core.models.metrics import reconstruction_errors
+from ae_core.train.loop import fit
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ae_core.datasets.base import Dataset
-from ae_core.home import cache_dir
+from ae_core.data.base import Dataset
+from ae_core.system.paths import cache_dir
 
 FILES = (
     "train-images-idx3-ubyte.gz",
@@ -60,7 +60,7 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
 
 
 def cache_root(options: dict[str, str]) -> Path:
-    """Where downloads are kept: the ``cache`` option, or the data folder's cache (ae_core.home)."""
+    """Where downloads are kept: the ``cache`` option, or the data folder's cache (ae_core.system.paths)."""
     return Path(options["cache"]) if options.get("cache") else cache_dir()
 
 

@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ae_core.datasets import Dataset
+from ae_core.data import Dataset
 from ae_core.models import Autoencoder
-from ae_core.runs import TrainingRequest
+from ae_core.train.request import TrainingRequest
 
 STRATEGIES = {
     "contamination": "flag the top fraction `value` of the fitted scores (percentile)",
@@ -282,7 +282,7 @@ def flagged_table(dataset: Dataset, split: str, scores: np.ndarray, threshold: f
     and for tables the features in their original units (the dataset's scaler undone)."""
     import pandas as pd
 
-    from ae_core.datasets import Scaler
+    from ae_core.data import Scaler
 
     x, _ = dataset.split(split)
     rows = np.flatnonzero(scores > threshold)

@@ -66,9 +66,9 @@ def noisy_versions(photos: dict[str, np.ndarray], kind: str, sigma: float = 25 /
     """(references, noisy): seeded noisy copies of ``photos`` and what they are judged against.
 
     ``gaussian``: white noise of std ``sigma``, saved as 8-bit, against the photo; ``camera``: a
-    random camera of ``ae_core.camera_noise`` per photo, against that camera's noise-free output.
+    random camera of ``ae_core.models.camera_noise`` per photo, against that camera's noise-free output.
     """
-    from ae_core.camera_noise import camera_pair, random_camera
+    from ae_core.models.camera_noise import camera_pair, random_camera
 
     if kind not in ("gaussian", "camera"):
         raise ValueError(f"noise kind must be 'gaussian' or 'camera', got {kind!r}")
@@ -90,7 +90,7 @@ def compare(methods: dict, photos: dict[str, np.ndarray], noisy: dict[str, np.nd
     """
     import time
 
-    from ae_core.denoise import quality
+    from ae_core.apps.denoising import quality
 
     rows = {"noisy input": {"psnr": float(np.mean([quality(photos[n], noisy[n])["psnr"] for n in photos]))}}
     for name, method in methods.items():

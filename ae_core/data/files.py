@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ae_core import limits
-from ae_core.datasets.base import TABLE_SCALING, Dataset, Scaler, option, seeded_split
-from ae_core.images import image_size, read_image, to_chw
+from ae_core.data.base import TABLE_SCALING, Dataset, Scaler, option, seeded_split
+from ae_core.data.images import image_size, read_image, to_chw
+from ae_core.system import limits
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 LABEL_COLUMNS = ("label", "labels", "y", "class", "target")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ae_core.datasets.base import parse_spec
+from ae_core.data.base import parse_spec
 
 BUILT_IN = ("digits", "mnist-sample", "shapes", "photos", "mnist", "fashion-mnist", "kmnist")
 UPLOADED = ("npz", "csv", "zip")  # what store_upload keeps in the data folder

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ae_core.diskcache import fingerprint, load_arrays, save_arrays
+from ae_core.system.cache import fingerprint, load_arrays, save_arrays
 
 METHODS = ("pca", "umap", "tsne", "raw")
 
@@ -204,3 +204,20 @@ def warm_up_umap() -> None:
     """Fit UMAP once on a little random data so numba compiles (and caches on disk) its code
     before a user asks for a map."""
     UMAPProjector(2, 0).fit(np.random.default_rng(0).random((300, 4), dtype=np.float32))
+
+
+def aligned_pca(codes: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """2-D PCA of ``codes``, rotated/reflected to best match ``reference`` (orthogonal
+    Procrustes), so successive snapshots of a changing map do not flip and spin."""
+    from scipy.linalg import orthogonal_procrustes
+    from sklearn.decomposition import PCA
+
+    codes = np.asarray(codes, np.float64)
+    if codes.shape[1] == 1:
+        points = np.column_stack([codes[:, 0] - codes[:, 0].mean(), np.zeros(len(codes))])
+    else:
+        points = PCA(2, random_state=0).fit_transform(codes)
+    if reference is not None and reference.shape == points.shape:
+        rotation, _ = orthogonal_procrustes(points, reference)
+        points = points @ rotation
+    return points.astype(np.float32)

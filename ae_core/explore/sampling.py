@@ -10,8 +10,8 @@ import torch
 from PIL import Image
 from sklearn.mixture import GaussianMixture
 
+from ae_core.data.images import image_grid
 from ae_core.models import Autoencoder
-from ae_core.visual import image_grid
 
 SAMPLE_SOURCES = ("prior", "gaussian", "mixture")
 

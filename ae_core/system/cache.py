@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ae_core.home import cache_dir as cache_root
+from ae_core.system.paths import cache_dir as cache_root
 
 
 def cache_dir(kind: str = "maps") -> Path:
