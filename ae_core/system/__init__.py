@@ -1,2 +1,2 @@
-"""Layer 0, the machine: what one request may cost (limits), where the data folder is (paths),
-the disk cache of computed arrays. Imports nothing else from ae_core."""
+"""Layer 0 (the bottom), the machine: what one request may cost (``limits``), where the data
+folder is (``paths``), the disk cache of computed arrays (``cache``). Imports nothing else from ae_core."""
