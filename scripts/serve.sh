@@ -10,7 +10,7 @@
 # Workers listen on 127.0.0.1:PORT+1 … PORT+WORKERS. A worker (or HAProxy) that dies is started
 # again within a second; its students' tabs reconnect. Ctrl-C or SIGTERM stops everything.
 # LATENT_LAB_ADDRESS (default 0.0.0.0) is the address HAProxy listens on.
-# For one person, plain `streamlit run app.py` stays the way to run Latent Lab.
+# For one person, `python scripts/run_app.py` (the README's run command) stays the way to run Latent Lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -97,7 +97,7 @@ for i in $(seq 1 "$WORKERS"); do
   # Only the first worker compiles UMAP's numba code ahead of use; the result is cached on disk.
   warm_up=${LATENT_LAB_UMAP_WARMUP:-1}
   [ "$i" -gt 1 ] && warm_up=0
-  LATENT_LAB_UMAP_WARMUP=$warm_up keep_running "worker $i" "$PYTHON" -m streamlit run app.py \
+  LATENT_LAB_UMAP_WARMUP=$warm_up keep_running "worker $i" "$PYTHON" scripts/run_app.py \
     --server.headless true --server.address 127.0.0.1 --server.port $((PORT + i)) &
   SUPERVISORS+=($!)
 done
