@@ -14,3 +14,16 @@ def test_models_uploads_maps_and_downloads_all_live_under_the_data_folder(tmp_pa
     assert all(f.is_relative_to(tmp_path / "lab") for f in folders), folders
     diskcache.save_arrays("k", {"a": np.zeros(2)})
     assert [p.name for p in (tmp_path / "lab").rglob("*.npz")] == ["k.npz"]
+
+
+def test_umaps_compiled_code_is_cached_in_the_data_folder(tmp_path):
+    """numba (UMAP's compiler) writes its cache under the data folder, not beside the package."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("NUMBA_CACHE_DIR", "LATENT_LAB_CACHE")}
+    code = "import ae_core.explore.projection, numba.core.config as c; print(c.CACHE_DIR)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "LATENT_LAB_HOME": str(tmp_path)}, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == str(tmp_path / "cache" / "numba"), out.stderr[-500:]
