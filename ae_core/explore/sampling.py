@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 from sklearn.mixture import GaussianMixture
 
-from ae_core.data.images import image_grid
+from ae_core.data.images import encode_png, image_grid
 from ae_core.models import Autoencoder
 
 SAMPLE_SOURCES = ("prior", "gaussian", "mixture")
@@ -104,9 +104,7 @@ def manifold_codes(low: np.ndarray, high: np.ndarray, steps: int) -> np.ndarray:
 
 def strip_png(images: np.ndarray, min_side: int = 64) -> bytes:
     """A row of images as PNG bytes, each at least ``min_side`` pixels high."""
-    buffer = io.BytesIO()
-    Image.fromarray(image_grid(images, columns=len(images), min_side=min_side)).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_png(image_grid(images, columns=len(images), min_side=min_side))
 
 
 def strip_gif(images: np.ndarray, seconds_per_frame: float = 0.12, bounce: bool = True) -> bytes:
