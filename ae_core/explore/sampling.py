@@ -11,7 +11,7 @@ from PIL import Image
 from sklearn.mixture import GaussianMixture
 
 from ae_core.data.images import encode_png, image_grid
-from ae_core.models import Autoencoder
+from ae_core.models import Autoencoder, gaussian_kl
 
 SAMPLE_SOURCES = ("prior", "gaussian", "mixture")
 
@@ -54,7 +54,7 @@ def dimension_order(
         with torch.no_grad():
             model.eval()
             mu, logvar = model.encode_distribution(torch.as_tensor(np.asarray(x[:2000], np.float32)))
-            kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).mean(dim=0).numpy()
+            kl = gaussian_kl(mu, logvar).mean(dim=0).numpy()
         return np.argsort(-kl), kl, "KL"
     variance = np.asarray(codes).var(axis=0)
     return np.argsort(-variance), variance, "variance"
