@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,11 @@ class Checkpoint:
     model: Autoencoder
     config: dict[str, Any]
     path: Path
+
+    @cached_property
+    def parsed(self) -> CheckpointConfig:
+        """``config`` typed (``config`` itself stays the file's dict, for the callers that write it)."""
+        return CheckpointConfig.parse(self.config)
 
     @property
     def dataset(self) -> str | None:

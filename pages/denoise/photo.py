@@ -38,7 +38,7 @@ st.markdown(
     )
 )
 
-denoisers = [e.name for e in list_models() if e.config["model"]["name"] == "photo_denoiser"]
+denoisers = [e.name for e in list_models() if e.parsed.model.name == "photo_denoiser"]
 if not denoisers:
     st.info(_("No photo denoiser is installed: the shipped one lives in pretrained/photo-denoiser."))
     st.stop()

@@ -103,7 +103,7 @@ if sweep_key in st.session_state:
 
 st.subheader(_("A linear autoencoder finds PCA's subspace"))
 linear_key = f"linear:{checkpoint.dataset}:{k}"
-if checkpoint.config["model"]["name"] == "linear":
+if checkpoint.parsed.model.name == "linear":
     st.session_state[linear_key] = model
 elif st.button(_("Train a linear autoencoder with a code of {size} numbers", size=k), icon=":material/play_arrow:"):
     with st.spinner(_("Training a linear autoencoder on the training split…")):

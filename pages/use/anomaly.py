@@ -36,7 +36,7 @@ detector_setup()
 # A model trained on every class has nothing to call an anomaly, so the page opens on a one-class
 # detector (shipped: MNIST digits without the 2) unless the sidebar's model is one.
 labels_of = {e.name: model_label(e) for e in entries()}
-detectors = [e.name for e in entries() if "normal=" in (e.config.get("dataset") or "")]
+detectors = [e.name for e in entries() if e.parsed.one_class]
 sidebar_model = chosen_name()
 options = detectors if sidebar_model in detectors else [*detectors, sidebar_model]
 first = sidebar_model if sidebar_model in detectors or not detectors else DEFAULT_DETECTOR

@@ -60,7 +60,7 @@ b.metric(_("codes: NMI · ARI"), f"{on_codes['nmi']:.3f} · {on_codes['ari']:.3f
 st.caption(_("NMI and ARI compare the clusters with the true labels: 1 is perfect agreement, 0 is chance."))
 
 st.subheader(_("Semantic hashing"))
-hashers = [e.name for e in entries() if e.config.get("dataset") == data.spec and e.config["model"]["name"] == "hashing"]
+hashers = [e.name for e in entries() if e.parsed.dataset == data.spec and e.parsed.model.name == "hashing"]
 source = st.selectbox(
     _("Bits from"),
     hashers + ["median"],
