@@ -225,29 +225,3 @@ def benchmark(model: Autoencoder | None, photos: dict[str, np.ndarray], sigma: f
         name: {metric: round(float(np.mean([r[metric] for r in rows])), 3) for metric in ("psnr", "ssim")}
         for name, rows in scores.items()
     }
-
-
-def batch_quality(clean: np.ndarray, images: np.ndarray) -> dict[str, float]:
-    """Mean PSNR/SSIM over a batch of ``(N, C, H, W)`` images against their clean versions."""
-    rows = [quality(c.transpose(1, 2, 0), i.transpose(1, 2, 0)) for c, i in zip(clean, images)]
-    return {metric: float(np.mean([r[metric] for r in rows])) for metric in ("psnr", "ssim")}
-
-
-def psnr_against_noise(
-    models: dict[str, Autoencoder], x: np.ndarray, kind: str, levels, seed: int = 0
-) -> dict[str, list[float]]:
-    """Mean PSNR of each model's reconstruction of noisy ``x`` at each noise level (and of the
-    noisy input itself), for the noise lab's curve."""
-    from ae_core.models.noise import add_noise
-
-    def psnr(images: np.ndarray) -> float:
-        mse = ((np.clip(images, 0, 1) - x) ** 2).reshape(len(x), -1).mean(axis=1)
-        return float(np.mean(10 * np.log10(1 / np.maximum(mse, 1e-10))))
-
-    curves: dict[str, list[float]] = {"noisy input": [], **{name: [] for name in models}}
-    for level in levels:
-        noisy = add_noise(x, kind, float(level), seed=seed)
-        curves["noisy input"].append(psnr(noisy))
-        for name, model in models.items():
-            curves[name].append(psnr(model.reconstruct(noisy)))
-    return curves
