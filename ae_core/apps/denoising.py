@@ -210,17 +210,29 @@ def noisy_copy(clean: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     return (clean + sigma * np.random.default_rng(seed).standard_normal(clean.shape)).astype(np.float32)
 
 
+def compare_filters(
+    clean: np.ndarray, noisy: np.ndarray, denoised: np.ndarray | None, sigma: float, filters=CLASSICAL
+) -> dict[str, dict[str, float]]:
+    """PSNR/SSIM against ``clean`` of the ``noisy`` photo (``"noisy"``), of the network's result
+    (``"network"``, when ``denoised`` is given) and of each named classical filter run on
+    ``noisy`` with its usual setting for noise ``sigma``; all (H, W, C) in [0, 1]."""
+    scores = {"noisy": quality(clean, noisy)}
+    if denoised is not None:
+        scores["network"] = quality(clean, denoised)
+    for name in filters:
+        scores[name] = quality(clean, classical(noisy, name, sigma))
+    return scores
+
+
 def benchmark(model: Autoencoder | None, photos: dict[str, np.ndarray], sigma: float = 25 / 255, filters=()) -> dict:
     """Mean PSNR/SSIM over ``photos`` (name -> clean image) at noise ``sigma`` for the model
     (told the true sigma, as benchmarks do) and for each named classical filter."""
     scores: dict[str, list[dict[str, float]]] = {}
     for i, clean in enumerate(photos.values()):
         noisy = noisy_copy(clean, sigma, seed=i)
-        scores.setdefault("noisy", []).append(quality(clean, noisy))
-        if model is not None:
-            scores.setdefault("network", []).append(quality(clean, denoise_image(model, noisy, sigma)))
-        for name in filters:
-            scores.setdefault(name, []).append(quality(clean, classical(noisy, name, sigma)))
+        denoised = None if model is None else denoise_image(model, noisy, sigma)
+        for name, measured in compare_filters(clean, noisy, denoised, sigma, filters).items():
+            scores.setdefault(name, []).append(measured)
     return {
         name: {metric: round(float(np.mean([r[metric] for r in rows])), 3) for metric in ("psnr", "ssim")}
         for name, rows in scores.items()

@@ -167,6 +167,17 @@ def encode_png(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def crop_at(image: np.ndarray, across: float, down: float, side: int) -> np.ndarray:
+    """The ``side`` x ``side`` part of an (H, W, ...) image (all of a shorter side) whose
+    position is given in percent: 0 at the left or top edge, 100 at the right or bottom,
+    50 the centre."""
+    if not (0 <= across <= 100 and 0 <= down <= 100):
+        raise ValueError(f"a crop's position is in percent, 0 to 100; got across={across}, down={down}")
+    height, width = image.shape[:2]
+    top, left = int((height - min(side, height)) * down / 100), int((width - min(side, width)) * across / 100)
+    return image[top : top + side, left : left + side]
+
+
 def drawing_for_model(drawing: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
     """A drawn digit (2-D grey levels, ink bright on black) as a batch of one model input,
     framed the way MNIST and scikit-learn's digits are: the ink's bounding box, centred in a
