@@ -10,7 +10,9 @@ from ae_core.apps.anomaly import (
     curves,
     default_score,
     detection_metrics,
+    flag,
     flagged_table,
+    most_anomalous,
     top_features,
 )
 from ae_core.checkpoints.library import DEFAULT_DETECTOR
@@ -86,7 +88,7 @@ labels = anomaly_labels(data, split)
 x = data.split(split)[0]
 
 rule, threshold = threshold_controls(scores, scorer.decision_scores_, split_names[split])
-flagged = scores > threshold
+flagged = flag(scores, threshold)
 
 counts = st.columns(3)  # three to a row: "1,000 of 1,000" stays whole at a projector's 1280 px
 counts[0].metric(_("Flagged"), _("{count} of {total}", count=integer(flagged.sum()), total=integer(len(scores))))
@@ -140,7 +142,7 @@ if labels is not None and len(np.unique(labels)) == 2:
 
 st.subheader(_("Most anomalous"))
 k = st.slider(_("How many"), 4, 32, 12, key="anomaly_topk")
-top = np.argsort(-scores)[:k]
+top = most_anomalous(scores, k)
 if data.kind == "image":
     show_samples(
         np.concatenate([x[top], checkpoint.model.reconstruct(x[top]), scorer.heatmaps(x[top])]),
