@@ -39,7 +39,7 @@ except ValueError as exc:
     st.stop()
 
 st.subheader(_("Same code size: {size} numbers", size=k))
-rows = np.random.default_rng(0).choice(len(data.x_test), size=min(10, len(data.x_test)), replace=False)
+rows = data.random_test_rows(10)
 x = data.x_test[rows]
 ae_mean = evaluate(model, data.x_test)["sse_per_sample"]
 pca_mean = float(pca.errors(data.x_test).mean())

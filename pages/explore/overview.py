@@ -25,7 +25,7 @@ seed = st.number_input(
     _("Sample seed"), 0, 10_000, 0, key="overview_seed", help=_("Change it to see other test samples.")
 )
 
-rows = np.random.default_rng(int(seed)).choice(len(data.x_test), size=min(count, len(data.x_test)), replace=False)
+rows = data.random_test_rows(count, int(seed))
 x = data.x_test[rows]
 x_hat = model.reconstruct(x)
 errors = reconstruction_errors(model, x)
