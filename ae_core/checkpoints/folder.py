@@ -44,15 +44,15 @@ class Checkpoint:
 
     @property
     def dataset(self) -> str | None:
-        return self.config.get("dataset")
+        return self.parsed.dataset
 
     @property
     def scaler(self) -> dict[str, Any] | None:
-        return self.config.get("scaler")
+        return self.parsed.scaler
 
     @property
     def metrics(self) -> dict[str, Any]:
-        return self.config.get("metrics", {})
+        return self.parsed.metrics
 
 
 def save_checkpoint(
