@@ -12,7 +12,9 @@ from ae_core.apps.anomaly import (
     anomaly_labels,
     detection_metrics,
     detector_request,
+    flag,
     flagged_table,
+    most_anomalous,
 )
 from ae_core.cli import main
 from ae_core.data import load_dataset
@@ -107,6 +109,18 @@ def test_rule_round_trips_through_json():
     rule = ThresholdRule("mad", 2.5)
     assert ThresholdRule.parse(rule.to_json("combined")) == rule
     assert json.loads(rule.to_json("combined"))["score"] == "combined"
+
+
+def test_a_threshold_from_any_rule_flags_what_predict_flags_at_the_fitted_one(planted):
+    model, x, y = planted
+    scorer = ReconstructionScorer(model, score="reconstruction").fit(x[:400])
+    scores = scorer.decision_function(x)
+    np.testing.assert_array_equal(flag(scores, scorer.threshold_), scorer.predict(x).astype(bool))
+    at_a_score = flag(scores, scores[405])
+    assert not at_a_score[405] and at_a_score.sum() == (scores > scores[405]).sum()  # strictly above
+    top = most_anomalous(scores, 20)
+    assert len(top) == 20 and list(scores[top]) == sorted(scores, reverse=True)[:20]
+    assert set(top) == set(np.flatnonzero(y))  # the planted ones score highest
 
 
 def test_metrics_match_a_hand_count():

@@ -11,7 +11,14 @@ from functools import partial
 import numpy as np
 import pytest
 
-from ae_core.apps.code_space import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, precision_at_k
+from ae_core.apps.code_space import (
+    binary_codes,
+    cluster_scores,
+    hamming_neighbours,
+    knn_accuracy,
+    precision_at_k,
+    random_bits,
+)
 from ae_core.apps.few_labels import labelled_subset
 from ae_core.apps.imputation import hide_box, hide_values, imputation_error, impute, train_imputer
 from ae_core.apps.recommender import (
@@ -175,6 +182,17 @@ def test_knn_and_clustering_find_well_separated_groups():
     assert found["accuracy"] > 0.95 and found["dimensions"] == 10
     scores = cluster_scores(x, y, 4)
     assert scores["nmi"] > 0.9 and scores["ari"] > 0.9
+
+
+def test_random_bits_are_fair_repeatable_coins_that_retrieve_at_chance():
+    database, queries = random_bits(2000, 300, 16)
+    assert database.shape == (2000, 16) and queries.shape == (300, 16) and database.dtype == np.uint8
+    assert set(np.unique(database)) == {0, 1} and abs(database.mean() - 0.5) < 0.02
+    again = random_bits(2000, 300, 16)
+    assert np.array_equal(again[0], database) and np.array_equal(again[1], queries)
+    assert not np.array_equal(database[:300], queries)  # the queries are not copies of database items
+    labels = np.arange(2000) % 4
+    assert abs(precision_at_k(database, labels, queries, np.arange(300) % 4, 10) - 0.25) < 0.05
 
 
 def test_hamming_retrieval_and_hashing_codes():

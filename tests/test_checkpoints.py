@@ -41,6 +41,25 @@ def test_config_holds_what_is_needed_to_rebuild(saved):
     assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.safetensors"]
 
 
+def test_a_loaded_checkpoint_and_a_listed_model_carry_the_typed_config(saved, tmp_path):
+    from ae_core.checkpoints.library import list_models
+
+    _, path = saved
+    parsed = load_checkpoint(path).parsed
+    assert parsed.model.name == "conv_vae" and parsed.model.input_shape == SHAPE and parsed.model.latent_dim == 3
+    assert parsed.dataset == "digits" and not parsed.one_class and parsed.history == []
+    assert not parsed.model.denoising and parsed.origin == "local"
+    history = [{"epoch": 1, "train": 0.5, "val": 0.6}]
+    save_checkpoint(
+        build_model("denoising", (64,), 4, seed=0),
+        tmp_path / "models" / "detector",
+        dataset="digits?normal=3",
+        training={"history": history},
+    )
+    (entry,) = list_models(tmp_path / "models")
+    assert entry.parsed.one_class and entry.parsed.history == history and entry.parsed.model.denoising
+
+
 def test_a_crash_mid_save_leaves_the_old_checkpoint_intact(saved, monkeypatch):
     model, path = saved
     before = (path / "weights.safetensors").read_bytes()

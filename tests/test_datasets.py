@@ -266,3 +266,13 @@ def test_file_specs_keep_their_options_so_the_split_reloads_identically(tmp_path
     data = load_dataset(spec)
     assert data.spec == spec and len(data.x_test) == 5
     np.testing.assert_array_equal(load_dataset(data.spec).x_test, data.x_test)
+
+
+def test_random_test_rows_are_distinct_repeatable_and_never_more_than_there_are():
+    data = load_dataset("digits")
+    rows = data.random_test_rows(10, seed=3)
+    assert len(set(rows.tolist())) == 10 and rows.max() < len(data.x_test)
+    assert np.array_equal(rows, data.random_test_rows(10, seed=3))
+    assert not np.array_equal(rows, data.random_test_rows(10, seed=4))
+    everything = data.random_test_rows(10**6)
+    assert sorted(everything.tolist()) == list(range(len(data.x_test)))

@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from ae_core.apps.denoising import (
+    benchmark,
     classical,
+    compare_filters,
     denoise_image,
     from_opponent,
     noise_level,
@@ -129,6 +131,21 @@ def test_shipped_denoiser_gains_a_real_margin_on_a_synthetic_photo():
     assert network > quality(clean, classical(noisy, "median", 25 / 255))["psnr"] + 2
     blind = quality(clean, denoise_image(model, noisy))["psnr"]  # sigma estimated from the image
     assert blind > network - 1.0
+
+
+def test_the_demo_table_and_the_benchmark_score_the_same_way():
+    clean = synthetic_photo(48)
+    noisy = noisy_copy(clean, 25 / 255, seed=0)
+    scores = compare_filters(clean, noisy, clean, 25 / 255, ("median", "gaussian"))
+    assert list(scores) == ["noisy", "network", "median", "gaussian"]
+    assert scores["noisy"] == quality(clean, noisy) and scores["median"] == quality(
+        clean, classical(noisy, "median", 25 / 255)
+    )
+    assert scores["network"]["ssim"] == pytest.approx(1.0) and scores["median"]["psnr"] > scores["noisy"]["psnr"]
+    assert list(compare_filters(clean, noisy, None, 25 / 255, ())) == ["noisy"]
+    # The benchmark is the same table, averaged over photos (each with its own noise seed) and rounded.
+    measured = benchmark(None, {"a": clean}, 25 / 255, ("median",))
+    assert measured == {name: {k: round(v, 3) for k, v in scores[name].items()} for name in ("noisy", "median")}
 
 
 def test_denoise_cli_writes_a_png_and_refuses_bad_input(tmp_path, capsys):

@@ -7,13 +7,19 @@ from PIL import Image
 from ae_core import build_model
 from ae_core.explore.sampling import (
     CodeDistribution,
+    code_box,
+    decoded_path,
     dimension_order,
+    grid_columns,
     manifold_codes,
+    pixel_blend,
     strip_gif,
     strip_png,
     traversal_codes,
     traversal_sheet,
+    traversal_values,
 )
+from ae_core.models import interpolate
 
 
 def test_fitted_distribution_samples_where_the_codes_are(rng):
@@ -76,3 +82,41 @@ def test_strips_export_as_png_and_animated_gif(rng):
     assert png.format == "PNG" and png.size[0] > 6 * 8
     gif = Image.open(io.BytesIO(strip_gif(images)))
     assert gif.format == "GIF" and gif.n_frames == 10  # forward and back
+
+
+def test_a_decoded_path_runs_between_the_two_samples_codes_and_the_blend_between_their_pixels(rng):
+    model = build_model("vanilla", (1, 8, 8), 4, seed=0)
+    ends = rng.random((2, 1, 8, 8)).astype(np.float32)
+    z = model.embed(ends)
+    for kind in ("linear", "slerp"):
+        path = decoded_path(model, ends, 5, kind)
+        np.testing.assert_allclose(path, model.decode_numpy(interpolate(z[0], z[1], 5, kind)), atol=1e-6)
+    np.testing.assert_allclose(decoded_path(model, ends, 5)[[0, -1]], model.reconstruct(ends), atol=1e-5)
+    blend = pixel_blend(ends, 5)
+    assert blend.shape == (5, 1, 8, 8) and blend.dtype == np.float32
+    np.testing.assert_allclose(blend[[0, -1]], ends, atol=1e-6)
+    np.testing.assert_allclose(blend[2], ends.mean(axis=0), atol=1e-6)
+    with pytest.raises(ValueError, match="two end samples"):
+        pixel_blend(ends[:1], 5)
+
+
+def test_traversal_sliders_span_three_deviations_and_the_grid_is_a_subset_of_their_steps(rng):
+    codes = rng.normal([0.0, 10.0, -5.0], [1.0, 2.0, 0.5], (4000, 3))
+    values = traversal_values(codes, [1, 2], 41)
+    assert values.shape == (2, 41)
+    np.testing.assert_allclose(
+        values[0, [0, 20, 40]], codes[:, 1].mean() + np.array([-3, 0, 3]) * codes[:, 1].std(), rtol=1e-5
+    )
+    np.testing.assert_allclose(values[1, 20], codes[:, 2].mean())
+    grid = grid_columns(values)
+    assert grid.shape == (2, 9) and np.array_equal(grid, values[:, ::5])
+    assert np.array_equal(grid_columns(values[:, :9]), values[:, :9])
+    with pytest.raises(ValueError, match="cannot be cut into 9"):
+        grid_columns(values[:, :12])
+
+
+def test_the_manifold_box_holds_all_but_the_outermost_codes(rng):
+    codes = rng.normal(size=(10_000, 2))
+    low, high = code_box(codes)
+    inside = ((codes >= low) & (codes <= high)).mean(axis=0)
+    assert np.allclose(inside, 0.98, atol=0.002) and (low < 0).all() and (high > 0).all()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ae_core.data.images import drawing_for_model, image_for_model, read_image
+from ae_core.data.images import crop_at, drawing_for_model, encode_png, image_for_model, image_grid, read_image
 
 
 def encode(image: Image.Image, fmt="PNG", **kwargs) -> bytes:
@@ -76,3 +76,24 @@ def test_an_empty_drawing_and_a_table_model_are_refused():
         drawing_for_model(np.zeros((28, 28)), (1, 8, 8))
     with pytest.raises(ValueError, match="table rows of 20 numbers"):
         drawing_for_model(np.ones((28, 28)), (20,))
+
+
+def test_one_png_encoder_reads_back_float_images_and_tiled_pictures(rng):
+    grey = rng.random((5, 7, 1)).astype(np.float32)
+    back = read_image(encode_png(grey))
+    assert back.shape == (5, 7, 1) and np.abs(back - grey).max() <= 0.5 / 255 + 1e-6
+    colour = rng.random((4, 6, 3)).astype(np.float32)
+    assert np.abs(read_image(encode_png(colour)) - colour).max() <= 0.5 / 255 + 1e-6
+    picture = image_grid(rng.random((3, 3, 8, 8)).astype(np.float32), columns=3, min_side=8)
+    decoded = Image.open(io.BytesIO(encode_png(picture)))
+    assert decoded.format == "PNG" and np.array_equal(np.asarray(decoded), picture)
+
+
+def test_a_crop_is_placed_in_percent_and_keeps_inside_the_image():
+    image = np.arange(10 * 20).reshape(10, 20)
+    assert crop_at(image, 0, 0, 4).tolist() == image[:4, :4].tolist()
+    assert crop_at(image, 100, 100, 4).tolist() == image[6:, 16:].tolist()
+    assert crop_at(image, 50, 50, 4).tolist() == image[3:7, 8:12].tolist()
+    assert crop_at(image, 50, 40, 512).shape == (10, 20)  # a small image is shown whole
+    with pytest.raises(ValueError, match="in percent"):
+        crop_at(image, 120, 0, 4)

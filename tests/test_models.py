@@ -6,7 +6,7 @@ import torch
 
 from ae_core import MODELS, build_model, interpolate
 from ae_core.checkpoints import load_checkpoint, save_checkpoint
-from ae_core.models.base import reconstruction_loss
+from ae_core.models.base import gaussian_kl, reconstruction_loss
 
 IMAGE, COLOR, TABLE = (1, 12, 12), (3, 10, 14), (20,)
 CONV = {"conv", "conv_vae", "photo_denoiser"}
@@ -140,6 +140,22 @@ def test_beta_scales_the_kl_term():
         parts = model.loss(x, model(x))
         losses[beta] = float(parts["loss"] - parts["recon"]), float(parts["kl"])
     assert losses[4.0][0] == pytest.approx(4 * losses[1.0][1], rel=1e-5)
+
+
+def test_gaussian_kl_is_the_closed_form_and_is_what_the_vae_loss_and_the_dimension_order_use():
+    from ae_core.explore.sampling import dimension_order
+
+    mu, logvar = torch.tensor([[0.0, 1.0, 0.0]]), torch.tensor([[0.0, 0.0, math.log(4.0)]])
+    # KL(N(m, s^2) || N(0, 1)) = (s^2 + m^2 - 1 - log s^2) / 2
+    torch.testing.assert_close(gaussian_kl(mu, logvar), torch.tensor([[0.0, 0.5, (3 - math.log(4.0)) / 2]]))
+    model = build_model("vae", TABLE, 4, seed=0).eval()
+    x = torch.rand(5, 20)
+    out = model(x)
+    expected = gaussian_kl(out.mu, out.logvar)
+    torch.testing.assert_close(model.loss(x, out)["kl"], expected.sum(dim=1).mean())
+    order, score, name = dimension_order(model, np.zeros((5, 4)), x.numpy())
+    np.testing.assert_allclose(score, expected.mean(dim=0).detach().numpy(), rtol=1e-5)
+    assert name == "KL" and order.tolist() == np.argsort(-score).tolist()
 
 
 def test_interpolation_linear_and_spherical():

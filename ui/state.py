@@ -116,7 +116,7 @@ def sidebar() -> None:
         help=_("Shipped in pretrained/ or saved by you."),
     )
     entry = available[names.index(st.session_state[MODEL_KEY])]
-    dataset = entry.config.get("dataset")
+    dataset = entry.parsed.dataset
     st.sidebar.caption(_("Dataset: `{dataset}`", dataset=dataset) if dataset else _("Dataset: unknown"))
     st.sidebar.toggle(
         _("Large pictures"), key=LARGE_KEY, help=_("Digits and reconstructions at about 280 pixels, for a projector.")
@@ -125,13 +125,13 @@ def sidebar() -> None:
 
 def model_label(entry: ModelEntry) -> str:
     """How the model picker names a model: its name, type, code size and where it comes from."""
-    model = entry.config["model"]
+    model = entry.parsed.model
     text = (
         _("{name} ({kind}, code {size}, pretrained)")
         if entry.source == "pretrained"
         else _("{name} ({kind}, code {size}, saved)")
     )
-    return text.format(name=entry.name, kind=model["name"], size=model["latent_dim"])
+    return text.format(name=entry.name, kind=model.name, size=model.latent_dim)
 
 
 def load_entry(name: str) -> Checkpoint:
@@ -148,7 +148,7 @@ def data_of(checkpoint: Checkpoint) -> Dataset:
     spec = checkpoint.dataset
     if not spec:
         raise ValueError(_("it does not name the dataset it was trained on"))
-    if (checkpoint.config.get("extra") or {}).get("origin") == "upload":
+    if checkpoint.parsed.origin == "upload":
         check_uploaded_spec(spec, user_data_dir())  # checked on upload too; a model is data
     with st.spinner(_("Loading the data…")):
         return _load_data(spec, json.dumps(checkpoint.scaler) if checkpoint.scaler else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ae_core.apps.anomaly import DEFAULT_VALUES, ThresholdRule
+from ae_core.apps.anomaly import DEFAULT_VALUES, ThresholdRule, flag
 from ui.i18n import _
 
 
@@ -76,7 +76,7 @@ def threshold_controls(shown: np.ndarray, training: np.ndarray, split: str) -> t
         st.error(str(exc))
         st.stop()
     threshold = rule.threshold(fit_scores)
-    share = float((shown > threshold).mean())
+    share = float(flag(shown, threshold).mean())
     if strategy == "manual":
         return rule, threshold
     if fitted_on == "shown":
@@ -94,7 +94,7 @@ def threshold_controls(shown: np.ndarray, training: np.ndarray, split: str) -> t
                 "Fitted on the {count} training scores: it flags {fit_share} of those but {share} of the scores "
                 "shown ({split}), which hold anomalies and samples the model never trained on.",
                 count=f"{len(training):,}",
-                fit_share=f"{float((training > threshold).mean()):.1%}",
+                fit_share=f"{float(flag(training, threshold).mean()):.1%}",
                 share=f"{share:.1%}",
                 split=split,
             )

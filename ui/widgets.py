@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import io
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
-from ae_core.data.images import image_for_model, image_grid
+from ae_core.data.images import encode_png, image_for_model, image_grid
 from ui.i18n import _, option_labels
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
@@ -30,9 +28,8 @@ def tile_side(height: int, columns: int) -> int:
 def sprite_url(images: np.ndarray, columns: int) -> str:
     """``(N, C, H, W)`` images tiled without gaps at their own size, as a PNG data URL (for the
     browser components, which cut tiles out of it)."""
-    buffer = io.BytesIO()
-    Image.fromarray(image_grid(images, columns=columns, pad=0, min_side=1)).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    png = encode_png(image_grid(images, columns=columns, pad=0, min_side=1))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def show_samples(x: np.ndarray, caption: str | None = None, columns: int | None = None, feature_names=None) -> None:

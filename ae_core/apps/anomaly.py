@@ -230,12 +230,23 @@ def anomaly_labels(dataset: Dataset, split: str = "test") -> np.ndarray | None:
     return None
 
 
+def flag(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """True where a score is above ``threshold``: the decision ``ReconstructionScorer.predict``
+    makes with its fitted ``threshold_``, for a threshold set by another rule or by hand."""
+    return np.asarray(scores) > threshold
+
+
+def most_anomalous(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, highest first."""
+    return np.argsort(-np.asarray(scores))[:k]
+
+
 def detection_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
     """AUROC, average precision, and precision/recall/F1 and the confusion matrix at ``threshold``."""
     from sklearn import metrics as skm  # scikit-learn is imported where it is used: not on a page's first view
 
     labels = np.asarray(labels, int)
-    flagged = (np.asarray(scores) > threshold).astype(int)
+    flagged = flag(scores, threshold).astype(int)
     both = len(np.unique(labels)) == 2
     tn, fp, fn, tp = skm.confusion_matrix(labels, flagged, labels=[0, 1]).ravel()
     return {
@@ -285,7 +296,7 @@ def flagged_table(dataset: Dataset, split: str, scores: np.ndarray, threshold: f
     from ae_core.data import Scaler
 
     x, _ = dataset.split(split)
-    rows = np.flatnonzero(scores > threshold)
+    rows = np.flatnonzero(flag(scores, threshold))
     rows = rows[np.argsort(-scores[rows])]
     table = pd.DataFrame({"index": rows, "score": scores[rows]})
     labels = anomaly_labels(dataset, split)

@@ -50,6 +50,14 @@ def pca_bits(x_train, x_test, bits: int) -> tuple[np.ndarray, np.ndarray]:
     return train, test
 
 
+def random_bits(n_database: int, n_queries: int, bits: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The baseline every hashing must beat: fair coin flips, ``bits`` per item, for a database
+    and its queries (seeds ``seed`` and ``seed + 1``), in the form ``binary_codes`` returns."""
+    database = np.random.default_rng(seed).integers(0, 2, (n_database, bits), dtype=np.uint8)
+    queries = np.random.default_rng(seed + 1).integers(0, 2, (n_queries, bits), dtype=np.uint8)
+    return database, queries
+
+
 def hamming_neighbours(database: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` database codes nearest each query by Hamming distance (ties by index)."""
     distances = (queries[:, None, :] != database[None, :, :]).sum(axis=2)

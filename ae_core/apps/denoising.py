@@ -210,44 +210,30 @@ def noisy_copy(clean: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     return (clean + sigma * np.random.default_rng(seed).standard_normal(clean.shape)).astype(np.float32)
 
 
+def compare_filters(
+    clean: np.ndarray, noisy: np.ndarray, denoised: np.ndarray | None, sigma: float, filters=CLASSICAL
+) -> dict[str, dict[str, float]]:
+    """PSNR/SSIM against ``clean`` of the ``noisy`` photo (``"noisy"``), of the network's result
+    (``"network"``, when ``denoised`` is given) and of each named classical filter run on
+    ``noisy`` with its usual setting for noise ``sigma``; all (H, W, C) in [0, 1]."""
+    scores = {"noisy": quality(clean, noisy)}
+    if denoised is not None:
+        scores["network"] = quality(clean, denoised)
+    for name in filters:
+        scores[name] = quality(clean, classical(noisy, name, sigma))
+    return scores
+
+
 def benchmark(model: Autoencoder | None, photos: dict[str, np.ndarray], sigma: float = 25 / 255, filters=()) -> dict:
     """Mean PSNR/SSIM over ``photos`` (name -> clean image) at noise ``sigma`` for the model
     (told the true sigma, as benchmarks do) and for each named classical filter."""
     scores: dict[str, list[dict[str, float]]] = {}
     for i, clean in enumerate(photos.values()):
         noisy = noisy_copy(clean, sigma, seed=i)
-        scores.setdefault("noisy", []).append(quality(clean, noisy))
-        if model is not None:
-            scores.setdefault("network", []).append(quality(clean, denoise_image(model, noisy, sigma)))
-        for name in filters:
-            scores.setdefault(name, []).append(quality(clean, classical(noisy, name, sigma)))
+        denoised = None if model is None else denoise_image(model, noisy, sigma)
+        for name, measured in compare_filters(clean, noisy, denoised, sigma, filters).items():
+            scores.setdefault(name, []).append(measured)
     return {
         name: {metric: round(float(np.mean([r[metric] for r in rows])), 3) for metric in ("psnr", "ssim")}
         for name, rows in scores.items()
     }
-
-
-def batch_quality(clean: np.ndarray, images: np.ndarray) -> dict[str, float]:
-    """Mean PSNR/SSIM over a batch of ``(N, C, H, W)`` images against their clean versions."""
-    rows = [quality(c.transpose(1, 2, 0), i.transpose(1, 2, 0)) for c, i in zip(clean, images)]
-    return {metric: float(np.mean([r[metric] for r in rows])) for metric in ("psnr", "ssim")}
-
-
-def psnr_against_noise(
-    models: dict[str, Autoencoder], x: np.ndarray, kind: str, levels, seed: int = 0
-) -> dict[str, list[float]]:
-    """Mean PSNR of each model's reconstruction of noisy ``x`` at each noise level (and of the
-    noisy input itself), for the noise lab's curve."""
-    from ae_core.models.noise import add_noise
-
-    def psnr(images: np.ndarray) -> float:
-        mse = ((np.clip(images, 0, 1) - x) ** 2).reshape(len(x), -1).mean(axis=1)
-        return float(np.mean(10 * np.log10(1 / np.maximum(mse, 1e-10))))
-
-    curves: dict[str, list[float]] = {"noisy input": [], **{name: [] for name in models}}
-    for level in levels:
-        noisy = add_noise(x, kind, float(level), seed=seed)
-        curves["noisy input"].append(psnr(noisy))
-        for name, model in models.items():
-            curves[name].append(psnr(model.reconstruct(noisy)))
-    return curves

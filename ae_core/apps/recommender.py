@@ -20,10 +20,12 @@ import pandas as pd
 from ae_core.data.download import fetch
 from ae_core.models import Autoencoder, build_model
 from ae_core.system import limits
+from ae_core.system.paths import cache_dir
 from ae_core.train.loop import fit
 
 # MovieLens 100k from GroupLens, checksum as published in its README-accompanying md5 file.
 MOVIELENS_100K = ("https://files.grouplens.org/datasets/movielens/ml-100k.zip", "0e33842e24a9c977be4e0107933c0723")
+MOVIELENS_ZIP = "ml-100k.zip"
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,19 @@ def index_ratings(frame: pd.DataFrame, like: Ratings | None = None) -> Ratings:
     )
 
 
+def movielens_archive(cache: str | os.PathLike | None = None) -> Path:
+    """Where the MovieLens 100k zip is kept: in ``cache``, or in the data folder's cache
+    (``ae_core.system.paths.cache_dir``)."""
+    return Path(cache) / MOVIELENS_ZIP if cache is not None else cache_dir(MOVIELENS_ZIP)
+
+
 def movielens_100k(
-    cache: str | os.PathLike, url: str | None = None, md5: str | None = MOVIELENS_100K[1]
+    cache: str | os.PathLike | None = None, url: str | None = None, md5: str | None = MOVIELENS_100K[1]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The u1 split of MovieLens 100k (``u1.base``, ``u1.test``), downloaded once and checked
-    against its published MD5 (``url``: a mirror; ``md5`` None skips the check)."""
-    archive = fetch(url or MOVIELENS_100K[0], Path(cache) / "ml-100k.zip", md5)
+    """The u1 split of MovieLens 100k (``u1.base``, ``u1.test``), downloaded once into
+    ``movielens_archive(cache)`` and checked against its published MD5 (``url``: a mirror;
+    ``md5`` None skips the check)."""
+    archive = fetch(url or MOVIELENS_100K[0], movielens_archive(cache), md5)
     with zipfile.ZipFile(archive) as bundle:
         base = bundle.read("ml-100k/u1.base")
         test = bundle.read("ml-100k/u1.test")

@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ae_core.data.base import parse_spec
 from ae_core.models import MODELS, Autoencoder, build_model
 from ae_core.system import limits
 
@@ -30,6 +31,11 @@ class ModelConfig:
     input_shape: tuple[int, ...]
     latent_dim: int
     options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def denoising(self) -> bool:
+        """Whether it was trained on corrupted inputs (a ``noise`` option other than "none")."""
+        return (self.options.get("noise") or "none") != "none"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +89,17 @@ class CheckpointConfig:
     def origin(self) -> str:
         """``"upload"`` for a model that came in as a zip from a browser, else ``"local"``."""
         return "upload" if self.extra.get("origin") == "upload" else "local"
+
+    @property
+    def one_class(self) -> bool:
+        """Whether it was trained on some classes of its dataset only (``normal=`` in the dataset
+        spec): an anomaly detector, for which the other classes are the anomalies."""
+        return bool(self.dataset) and "normal" in parse_spec(self.dataset)[2]
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """Its training curve: one record of losses per epoch (empty when it has none)."""
+        return (self.training or {}).get("history") or []
 
     def status(self) -> str:
         """How its training ended, in words: "completed", "interrupted (epoch 3 of 20)", ..."""

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +37,22 @@ class Checkpoint:
     config: dict[str, Any]
     path: Path
 
+    @cached_property
+    def parsed(self) -> CheckpointConfig:
+        """``config`` typed (``config`` itself stays the file's dict, for the callers that write it)."""
+        return CheckpointConfig.parse(self.config)
+
     @property
     def dataset(self) -> str | None:
-        return self.config.get("dataset")
+        return self.parsed.dataset
 
     @property
     def scaler(self) -> dict[str, Any] | None:
-        return self.config.get("scaler")
+        return self.parsed.scaler
 
     @property
     def metrics(self) -> dict[str, Any]:
-        return self.config.get("metrics", {})
+        return self.parsed.metrics
 
 
 def save_checkpoint(

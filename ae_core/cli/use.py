@@ -142,8 +142,9 @@ def _denoise(args) -> int:
     set_threads(args.threads)
     device = resolve_device(args.device)
     checkpoint = load_checkpoint(args.checkpoint)
-    if checkpoint.config["model"]["name"] != "photo_denoiser":
-        raise ValueError(f"{args.checkpoint!r} is a {checkpoint.config['model']['name']!r} model, not a photo_denoiser")
+    kind = checkpoint.parsed.model.name
+    if kind != "photo_denoiser":
+        raise ValueError(f"{args.checkpoint!r} is a {kind!r} model, not a photo_denoiser")
     if args.sigma is not None and not 0 <= args.sigma <= 255:
         raise ValueError(f"--sigma is in 8-bit units and must be in [0, 255], got {args.sigma}")
     image = read_image(args.input)

@@ -53,6 +53,12 @@ class Dataset:
             return np.concatenate([self.x_train, self.x_test]), y
         raise ValueError(f"split must be 'train', 'test' or 'all', got {name!r}")
 
+    def random_test_rows(self, count: int, seed: int = 0) -> np.ndarray:
+        """``count`` distinct test samples' row numbers picked at random by ``seed`` (all of
+        them, shuffled, when the test split is smaller): the same rows for the same seed."""
+        n = len(self.x_test)
+        return np.random.default_rng(seed).choice(n, size=min(count, n), replace=False)
+
 
 def parse_spec(spec: str) -> tuple[str, str | None, dict[str, str]]:
     """``"name[:argument][?key=value&...]"`` -> (name, argument, options)."""

@@ -59,9 +59,10 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
 }
 
 
-def cache_root(options: dict[str, str]) -> Path:
-    """Where downloads are kept: the ``cache`` option, or the data folder's cache (ae_core.system.paths)."""
-    return Path(options["cache"]) if options.get("cache") else cache_dir()
+def download_folder(name: str, options: dict[str, str]) -> Path:
+    """Where the files of dataset ``name`` are kept: inside the ``cache`` option's folder, or
+    inside the data folder's cache (``ae_core.system.paths.cache_dir``)."""
+    return Path(options["cache"]) / name if options.get("cache") else cache_dir(name)
 
 
 def mirror_for(name: str, options: dict[str, str]) -> str:
@@ -76,7 +77,7 @@ def load_idx_family(name: str, local_dir: str | None, options: dict[str, str]) -
     if local_dir:
         paths = [_local_file(Path(local_dir), f) for f in FILES]
     else:
-        folder = cache_root(options) / name
+        folder = download_folder(name, options)
         paths = [fetch(mirror_for(name, options) + f, folder / f, md5) for f, md5 in zip(FILES, checksums)]
     x_train, y_train, x_test, y_test = (read_idx(p) for p in paths)
     if len(x_train) != len(y_train) or len(x_test) != len(y_test):

@@ -155,11 +155,27 @@ def image_for_model(data: bytes, name: str, input_shape: tuple[int, ...]) -> tup
 
 
 def encode_png(image: np.ndarray) -> bytes:
-    """An ``(H, W, C)`` float image in [0, 1] as 8-bit PNG bytes."""
-    array = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
+    """A picture as 8-bit PNG bytes: an ``(H, W, C)`` float image in [0, 1] (C = 1 or 3), or
+    the ``uint8`` picture ``image_grid`` makes (``(H, W)`` or ``(H, W, 3)``), written as it is."""
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        array = (np.clip(array, 0, 1) * 255).round().astype(np.uint8)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
     buffer = io.BytesIO()
-    Image.fromarray(array[..., 0] if array.shape[2] == 1 else array).save(buffer, format="PNG")
+    Image.fromarray(array).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def crop_at(image: np.ndarray, across: float, down: float, side: int) -> np.ndarray:
+    """The ``side`` x ``side`` part of an (H, W, ...) image (all of a shorter side) whose
+    position is given in percent: 0 at the left or top edge, 100 at the right or bottom,
+    50 the centre."""
+    if not (0 <= across <= 100 and 0 <= down <= 100):
+        raise ValueError(f"a crop's position is in percent, 0 to 100; got across={across}, down={down}")
+    height, width = image.shape[:2]
+    top, left = int((height - min(side, height)) * down / 100), int((width - min(side, width)) * across / 100)
+    return image[top : top + side, left : left + side]
 
 
 def drawing_for_model(drawing: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:

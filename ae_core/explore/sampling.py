@@ -1,5 +1,5 @@
-"""What lives in a code space: sampling, single-dimension traversals, manifold grids, and
-exporting image strips. Pages call these; none of them draws anything."""
+"""What lives in a code space: sampling, paths between codes, single-dimension traversals,
+manifold grids, and exporting image strips. Pages call these; none of them draws anything."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import torch
 from PIL import Image
 from sklearn.mixture import GaussianMixture
 
-from ae_core.data.images import image_grid
-from ae_core.models import Autoencoder
+from ae_core.data.images import encode_png, image_grid
+from ae_core.models import Autoencoder, gaussian_kl, interpolate
 
 SAMPLE_SOURCES = ("prior", "gaussian", "mixture")
 
@@ -54,10 +54,45 @@ def dimension_order(
         with torch.no_grad():
             model.eval()
             mu, logvar = model.encode_distribution(torch.as_tensor(np.asarray(x[:2000], np.float32)))
-            kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).mean(dim=0).numpy()
+            kl = gaussian_kl(mu, logvar).mean(dim=0).numpy()
         return np.argsort(-kl), kl, "KL"
     variance = np.asarray(codes).var(axis=0)
     return np.argsort(-variance), variance, "variance"
+
+
+def decoded_path(model: Autoencoder, ends: np.ndarray, steps: int, kind: str = "linear") -> np.ndarray:
+    """What the decoder makes of the codes on the way from ``ends[0]``'s code to ``ends[1]``'s:
+    ``steps`` outputs along a straight line or a great circle (``models.interpolate``)."""
+    if len(ends) != 2:
+        raise ValueError(f"a path needs two end samples, got {len(ends)}")
+    z = model.embed(ends)
+    return model.decode_numpy(interpolate(z[0], z[1], steps, kind))
+
+
+def pixel_blend(ends: np.ndarray, steps: int) -> np.ndarray:
+    """For contrast with ``decoded_path``: ``steps`` cross-fades of the two samples' own pixels."""
+    if len(ends) != 2:
+        raise ValueError(f"a blend needs two end samples, got {len(ends)}")
+    ends = np.asarray(ends, np.float32)
+    weights = np.linspace(0, 1, steps).reshape(-1, *[1] * (ends.ndim - 1))
+    return (weights * (ends[1] - ends[0]) + ends[0]).astype(np.float32)
+
+
+def traversal_values(codes: np.ndarray, dims: list[int], steps: int, reach: float = 3.0) -> np.ndarray:
+    """The values each traversal slider runs over: row ``i`` is ``steps`` values of dimension
+    ``dims[i]`` from ``reach`` standard deviations below its mean over ``codes`` to as many above."""
+    codes = np.asarray(codes)
+    centre, spread = codes.mean(axis=0), codes.std(axis=0) + 1e-6
+    return centre[dims][:, None] + np.linspace(-reach, reach, steps)[None] * spread[dims][:, None]
+
+
+def grid_columns(values: np.ndarray, columns: int = 9) -> np.ndarray:
+    """Every k-th of each row's slider values, ``columns`` of them from the first to the last,
+    for a printed grid (the sliders' ``steps`` must be ``(columns - 1) * k + 1``)."""
+    steps = np.shape(values)[1]
+    if columns < 2 or (steps - 1) % (columns - 1):
+        raise ValueError(f"{steps} slider steps cannot be cut into {columns} evenly spaced grid columns")
+    return np.asarray(values)[:, :: (steps - 1) // (columns - 1)]
 
 
 def traversal_codes(z: np.ndarray, dims: list[int], values: np.ndarray) -> np.ndarray:
@@ -93,6 +128,12 @@ def traversal_sheet(
     return z, images[0], images[1:].reshape(len(dims), values.shape[1], *images.shape[1:])
 
 
+def code_box(codes: np.ndarray, percent: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Where most codes lie: the ``percent``-th and ``(100 - percent)``-th percentile of each
+    dimension (a manifold grid over this box stays on the data)."""
+    return np.percentile(codes, percent, axis=0), np.percentile(codes, 100 - percent, axis=0)
+
+
 def manifold_codes(low: np.ndarray, high: np.ndarray, steps: int) -> np.ndarray:
     """Codes on a ``steps`` x ``steps`` grid over a 2-D code plane (rows from high y to low y)."""
     if len(low) != 2:
@@ -104,9 +145,7 @@ def manifold_codes(low: np.ndarray, high: np.ndarray, steps: int) -> np.ndarray:
 
 def strip_png(images: np.ndarray, min_side: int = 64) -> bytes:
     """A row of images as PNG bytes, each at least ``min_side`` pixels high."""
-    buffer = io.BytesIO()
-    Image.fromarray(image_grid(images, columns=len(images), min_side=min_side)).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_png(image_grid(images, columns=len(images), min_side=min_side))
 
 
 def strip_gif(images: np.ndarray, seconds_per_frame: float = 0.12, bounce: bool = True) -> bytes:

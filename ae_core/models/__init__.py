@@ -6,7 +6,15 @@ from typing import Any
 
 import torch
 
-from ae_core.models.base import AEOptions, AEOutput, Autoencoder, interpolate, make_options, reconstruction_loss
+from ae_core.models.base import (
+    AEOptions,
+    AEOutput,
+    Autoencoder,
+    gaussian_kl,
+    interpolate,
+    make_options,
+    reconstruction_loss,
+)
 from ae_core.models.conv import ConvAE, ConvVAE
 from ae_core.models.denoiser import PhotoDenoiser
 from ae_core.models.dense import (
@@ -85,6 +93,7 @@ __all__ = [
     "AEOutput",
     "Autoencoder",
     "build_model",
+    "gaussian_kl",
     "interpolate",
     "model_from_config",
     "reconstruction_loss",

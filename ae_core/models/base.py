@@ -109,9 +109,7 @@ class Autoencoder(nn.Module):
         """
         parts = {"recon": reconstruction_loss(out.logits, x, self.options.recon_loss, self.options.output).mean()}
         if out.mu is not None and out.logvar is not None:
-            # Analytic KL(q(z|x) || N(0, I)) (Kingma & Welling 2014, appendix B).
-            kl = -0.5 * torch.sum(1 + out.logvar - out.mu.pow(2) - out.logvar.exp(), dim=1)
-            parts["kl"] = kl.mean()
+            parts["kl"] = gaussian_kl(out.mu, out.logvar).sum(dim=1).mean()
         parts.update(self.penalties(x if x_in is None else x_in, out))
         parts["loss"] = parts["recon"] + sum(
             self.weighted(name, value) for name, value in parts.items() if name != "recon"
@@ -222,6 +220,13 @@ def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str, output
         x_hat = torch.sigmoid(logits) if output == "sigmoid" else logits
         per_element = (x_hat - x).pow(2)
     return per_element.flatten(1).sum(dim=1)
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(q(z|x) || N(0, I)) per code dimension, shaped like ``mu``: sum over dimensions for a
+    sample's KL, average over samples for how much a dimension is used."""
+    # Analytic for a diagonal Gaussian against the standard normal (Kingma & Welling 2014, appendix B).
+    return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())
 
 
 def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, kind: str = "linear") -> np.ndarray:

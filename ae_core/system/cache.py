@@ -10,11 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ae_core.system.paths import cache_dir as cache_root
-
-
-def cache_dir(kind: str = "maps") -> Path:
-    return cache_root() / kind
+from ae_core.system.paths import cache_dir
 
 
 def fingerprint(*parts: str | bytes | Path) -> str:
@@ -32,6 +28,7 @@ def fingerprint(*parts: str | bytes | Path) -> str:
 
 
 def load_arrays(key: str, kind: str = "maps") -> dict[str, np.ndarray] | None:
+    """The arrays saved under ``key`` in the cache's ``kind`` folder, or None."""
     path = cache_dir(kind) / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as archive:

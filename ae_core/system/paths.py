@@ -23,6 +23,7 @@ def user_data_dir() -> Path:
     return home_dir() / "data"
 
 
-def cache_dir() -> Path:
-    """$LATENT_LAB_CACHE, or the data folder's ``cache/``: safe to delete, refilled on demand."""
-    return Path(os.environ.get("LATENT_LAB_CACHE") or home_dir() / "cache")
+def cache_dir(*parts: str) -> Path:
+    """$LATENT_LAB_CACHE, or the data folder's ``cache/``: safe to delete, refilled on demand.
+    ``parts`` name a folder or file inside it (``cache_dir("maps")``, ``cache_dir("mnist")``)."""
+    return Path(os.environ.get("LATENT_LAB_CACHE") or home_dir() / "cache").joinpath(*parts)

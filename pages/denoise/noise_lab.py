@@ -1,12 +1,11 @@
 """Noise lab: a plain and a denoising autoencoder side by side on the same corrupted input."""
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ae_core.apps.denoising import batch_quality, psnr_against_noise
+from ae_core.apps.noise_lab import compare_on, corrupt, lab_models, psnr_against_noise, sweep_levels
 from ae_core.checkpoints.library import list_models
-from ae_core.models.noise import NOISE_KINDS, add_noise, occlude
+from ae_core.models.noise import NOISE_KINDS
 from ui.i18n import N_, _
 from ui.plots import FONT
 from ui.state import current, load_entry
@@ -46,11 +45,7 @@ if data.kind != "image":
         _("The noise lab works on images: choose a model trained on images (e.g. digits-denoising) in the sidebar.")
     )
     st.stop()
-same_data = [
-    e for e in list_models() if e.config.get("dataset") == data.spec and e.config["model"]["name"] != "photo_denoiser"
-]
-noisy_models = [e.name for e in same_data if (e.config["model"]["options"].get("noise") or "none") != "none"]
-plain_models = [e.name for e in same_data if e.name not in noisy_models]
+plain_models, noisy_models = lab_models(list_models(), data.spec)
 if not noisy_models or not plain_models:
     st.info(
         _(
@@ -78,17 +73,17 @@ index = right.number_input(_("Test sample"), 0, len(data.x_test) - 1, 0, key="la
 upload = uploaded_input(_("…or upload your own image"), data.shape, key="lab_upload")
 clean = upload if upload is not None else data.x_test[[int(index)]]
 
+corner = None
 if kind == "occlusion":
     st.caption(_("Place the box yourself:"))
     a, b = st.columns(2)
     height, width = data.shape[1:]
-    top = a.slider(_("Box top (pixels)"), 0, height - 1, height // 3, key="lab_top")
-    box_left = b.slider(_("Box left (pixels)"), 0, width - 1, width // 3, key="lab_left")
-    side = max(1, round(level * min(height, width)))
-    noisy = occlude(clean, top, box_left, side, side)
-else:
-    noisy = add_noise(clean, kind, level, seed=int(seed))
-outputs = {"plain": np.clip(plain.reconstruct(noisy), 0, 1), "denoising": np.clip(denoising.reconstruct(noisy), 0, 1)}
+    corner = (
+        a.slider(_("Box top (pixels)"), 0, height - 1, height // 3, key="lab_top"),
+        b.slider(_("Box left (pixels)"), 0, width - 1, width // 3, key="lab_left"),
+    )
+models = {"plain": plain, "denoising": denoising}
+shown = compare_on(models, clean, corrupt(clean, kind, level, seed=int(seed), corner=corner))
 
 columns = st.columns(4)
 titles = {
@@ -98,16 +93,15 @@ titles = {
     "plain": _("plain"),
     "denoising": _("denoising"),
 }
-for column, (title, image) in zip(columns, [("clean", clean), ("noisy", noisy), *outputs.items()]):
+for column, (title, (image, scores)) in zip(columns, shown.items()):
     with column:
         show_samples(image, caption=titles[title])
-        if title != "clean":
-            scores = batch_quality(clean, image)
+        if scores is not None:
             st.caption(_("PSNR {psnr} dB · SSIM {ssim}", psnr=f"{scores['psnr']:.1f}", ssim=f"{scores['ssim']:.3f}"))
 
 st.subheader(_("PSNR against noise level, over 100 test samples"))
-levels = np.linspace(0.05, 0.9 if kind != "occlusion" else 0.6, 10)
-sweep = psnr_against_noise({"plain": plain, "denoising": denoising}, data.x_test[:100], kind, levels, seed=int(seed))
+levels = sweep_levels(kind)
+sweep = psnr_against_noise(models, data.x_test[:100], kind, levels, seed=int(seed))
 figure = go.Figure(
     [
         go.Scatter(x=levels, y=values, name=titles.get(name, name), mode="lines+markers")

@@ -7,10 +7,10 @@ import numpy as np
 import plotly.express as px
 import streamlit as st
 
-from ae_core.apps.denoising import CLASSICAL, classical, denoise_image, noise_level, noisy_copy, quality
+from ae_core.apps.denoising import compare_filters, denoise_image, noise_level, noisy_copy
 from ae_core.checkpoints.library import list_models
 from ae_core.data import photo
-from ae_core.data.images import encode_png, read_image
+from ae_core.data.images import crop_at, encode_png, read_image
 from ae_core.models.camera_noise import EXAMPLE_CAMERA, camera_pair
 from ae_core.models.noise_level import image_noise_map
 from ae_core.train.runtime import resolve_device
@@ -38,7 +38,7 @@ st.markdown(
     )
 )
 
-denoisers = [e.name for e in list_models() if e.config["model"]["name"] == "photo_denoiser"]
+denoisers = [e.name for e in list_models() if e.parsed.model.name == "photo_denoiser"]
 if not denoisers:
     st.info(_("No photo denoiser is installed: the shipped one lives in pretrained/photo-denoiser."))
     st.stop()
@@ -121,15 +121,13 @@ wipe(image, result, before_label, _("denoised"), _("Drag the line across the pho
 st.caption(_("Drag the line on the picture (or use the arrow keys). Denoised on {device}.", device=device.type.upper()))
 
 st.subheader(_("A detail at 1:1"))
-h, w = image.shape[:2]
 across, down = st.columns(2)
 x = across.slider(_("Detail: across (%)"), 0, 100, 50, key="photo_detail_x")
 y = down.slider(_("Detail: down (%)"), 0, 100, 40, key="photo_detail_y")
-top, left_edge = int((h - min(DETAIL, h)) * y / 100), int((w - min(DETAIL, w)) * x / 100)
-crop = (slice(top, top + DETAIL), slice(left_edge, left_edge + DETAIL))
 first, second = st.columns(2)
-first.image(np.clip(image[crop], 0, 1), caption=before_label, width=min(DETAIL, w))
-second.image(np.clip(result[crop], 0, 1), caption=_("denoised"), width=min(DETAIL, w))
+width = min(DETAIL, image.shape[1])
+first.image(np.clip(crop_at(image, x, y, DETAIL), 0, 1), caption=before_label, width=width)
+second.image(np.clip(crop_at(result, x, y, DETAIL), 0, 1), caption=_("denoised"), width=width)
 st.download_button(
     _("Download the denoised photo (PNG)"),
     encode_png(result),
@@ -141,18 +139,13 @@ st.download_button(
 
 if demo:
     st.subheader(_("Against the original, at σ = {sigma}", sigma=added))
-    top, left_edge = max(0, (h - 512) // 2), max(0, (w - 512) // 2)
-    crop = (slice(top, top + 512), slice(left_edge, left_edge + 512))  # the filters are slow: the centre 512x512
-    clean, image, result = clean[crop], image[crop], result[crop]
-    rows = [
-        {"method": _("noisy input"), **quality(clean, image)},
-        {"method": _("this network"), **quality(clean, result)},
-    ]
+    # The filters are slow: they are compared on the centre 512x512 only.
+    clean, image, result = (crop_at(picture, 50, 50, 512) for picture in (clean, image, result))
     with st.spinner(_("Running the classical filters…")):
-        for filter_name in CLASSICAL:
-            rows.append({"method": _(filter_name), **quality(clean, classical(image, filter_name, added / 255))})
+        scores = compare_filters(clean, image, result, added / 255)
+    methods = {"noisy": _("noisy input"), "network": _("this network")}
     st.dataframe(
-        rows,
+        [{"method": methods.get(name) or _(name), **measured} for name, measured in scores.items()],
         column_config={
             "method": _("method"),
             "psnr": st.column_config.NumberColumn(_("PSNR (dB)"), format="%.2f"),

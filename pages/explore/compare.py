@@ -39,7 +39,7 @@ except ValueError as exc:
     st.stop()
 
 st.subheader(_("Same code size: {size} numbers", size=k))
-rows = np.random.default_rng(0).choice(len(data.x_test), size=min(10, len(data.x_test)), replace=False)
+rows = data.random_test_rows(10)
 x = data.x_test[rows]
 ae_mean = evaluate(model, data.x_test)["sse_per_sample"]
 pca_mean = float(pca.errors(data.x_test).mean())
@@ -103,7 +103,7 @@ if sweep_key in st.session_state:
 
 st.subheader(_("A linear autoencoder finds PCA's subspace"))
 linear_key = f"linear:{checkpoint.dataset}:{k}"
-if checkpoint.config["model"]["name"] == "linear":
+if checkpoint.parsed.model.name == "linear":
     st.session_state[linear_key] = model
 elif st.button(_("Train a linear autoencoder with a code of {size} numbers", size=k), icon=":material/play_arrow:"):
     with st.spinner(_("Training a linear autoencoder on the training split…")):

@@ -3,8 +3,18 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.explore.sampling import dimension_order, manifold_codes, strip_gif, strip_png, traversal_codes
-from ae_core.models import interpolate
+from ae_core.explore.sampling import (
+    code_box,
+    decoded_path,
+    dimension_order,
+    grid_columns,
+    manifold_codes,
+    pixel_blend,
+    strip_gif,
+    strip_png,
+    traversal_codes,
+    traversal_values,
+)
 from ui.i18n import _
 from ui.state import code_distribution, codes_of, current, model_key
 from ui.traversal import live_traversal, slider_steps
@@ -66,16 +76,14 @@ with tabs[0]:
         or "linear"
     )
     if ends is not None:
-        z = model.embed(ends)
-        strip = model.decode_numpy(interpolate(z[0], z[1], steps, kind))
+        strip = decoded_path(model, ends, steps, kind)
         st.image(
             strip_png(strip),
             caption=_("decoded codes along a linear path")
             if kind == "linear"
             else _("decoded codes along a slerp path"),
         )
-        blend = np.linspace(0, 1, steps)[:, None, None, None] * (ends[1] - ends[0]) + ends[0]
-        st.image(strip_png(blend.astype(np.float32)), caption=_("for contrast: blending the pixels themselves"))
+        st.image(strip_png(pixel_blend(ends, steps)), caption=_("for contrast: blending the pixels themselves"))
         c1, c2 = st.columns(2)
         c1.download_button(_("Download PNG"), strip_png(strip), "interpolation.png", "image/png")
         c2.download_button(_("Download GIF"), strip_gif(strip), "interpolation.gif", "image/gif")
@@ -115,7 +123,6 @@ def fragment_traversal(base, shown, positions, labels, component_key):
 
 with tabs[2]:
     order, score, score_name = dimension_order(model, train_codes, data.x_train)
-    centre, spread = train_codes.mean(axis=0), train_codes.std(axis=0) + 1e-6
     left, right = st.columns([1, 2])
     start = left.number_input(_("Start from test sample"), 0, len(x_test) - 1, 0, key="traverse_index")
     shown = right.multiselect(
@@ -139,24 +146,22 @@ with tabs[2]:
             for d in shown
         ]
         steps = slider_steps(x_test.shape[1:], len(shown))
-        positions = centre[shown][:, None] + np.linspace(-3, 3, steps)[None] * spread[shown][:, None]
+        positions = traversal_values(train_codes, shown, steps)
         st.caption(
             _(
                 "Each slider runs from −3σ to +3σ of that dimension over the training codes; the picture is decoded as you drag."
             )
         )
         fragment_traversal(base, shown, positions, labels, f"traverse_{key}_{start}_{'-'.join(map(str, shown))}")
-        grid_values = positions[:, :: (steps - 1) // 8]
         st.markdown(
             _("**Traversal grid** — from test sample {sample}, one row per chosen dimension, −3σ to +3σ", sample=start)
         )
-        show_samples(model.decode_numpy(traversal_codes(base, shown, grid_values)), columns=9)
+        show_samples(model.decode_numpy(traversal_codes(base, shown, grid_columns(positions))), columns=9)
 
 if model.latent_dim == 2:
     with tabs[3]:
         steps = st.slider(_("Grid size"), 8, 30, 16, key="manifold_steps")
-        low, high = np.percentile(train_codes, 1, axis=0), np.percentile(train_codes, 99, axis=0)
-        show_samples(model.decode_numpy(manifold_codes(low, high, steps)), columns=steps)
+        show_samples(model.decode_numpy(manifold_codes(*code_box(train_codes), steps)), columns=steps)
         st.caption(
             _("The decoder's output over the whole 2-D code plane (1st to 99th percentile of the training codes).")
         )

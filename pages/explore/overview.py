@@ -19,13 +19,13 @@ st.markdown(
 )
 
 checkpoint, data = current(flat_code=False)
-model, config = checkpoint.model, checkpoint.config
+model, config = checkpoint.model, checkpoint.parsed
 count = st.slider(_("Samples to show"), 3, 24, 4, key="overview_count")
 seed = st.number_input(
     _("Sample seed"), 0, 10_000, 0, key="overview_seed", help=_("Change it to see other test samples.")
 )
 
-rows = np.random.default_rng(int(seed)).choice(len(data.x_test), size=min(count, len(data.x_test)), replace=False)
+rows = data.random_test_rows(count, int(seed))
 x = data.x_test[rows]
 x_hat = model.reconstruct(x)
 errors = reconstruction_errors(model, x)
@@ -38,9 +38,9 @@ with info:
             "- type **{kind}** — {description}\n"
             "- input {shape}, code of **{size}** numbers\n"
             "- trained on `{dataset}` ({train} training, {test} test samples)",
-            kind=config["model"]["name"],
+            kind=config.model.name,
             description=_(type(model).description),
-            shape=tuple(config["model"]["input_shape"]),
+            shape=config.model.input_shape,
             size=model.latent_dim,
             dataset=checkpoint.dataset,
             train=integer(len(data.x_train)),
@@ -62,7 +62,6 @@ else:
     st.subheader(_("Inputs and reconstructions"))
     st.dataframe({_("sample"): rows, _("reconstruction error"): errors})
 
-history = (config.get("training") or {}).get("history") or []
-if history:
+if config.history:
     st.subheader(_("Training curve"))
-    st.plotly_chart(loss_curves(history))
+    st.plotly_chart(loss_curves(config.history))

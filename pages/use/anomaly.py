@@ -10,7 +10,9 @@ from ae_core.apps.anomaly import (
     curves,
     default_score,
     detection_metrics,
+    flag,
     flagged_table,
+    most_anomalous,
     top_features,
 )
 from ae_core.checkpoints.library import DEFAULT_DETECTOR
@@ -36,7 +38,7 @@ detector_setup()
 # A model trained on every class has nothing to call an anomaly, so the page opens on a one-class
 # detector (shipped: MNIST digits without the 2) unless the sidebar's model is one.
 labels_of = {e.name: model_label(e) for e in entries()}
-detectors = [e.name for e in entries() if "normal=" in (e.config.get("dataset") or "")]
+detectors = [e.name for e in entries() if e.parsed.one_class]
 sidebar_model = chosen_name()
 options = detectors if sidebar_model in detectors else [*detectors, sidebar_model]
 first = sidebar_model if sidebar_model in detectors or not detectors else DEFAULT_DETECTOR
@@ -86,7 +88,7 @@ labels = anomaly_labels(data, split)
 x = data.split(split)[0]
 
 rule, threshold = threshold_controls(scores, scorer.decision_scores_, split_names[split])
-flagged = scores > threshold
+flagged = flag(scores, threshold)
 
 counts = st.columns(3)  # three to a row: "1,000 of 1,000" stays whole at a projector's 1280 px
 counts[0].metric(_("Flagged"), _("{count} of {total}", count=integer(flagged.sum()), total=integer(len(scores))))
@@ -140,7 +142,7 @@ if labels is not None and len(np.unique(labels)) == 2:
 
 st.subheader(_("Most anomalous"))
 k = st.slider(_("How many"), 4, 32, 12, key="anomaly_topk")
-top = np.argsort(-scores)[:k]
+top = most_anomalous(scores, k)
 if data.kind == "image":
     show_samples(
         np.concatenate([x[top], checkpoint.model.reconstruct(x[top]), scorer.heatmaps(x[top])]),

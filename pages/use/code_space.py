@@ -1,6 +1,5 @@
 """Code space: kNN classification, clustering and semantic hashing on autoencoder codes."""
 
-import numpy as np
 import streamlit as st
 
 from ae_core.apps.code_space import (
@@ -10,6 +9,7 @@ from ae_core.apps.code_space import (
     knn_accuracy,
     pca_bits,
     precision_at_k,
+    random_bits,
 )
 from ui.i18n import _
 from ui.shared import shared
@@ -60,7 +60,7 @@ b.metric(_("codes: NMI · ARI"), f"{on_codes['nmi']:.3f} · {on_codes['ari']:.3f
 st.caption(_("NMI and ARI compare the clusters with the true labels: 1 is perfect agreement, 0 is chance."))
 
 st.subheader(_("Semantic hashing"))
-hashers = [e.name for e in entries() if e.config.get("dataset") == data.spec and e.config["model"]["name"] == "hashing"]
+hashers = [e.name for e in entries() if e.parsed.dataset == data.spec and e.parsed.model.name == "hashing"]
 source = st.selectbox(
     _("Bits from"),
     hashers + ["median"],
@@ -76,8 +76,7 @@ else:
     query_bits = shared((key, data.spec, "test"), binary_codes, test_codes, thresholds)[0]
 n_bits = db_bits.shape[1]
 pca_db, pca_query = shared((data.spec, n_bits), pca_bits, data.x_train, data.x_test, n_bits)
-random_db = np.random.default_rng(0).integers(0, 2, db_bits.shape, dtype=np.uint8)
-random_query = np.random.default_rng(1).integers(0, 2, query_bits.shape, dtype=np.uint8)
+random_db, random_query = random_bits(len(db_bits), len(query_bits), n_bits)
 top = st.slider(_("Retrieve k"), 1, 50, 10, key="codes_topk")
 cols = st.columns(3)
 for col, (label, db, query) in zip(

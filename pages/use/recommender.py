@@ -6,12 +6,12 @@ from ae_core.apps.recommender import (
     Recommender,
     index_ratings,
     movielens_100k,
+    movielens_archive,
     read_ratings,
     split_ratings,
     synthetic_ratings,
 )
 from ae_core.data.item_titles import movielens_titles, synthetic_titles, with_titles
-from ae_core.system.paths import cache_dir
 from ui.i18n import N_, _, integer, option_labels
 
 st.title(_("Recommender"))
@@ -42,9 +42,9 @@ try:
         ):
             st.stop()
         with st.spinner(_("Downloading MovieLens 100k…")):
-            st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k(cache_dir())
+            st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k()
         train_frame, test_frame = st.session_state["rec_ml"]
-        titles = movielens_titles(cache_dir() / "ml-100k.zip")
+        titles = movielens_titles(movielens_archive())
     else:
         left, right = st.columns(2)
         train_file = left.file_uploader(_("Training ratings"), key="rec_train_file")
