@@ -1,7 +1,7 @@
 """A classroom on one server: N simulated students, each opening every page and doing its
 main interaction, with think time between clicks and arrivals spread over a ramp.
 
-Students are light protocol-level clients (bench/st_client.py), not browsers. Prints per-page
+Students are light protocol-level clients (scripts/st_client.py), not browsers. Prints per-page
 p50/p95/max of a page view (send -> script finished and its pictures fetched), the
 user-visible errors (exceptions and st.error lines), dropped sessions, server CPU per page
 view and peak memory (RSS summed over every process of the server's tree).
@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from bench.server_stats import ServerStats
-from bench.st_client import Session, SessionDropped, View, first_point
+from scripts.st_client import Session, SessionDropped, View, first_point
 
 # The pages in the order the teacher walks through them, and each one's main interaction.
 PAGES = [

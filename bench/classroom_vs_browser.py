@@ -1,5 +1,5 @@
 """Does the protocol client measure what a person sees? The same pages, at the same time, in
-real Chromium tabs and in protocol-level students (bench/st_client.py), on one server.
+real Chromium tabs and in protocol-level students (scripts/st_client.py), on one server.
 
 A tab's page view is a click on the page's sidebar link -> the page's title drawn, Streamlit's
 "running" indicator gone and every picture loaded.
@@ -19,7 +19,7 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from bench.st_client import Session
+from scripts.st_client import Session
 from scripts.streamlit_server import open_app, start_streamlit
 
 PAGES = {"latent_map": "Latent map", "generate": "Generate", "train": "Train", "models": "Your models", "": "Overview"}

@@ -3,18 +3,26 @@ person opens the page.
 
 Streamlit imports what a page needs only when a browser first opens it, so on a fresh server
 the first visitor waits for torch, plotly and the app's own modules (seconds on a small
-machine). Here a background thread imports them while the server starts; the first page then
-only runs. Every argument goes to ``streamlit run`` (``--server.port 8502``...).
+machine). Here a background thread imports them while the server starts, then opens the app's
+root once itself (a protocol-level session, scripts/st_client.py): Streamlit learns the app's
+pages from ``st.navigation`` only on a first run, and until then a visitor who arrives straight
+on a page's link (a teacher's shared link, the class QR code) gets a "Page not found" dialog
+over it (streamlit/streamlit#8860). Every argument goes to ``streamlit run``
+(``--server.port 8502``...). ``LATENT_LAB_READY_FILE``: a file written once this is done (for
+tests and benchmarks).
 
     .venv/bin/python scripts/run_app.py [STREAMLIT OPTIONS]
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import os
 import pkgutil
 import sys
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,9 +42,53 @@ def warm_up() -> None:
             pass
 
 
+def server_url(timeout: float = 120.0) -> str | None:
+    """This process's server address once its runtime is up (its port and path as configured)."""
+    from streamlit import config
+    from streamlit.runtime import Runtime
+
+    deadline = time.monotonic() + timeout
+    while not Runtime.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not Runtime.exists():
+        return None
+    address = config.get_option("server.address") or "127.0.0.1"
+    path = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"http://{address}:{config.get_option('server.port')}" + (f"/{path}" if path else "")
+
+
+async def open_root(url: str, timeout: float = 120.0) -> None:
+    """One session that runs the app's root page once, as a browser would."""
+    from scripts.st_client import Session
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            async with Session(url, timeout=timeout) as session:
+                await session.view("")
+            return
+        except OSError:  # not listening yet
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+def prepare() -> None:
+    warm_up()
+    url = server_url()
+    try:
+        if url is not None:
+            asyncio.run(open_root(url))
+    except Exception as exc:  # noqa: BLE001 - the app still works; only a first deep link may show a note
+        print(f"run_app: could not open the app once at start ({exc})", file=sys.stderr)
+    ready = os.environ.get("LATENT_LAB_READY_FILE")
+    if ready:
+        Path(ready).write_text("ready\n")
+
+
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
-    threading.Thread(target=warm_up, name="latent-lab-warm-up", daemon=True).start()
+    threading.Thread(target=prepare, name="latent-lab-warm-up", daemon=True).start()
     from streamlit.web import cli
 
     return cli.main(["run", str(ROOT / "app.py"), *argv], prog_name="streamlit", standalone_mode=False) or 0

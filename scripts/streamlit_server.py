@@ -48,16 +48,20 @@ def start_streamlit(home: str, timeout: float = 60.0, warm: bool = True) -> tupl
         "--server.address",
         "127.0.0.1",
     ]
-    env = {**os.environ, "LATENT_LAB_HOME": home}
+    ready = Path(home) / ".ready"  # written by scripts/run_app.py once it has run the app once
+    ready.unlink(missing_ok=True)
+    env = {**os.environ, "LATENT_LAB_HOME": home, "LATENT_LAB_READY_FILE": str(ready)}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            return proc, url
+            if not warm or ready.exists():
+                return proc, url
         except OSError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.25)
     proc.kill()
     raise RuntimeError(f"streamlit did not start within {timeout:.0f} s")
 

@@ -37,13 +37,19 @@ def browser():
 
 @pytest.fixture(scope="module")
 def app_url(server, browser):
-    """The server, after one visit to the root: on a fresh server Streamlit chooses its page
-    system on the first run, and a first visit straight to a sub-page shows 'Page not found'."""
-    page = browser.new_page()
-    page.goto(server)
-    page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
-    page.close()
     return server
+
+
+def test_a_link_straight_to_a_page_opens_it_on_a_fresh_server(server, browser):
+    """The first visitor of a fresh server arrives on a shared link to a page (not the root): the
+    page opens, with no "Page not found" dialog over it (scripts/run_app.py runs the app once at
+    start, so Streamlit knows its pages)."""
+    page = open_page(browser, f"{server}/latent_map")
+    page.get_by_text("Nothing selected yet").wait_for(timeout=90_000)
+    page.wait_for_timeout(1500)
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.get_by_role("heading", name="Latent map").count() == 1
+    page.close()
 
 
 SYNCED = "f => f.dataset.source === 'decoded' && f.dataset.positions === f.dataset.shown"

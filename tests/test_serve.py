@@ -14,7 +14,7 @@ import requests
 
 from bench.classroom import sample_photo
 from bench.server_stats import tree
-from bench.st_client import Session
+from scripts.st_client import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
