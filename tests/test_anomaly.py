@@ -7,13 +7,12 @@ import pytest
 
 from ae_core.apps.anomaly import (
     STRATEGIES,
-    ReconstructionScorer,
-    ThresholdRule,
     anomaly_labels,
     detection_metrics,
     detector_request,
     flagged_table,
 )
+from ae_core.apps.anomaly_scorer import ReconstructionScorer, ThresholdRule
 from ae_core.cli import main
 from ae_core.data import load_dataset
 from ae_core.models import build_model

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ae_core.apps.anomaly import DEFAULT_VALUES, ThresholdRule
+from ae_core.apps.anomaly import DEFAULT_VALUES
+from ae_core.apps.anomaly_scorer import ThresholdRule
 from ui.i18n import _
 
 
@@ -72,10 +73,10 @@ def threshold_controls(shown: np.ndarray, training: np.ndarray, split: str) -> t
         )
     try:
         rule = ThresholdRule(strategy, value)
+        threshold = rule.fit(fit_scores).threshold_
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
-    threshold = rule.threshold(fit_scores)
     share = float((shown > threshold).mean())
     if strategy == "manual":
         return rule, threshold
