@@ -38,7 +38,7 @@ def ratings():
 @pytest.mark.slow
 def test_autorec_beats_every_mean_baseline_on_low_rank_ratings(ratings):
     _, train, test = ratings
-    model = Recommender().fit(train, threads=1)
+    model = Recommender(threads=1).fit(train)
     rmse = model.rmse(test)
     assert rmse["autorec"] < 0.9 * min(rmse["global"], rmse["user"], rmse["item"]), rmse
     top = model.recommend(0, 5)

@@ -182,7 +182,7 @@ def _recommend(args) -> int:
     test = index_ratings(test_frame, like=train)
     if len(test) == 0:
         raise ValueError("no test rating is by a known user of a known item")
-    model = Recommender(epochs=args.epochs).fit(train, threads=args.threads)
+    model = Recommender(epochs=args.epochs, threads=args.threads).fit(train)
     rmse = model.rmse(test)
     print(
         json.dumps(
