@@ -13,7 +13,7 @@ import pytest
 
 from ae_core.apps.code_space import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, precision_at_k
 from ae_core.apps.few_labels import labelled_subset
-from ae_core.apps.imputation import hide_box, hide_values, imputation_error, impute, train_imputer
+from ae_core.apps.imputation import AutoencoderImputer, hide_box, hide_values, imputation_error, impute
 from ae_core.apps.recommender import (
     Recommender,
     index_ratings,
@@ -133,7 +133,7 @@ def low_rank_table(n=400, d=12, rank=3, seed=0):
 def test_autoencoder_imputation_beats_the_mean_where_columns_are_related():
     truth = low_rank_table()
     gaps = hide_values(truth, 0.2, seed=0)
-    model = train_imputer(gaps, latent_dim=6, epochs=150, threads=1)
+    model = AutoencoderImputer(latent_dim=6, epochs=150, threads=1).fit(gaps).model_
     errors = {m: imputation_error(truth, gaps, impute(gaps, m, model)) for m in ("autoencoder", "mean", "knn")}
     assert errors["autoencoder"] < 0.6 * errors["mean"], errors
     filled = impute(gaps, "autoencoder", model)
