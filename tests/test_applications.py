@@ -11,7 +11,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from ae_core.apps.code_space import binary_codes, cluster_scores, hamming_neighbours, knn_accuracy, precision_at_k
+from ae_core.apps.code_space import CodeBinarizer, cluster_scores, hamming_neighbours, knn_accuracy, precision_at_k
 from ae_core.apps.few_labels import labelled_subset
 from ae_core.apps.imputation import AutoencoderImputer, hide_box, hide_values, imputation_error, impute
 from ae_core.apps.recommender import (
@@ -180,7 +180,8 @@ def test_knn_and_clustering_find_well_separated_groups():
 def test_hamming_retrieval_and_hashing_codes():
     database = np.array([[0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 1]], np.uint8)
     assert hamming_neighbours(database, np.array([[0, 0, 0, 0]], np.uint8), 2).tolist() == [[0, 2]]
-    bits, thresholds = binary_codes(np.array([[0.1, 5.0], [0.9, 1.0], [0.5, 3.0]]))
+    binarizer = CodeBinarizer().fit(np.array([[0.1, 5.0], [0.9, 1.0], [0.5, 3.0]]))
+    bits, thresholds = binarizer.transform(np.array([[0.1, 5.0], [0.9, 1.0], [0.5, 3.0]])), binarizer.thresholds_
     assert bits.tolist() == [[0, 1], [1, 0], [0, 0]] and thresholds.tolist() == [0.5, 3.0]
     x, y = blobs(1)
     x = (x - x.min()) / (x.max() - x.min())
