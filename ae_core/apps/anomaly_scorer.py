@@ -96,6 +96,11 @@ class ThresholdRule(BaseEstimator):
         self.threshold_ = self._threshold(scores)
         return self
 
+    def predict(self, scores: np.ndarray) -> np.ndarray:
+        """1 where a score is above ``threshold_`` (an anomaly), else 0."""
+        check_is_fitted(self, "threshold_")
+        return (np.asarray(scores) > self.threshold_).astype(int)
+
     def _threshold(self, scores: np.ndarray) -> float:
         if self.strategy == "manual":
             return float(self.value)
@@ -192,7 +197,7 @@ class ReconstructionScorer(BaseEstimator):
     def predict(self, x: np.ndarray) -> np.ndarray:
         """1 for an anomaly, 0 for normal (PyOD's convention)."""
         check_is_fitted(self, "threshold_", msg="call fit before predict: the threshold comes from the fitted scores")
-        return (self.decision_function(x) > self.threshold_).astype(int)
+        return self.rule_.predict(self.decision_function(x))
 
     def error_map(self, x: np.ndarray) -> np.ndarray:
         """Squared error per pixel or per feature, shaped like ``x`` (the model's alone: no fit needed)."""

@@ -54,7 +54,8 @@ class PCABaseline(BaseEstimator):
 
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         """``x`` rebuilt from its codes, shaped like ``x``."""
-        return self.pca_.inverse_transform(self.embed(x)).reshape(len(x), *self.shape_).astype(np.float32)
+        codes = self.embed(x)
+        return self.pca_.inverse_transform(codes).reshape(len(x), *self.shape_).astype(np.float32)
 
     def errors(self, x: np.ndarray) -> np.ndarray:
         """Summed squared error per sample, as ``evaluation.reconstruction_errors``."""
