@@ -19,6 +19,7 @@ from ae_core.apps.few_labels import EncoderClassifier
 from ae_core.apps.imputation import AutoencoderImputer
 from ae_core.apps.pca_comparison import PCABaseline
 from ae_core.apps.recommender import Recommender, index_ratings, synthetic_ratings
+from ae_core.data.scaling import Scaler
 from ae_core.explore.projectors import PCAProjector, RawProjector, TSNEProjector, UMAPProjector
 from ae_core.explore.sampling import CodeDistribution
 from ae_core.models import build_model
@@ -40,6 +41,9 @@ class Case:
 
 
 CASES = {
+    "table scaler": Case(
+        Scaler, {"kind": "standard"}, lambda e: e.fit(CODES), lambda e: e.transform(CODES), ("kind", "log", "'log'")
+    ),
     "PCA projector": Case(
         PCAProjector,
         {"n_components": 2, "seed": 0},

@@ -125,7 +125,7 @@ def flagged_table(dataset: Dataset, split: str, scores: np.ndarray, threshold: f
     and for tables the features in their original units (the dataset's scaler undone)."""
     import pandas as pd
 
-    from ae_core.data import Scaler
+    from ae_core.data.scaling import Scaler
 
     x, _ = dataset.split(split)
     rows = np.flatnonzero(scores > threshold)

@@ -137,10 +137,10 @@ def example_table() -> np.ndarray:
     """scikit-learn's wine measurements (178 x 13), each column scaled to [0, 1]: an offline table."""
     from sklearn.datasets import load_wine
 
-    from ae_core.data import Scaler
+    from ae_core.data.scaling import Scaler
 
     table = load_wine().data
-    return Scaler.fit(table).transform(table)
+    return Scaler().fit(table).transform(table)
 
 
 def rows_of(dataset) -> np.ndarray:
