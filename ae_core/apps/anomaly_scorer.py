@@ -10,7 +10,6 @@ Both derive from scikit-learn's ``BaseEstimator``: ``__init__`` only stores its 
 from __future__ import annotations
 
 import json
-import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
@@ -18,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ae_core.apps.anomaly import DEFAULT_VALUES, SCORES, STRATEGIES, default_score
 from ae_core.models import Autoencoder
+from ae_core.system.parameters import check_parameter
 
 
 class ThresholdRule(BaseEstimator):
@@ -173,8 +173,7 @@ class ReconstructionScorer(BaseEstimator):
             raise ValueError(f"score must be one of {', '.join(SCORES)}, got {self.score!r}")
         if self.rule is not None and not isinstance(self.rule, ThresholdRule):
             raise ValueError(f"rule must be a ThresholdRule or None, got {self.rule!r}")
-        if not isinstance(self.batch_size, numbers.Integral) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        check_parameter(self.batch_size, "batch_size", min_val=1)
         x = _check(x, self.model)
         if self.score_kind == "combined":
             from sklearn.covariance import LedoitWolf

@@ -13,6 +13,8 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.validation import check_is_fitted
 
+from ae_core.system.parameters import check_parameter
+
 
 def knn_accuracy(x_train, y_train, x_test, y_test, k: int = 5) -> dict[str, float]:
     """Accuracy and query time of k-nearest-neighbour classification in the given space."""
@@ -58,8 +60,7 @@ class CodeBinarizer(BaseEstimator):
 
     def fit(self, codes: np.ndarray, y=None) -> CodeBinarizer:
         """Find each dimension's threshold in ``codes`` ``(N, dimensions)``; returns ``self``."""
-        if not (isinstance(self.quantile, numbers.Real) and 0 < self.quantile < 1):
-            raise ValueError(f"quantile must be in (0, 1), got {self.quantile!r}")
+        check_parameter(self.quantile, "quantile", numbers.Real, 0, 1, include_boundaries="neither")
         codes = np.asarray(codes)
         if codes.ndim != 2 or len(codes) == 0:
             raise ValueError(f"need codes as a non-empty (N, dimensions) array, got shape {codes.shape}")

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ae_core.models import build_model
+from ae_core.system.parameters import check_parameter
 from ae_core.train.loop import fit
 from ae_core.train.runtime import set_threads
 
@@ -75,10 +76,8 @@ class EncoderClassifier(BaseEstimator):
         """Fine-tune on samples ``x`` with integer labels ``y``; returns ``self``."""
         if not isinstance(self.encoder, nn.Module):
             raise ValueError(f"encoder must be a torch.nn.Module, got {type(self.encoder).__name__}")
-        for name in ("code_size", "epochs"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_parameter(self.code_size, "code_size", min_val=1)
+        check_parameter(self.epochs, "epochs", min_val=1)
         y = np.asarray(y)
         if len(y) == 0 or len(y) != len(x):
             raise ValueError(f"need as many labels as samples (at least one), got {len(y)} labels for {len(x)} samples")

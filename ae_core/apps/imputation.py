@@ -3,13 +3,12 @@ imputation, on data where the truth is known."""
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ae_core.models import Autoencoder, build_model
+from ae_core.system.parameters import check_parameter
 from ae_core.train.loop import fit
 
 
@@ -60,14 +59,10 @@ class AutoencoderImputer(BaseEstimator):
 
     def fit(self, x_with_gaps: np.ndarray, y=None) -> AutoencoderImputer:
         """Train on ``x_with_gaps`` (NaN where a value is missing); returns ``self``."""
-        for name in ("latent_dim", "epochs"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.seed, numbers.Integral):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
-        if self.threads is not None and (not isinstance(self.threads, numbers.Integral) or self.threads < 1):
-            raise ValueError(f"threads must be a positive integer or None, got {self.threads!r}")
+        check_parameter(self.latent_dim, "latent_dim", min_val=1)
+        check_parameter(self.epochs, "epochs", min_val=1)
+        check_parameter(self.seed, "seed")
+        check_parameter(self.threads, "threads", min_val=1, allow_none=True)
         x_with_gaps = np.asarray(x_with_gaps, np.float32)
         if x_with_gaps.ndim < 2 or len(x_with_gaps) == 0 or np.isnan(x_with_gaps).all():
             raise ValueError(f"an imputer needs samples with some known values, got shape {x_with_gaps.shape}")

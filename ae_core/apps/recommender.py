@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from ae_core.data.download import fetch
 from ae_core.models import Autoencoder, build_model
 from ae_core.system import limits
+from ae_core.system.parameters import check_parameter
 from ae_core.train.loop import fit
 
 # MovieLens 100k from GroupLens, checksum as published in its README-accompanying md5 file.
@@ -208,18 +209,12 @@ class Recommender(BaseEstimator):
         self.on_epoch = on_epoch
 
     def _validate(self, train) -> None:
-        for name in ("hidden", "epochs"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not (isinstance(self.weight_decay, numbers.Real) and 0 <= self.weight_decay < float("inf")):
-            raise ValueError(f"weight_decay must be a finite number >= 0, got {self.weight_decay!r}")
-        if not (isinstance(self.lr, numbers.Real) and 0 < self.lr < float("inf")):
-            raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
-        if not isinstance(self.seed, numbers.Integral):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
-        if self.threads is not None and (not isinstance(self.threads, numbers.Integral) or self.threads < 1):
-            raise ValueError(f"threads must be a positive integer or None, got {self.threads!r}")
+        check_parameter(self.hidden, "hidden", min_val=1)
+        check_parameter(self.epochs, "epochs", min_val=1)
+        check_parameter(self.weight_decay, "weight_decay", numbers.Real, min_val=0)
+        check_parameter(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
+        check_parameter(self.seed, "seed")
+        check_parameter(self.threads, "threads", min_val=1, allow_none=True)
         if self.on_epoch is not None and not callable(self.on_epoch):
             raise ValueError(f"on_epoch must be callable or None, got {self.on_epoch!r}")
         if not isinstance(train, Ratings) or len(train) == 0:

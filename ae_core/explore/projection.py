@@ -38,11 +38,25 @@ def make_projector(method: str, n_components: int = 2, seed: int = 0):
 
 
 def project(method: str, codes: np.ndarray, n_components: int = 2, seed: int = 0, cache_key: str | None = None):
-    """A fitted projector for ``codes``; with ``cache_key``, the map is read from (or written to)
-    the on-disk cache so the same map comes back at once, also after a restart.
+    """A fitted projector for ``codes``, its map read from the on-disk cache when it is there.
 
-    A UMAP map read from the cache has no fitted UMAP in memory, so only the quick neighbour
-    inverse is available for it.
+    Parameters
+    ----------
+    method : str
+        One of ``METHODS``.
+    codes : ndarray of shape (n_codes, latent_dim)
+        At least 3 codes.
+    n_components, seed : int
+        As for ``make_projector``.
+    cache_key : str or None
+        Names the codes' source (the model): with it, a UMAP or t-SNE map is read from (or written
+        to) the cache, so the same map comes back at once, also after a restart.
+
+    Returns
+    -------
+    projectors.Projector
+        Fitted. A UMAP map read from the cache has no fitted UMAP in memory, so only the quick
+        neighbour inverse is available for it.
     """
     from ae_core.explore.projectors import check_codes
 
@@ -60,8 +74,25 @@ def project(method: str, codes: np.ndarray, n_components: int = 2, seed: int = 0
 
 
 def from_embedding(method: str, codes: np.ndarray, embedding: np.ndarray, seed: int = 0):
-    """A UMAP or t-SNE projector for a map computed earlier (cached, or shipped with a model):
-    it places and decodes points by neighbours, as a fitted one does."""
+    """A UMAP or t-SNE projector for a map computed earlier (cached, or shipped with a model).
+
+    Parameters
+    ----------
+    method : str
+        "umap" or "tsne".
+    codes : ndarray of shape (n_codes, latent_dim)
+        The codes the map was computed from.
+    embedding : ndarray of shape (n_codes, 2 or 3)
+        Their map.
+    seed : int
+        The seed it was computed with.
+
+    Returns
+    -------
+    projectors.NeighbourProjector
+        Fitted with ``fit(codes, embedding=embedding)``: it places and decodes points by
+        neighbours, as one that computed the map does.
+    """
     if method not in ("umap", "tsne"):
         raise ValueError(f"only UMAP and t-SNE maps are stored; {method!r} is refitted at once")
     embedding = np.asarray(embedding, np.float32)

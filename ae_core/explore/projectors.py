@@ -11,13 +11,14 @@ This module imports scikit-learn, so it is imported only once a map is asked for
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
+
+from ae_core.system.parameters import check_parameter
 
 
 def check_codes(codes) -> np.ndarray:
@@ -56,8 +57,7 @@ class Projector(BaseEstimator):
     def _validate(self, codes) -> np.ndarray:
         if self.n_components not in (2, 3) or isinstance(self.n_components, bool):
             raise ValueError(f"a map has 2 or 3 dimensions, got n_components={self.n_components!r}")
-        if not isinstance(self.seed, numbers.Integral) or isinstance(self.seed, bool):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        check_parameter(self.seed, "seed")
         return check_codes(codes)
 
     def transform(self, codes) -> np.ndarray:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import io
-import numbers
 
 import numpy as np
 import torch
@@ -16,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ae_core.data.images import image_grid
 from ae_core.models import Autoencoder
+from ae_core.system.parameters import check_parameter
 
 SAMPLE_SOURCES = ("prior", "gaussian", "mixture")
 
@@ -51,8 +51,7 @@ class CodeDistribution(BaseEstimator):
         """Fit the density to ``codes`` ``(N, latent_dim)``; returns ``self``."""
         if self.kind not in SAMPLE_SOURCES:
             raise ValueError(f"sample source must be one of {SAMPLE_SOURCES}, got {self.kind!r}")
-        if not isinstance(self.n_components, numbers.Integral) or self.n_components < 1:
-            raise ValueError(f"n_components must be a positive integer, got {self.n_components!r}")
+        check_parameter(self.n_components, "n_components", min_val=1)
         codes = np.asarray(codes, np.float64)
         if codes.ndim != 2 or len(codes) == 0:
             raise ValueError(f"need codes as a non-empty (N, latent_dim) array, got shape {codes.shape}")
