@@ -88,7 +88,7 @@ def main() -> None:
         train = index_ratings(train_frame)
         test = index_ratings(test_frame, like=train)
         start = time.perf_counter()
-        result = Recommender(seed=seed, **overrides).fit(train, threads=1).rmse(test)
+        result = Recommender(seed=seed, threads=1, **overrides).fit(train).rmse(test)
         row = {"seed": seed, **overrides, **{k: round(v, 4) for k, v in result.items()}}
         row["autorec_seconds"] = round(time.perf_counter() - start, 1)
         if args.mf:

@@ -7,8 +7,6 @@ import pytest
 
 from ae_core.apps.anomaly import (
     STRATEGIES,
-    ReconstructionScorer,
-    ThresholdRule,
     anomaly_labels,
     detection_metrics,
     detector_request,
@@ -16,6 +14,7 @@ from ae_core.apps.anomaly import (
     flagged_table,
     most_anomalous,
 )
+from ae_core.apps.anomaly_scorer import ReconstructionScorer, ThresholdRule
 from ae_core.cli import main
 from ae_core.data import load_dataset
 from ae_core.models import build_model

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ae_core.apps.code_space import (
-    binary_codes,
+    CodeBinarizer,
     cluster_scores,
     hamming_neighbours,
     knn_accuracy,
@@ -20,7 +20,7 @@ from ae_core.apps.code_space import (
     random_bits,
 )
 from ae_core.apps.few_labels import labelled_subset
-from ae_core.apps.imputation import hide_box, hide_values, imputation_error, impute, train_imputer
+from ae_core.apps.imputation import AutoencoderImputer, hide_box, hide_values, imputation_error, impute
 from ae_core.apps.recommender import (
     Recommender,
     index_ratings,
@@ -45,7 +45,7 @@ def ratings():
 @pytest.mark.slow
 def test_autorec_beats_every_mean_baseline_on_low_rank_ratings(ratings):
     _, train, test = ratings
-    model = Recommender().fit(train, threads=1)
+    model = Recommender(threads=1).fit(train)
     rmse = model.rmse(test)
     assert rmse["autorec"] < 0.9 * min(rmse["global"], rmse["user"], rmse["item"]), rmse
     top = model.recommend(0, 5)
@@ -140,7 +140,7 @@ def low_rank_table(n=400, d=12, rank=3, seed=0):
 def test_autoencoder_imputation_beats_the_mean_where_columns_are_related():
     truth = low_rank_table()
     gaps = hide_values(truth, 0.2, seed=0)
-    model = train_imputer(gaps, latent_dim=6, epochs=150, threads=1)
+    model = AutoencoderImputer(latent_dim=6, epochs=150, threads=1).fit(gaps).model_
     errors = {m: imputation_error(truth, gaps, impute(gaps, m, model)) for m in ("autoencoder", "mean", "knn")}
     assert errors["autoencoder"] < 0.6 * errors["mean"], errors
     filled = impute(gaps, "autoencoder", model)
@@ -198,7 +198,8 @@ def test_random_bits_are_fair_repeatable_coins_that_retrieve_at_chance():
 def test_hamming_retrieval_and_hashing_codes():
     database = np.array([[0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 1]], np.uint8)
     assert hamming_neighbours(database, np.array([[0, 0, 0, 0]], np.uint8), 2).tolist() == [[0, 2]]
-    bits, thresholds = binary_codes(np.array([[0.1, 5.0], [0.9, 1.0], [0.5, 3.0]]))
+    binarizer = CodeBinarizer().fit(np.array([[0.1, 5.0], [0.9, 1.0], [0.5, 3.0]]))
+    bits, thresholds = binarizer.transform(np.array([[0.1, 5.0], [0.9, 1.0], [0.5, 3.0]])), binarizer.thresholds_
     assert bits.tolist() == [[0, 1], [1, 0], [0, 0]] and thresholds.tolist() == [0.5, 3.0]
     x, y = blobs(1)
     x = (x - x.min()) / (x.max() - x.min())

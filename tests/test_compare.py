@@ -15,17 +15,17 @@ def digits():
 
 
 def test_pca_baseline_reconstructs_exactly_with_all_components(digits):
-    full = PCABaseline.fit(digits.x_train, 64)
+    full = PCABaseline(64).fit(digits.x_train)
     assert full.errors(digits.x_test).max() < 1e-8
-    two = PCABaseline.fit(digits.x_train, 2)
+    two = PCABaseline(2).fit(digits.x_train)
     assert two.reconstruct(digits.x_test).shape == digits.x_test.shape
     assert two.errors(digits.x_test).mean() > 10 * full.errors(digits.x_test).mean()
     with pytest.raises(ValueError, match="PCA code size must be in 1..64"):
-        PCABaseline.fit(digits.x_train, 65)
+        PCABaseline(65).fit(digits.x_train)
 
 
 def test_trained_linear_autoencoder_spans_pcas_subspace(digits):
-    pca = PCABaseline.fit(digits.x_train, 10)
+    pca = PCABaseline(10).fit(digits.x_train)
     model = train_linear_autoencoder(digits.x_train, 10, threads=1)
     assert principal_angles(model, pca).max() < 5
     assert evaluate(model, digits.x_test)["sse_per_sample"] <= 1.01 * pca.errors(digits.x_test).mean()

@@ -33,7 +33,7 @@ def test_fitted_distribution_samples_where_the_codes_are(rng):
         CodeDistribution("gaussian").fit(codes).sample(4, 7), CodeDistribution("gaussian").fit(codes).sample(4, 7)
     )
     with pytest.raises(ValueError, match="sample source must be one of"):
-        CodeDistribution("uniform")
+        CodeDistribution("uniform").fit(codes)
 
 
 def test_dimensions_are_ordered_by_variance_or_by_kl(rng):

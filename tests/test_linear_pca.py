@@ -16,7 +16,7 @@ def test_default_linear_recipe_matches_pca_on_digits(tmp_path, capsys):
     assert main([*args, "--out", str(out)]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["out"] == str(out)
     data = load_dataset("digits")
-    pca = PCABaseline.fit(data.x_train, 8)  # fitted on the same 1,438 training digits
+    pca = PCABaseline(8).fit(data.x_train)  # fitted on the same 1,438 training digits
     model = load_checkpoint(out).model
     assert evaluate(model, data.x_test)["sse_per_sample"] <= 1.01 * pca.errors(data.x_test).mean()
     assert principal_angles(model, pca).max() < 5

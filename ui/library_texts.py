@@ -18,7 +18,7 @@ def library_texts() -> Iterator[tuple[str, str]]:
     from ae_core.apps.few_labels import METHODS
     from ae_core.data.builtin import SHAPE_KINDS
     from ae_core.data.download import FAMILIES
-    from ae_core.explore.projection import TSNEProjector, UMAPProjector
+    from ae_core.explore.projectors import TSNEProjector, UMAPProjector
     from ae_core.models import MODELS
     from ae_core.models.guide import OPTION_GUIDE
     from ae_core.models.noise import NOISE_KINDS
@@ -42,7 +42,7 @@ def library_texts() -> Iterator[tuple[str, str]]:
         yield method, "a few-labels method (ae_core.apps.few_labels.METHODS)"
     yield "training the autoencoder on all the (unlabelled) training data", "ae_core.apps.few_labels progress"
     for projector in (UMAPProjector, TSNEProjector):
-        yield projector.note, f"ae_core.explore.projection.{projector.__name__}.note: 'Decode is {{note}}.'"
+        yield projector.note, f"ae_core.explore.projectors.{projector.__name__}.note: 'Decode is {{note}}.'"
     for kind in SHAPE_KINDS:
         yield kind, "a class of the shapes dataset"
     for name in FAMILIES["fashion-mnist"][2]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ae_core.apps.anomaly import DEFAULT_VALUES, ThresholdRule, flag
+from ae_core.apps.anomaly import DEFAULT_VALUES
+from ae_core.apps.anomaly_scorer import ThresholdRule
 from ui.i18n import _
 
 
@@ -72,11 +73,11 @@ def threshold_controls(shown: np.ndarray, training: np.ndarray, split: str) -> t
         )
     try:
         rule = ThresholdRule(strategy, value)
+        threshold = rule.fit(fit_scores).threshold_
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
-    threshold = rule.threshold(fit_scores)
-    share = float(flag(shown, threshold).mean())
+    share = float(rule.predict(shown).mean())
     if strategy == "manual":
         return rule, threshold
     if fitted_on == "shown":
@@ -94,7 +95,7 @@ def threshold_controls(shown: np.ndarray, training: np.ndarray, split: str) -> t
                 "Fitted on the {count} training scores: it flags {fit_share} of those but {share} of the scores "
                 "shown ({split}), which hold anomalies and samples the model never trained on.",
                 count=f"{len(training):,}",
-                fit_share=f"{float(flag(training, threshold).mean()):.1%}",
+                fit_share=f"{float(rule.predict(training).mean()):.1%}",
                 share=f"{share:.1%}",
                 split=split,
             )

@@ -1,13 +1,13 @@
-"""Anomaly detection by reconstruction error, with scikit-learn/PyOD conventions.
+"""Anomaly detection by reconstruction error: the scores and threshold rules there are, the
+detector's training, and how a detection is judged (metrics, curves, the flagged table).
 
 An autoencoder trained on (mostly) normal data rebuilds normal samples well and odd ones badly;
-the reconstruction error is the anomaly score and a threshold on it makes the decision.
+the reconstruction error is the anomaly score and a threshold on it makes the decision. The
+fitted scorer and threshold rule (scikit-learn estimators) are in ``anomaly_scorer``; this module
+loads no scikit-learn until a metric is asked for, so its names are cheap to import.
 """
 
 from __future__ import annotations
-
-import json
-from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -24,66 +24,6 @@ STRATEGIES = {
     "manual": "the score `value` itself",
 }
 DEFAULT_VALUES = {"contamination": 0.05, "sigma": 3.0, "mad": 3.5, "iqr": 1.5, "otsu": None, "manual": None}
-
-
-@dataclass(frozen=True)
-class ThresholdRule:
-    """How the threshold is chosen: a strategy of ``STRATEGIES`` and its parameter."""
-
-    strategy: str = "contamination"
-    value: float | None = 0.05
-
-    def __post_init__(self):
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"threshold strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
-        if self.strategy == "contamination" and not (self.value is not None and 0 < self.value <= 0.5):
-            raise ValueError(f"contamination must be in (0, 0.5], got {self.value}")
-        if self.strategy in ("sigma", "mad", "iqr") and not (self.value is not None and self.value >= 0):
-            raise ValueError(f"{self.strategy} needs a factor k >= 0, got {self.value}")
-        if self.strategy == "manual" and (self.value is None or not np.isfinite(self.value)):
-            raise ValueError(f"a manual threshold needs a finite score, got {self.value}")
-
-    @classmethod
-    def parse(cls, text: str) -> ThresholdRule:
-        """``"mad"``, ``"mad:3"``, ``"manual:0.02"`` or the JSON the page exports."""
-        text = text.strip()
-        if text.startswith("{"):
-            try:
-                values = json.loads(text)
-                return cls(values["strategy"], values.get("value"))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"threshold JSON must hold 'strategy' and 'value': {exc}") from None
-        strategy, _, value = text.partition(":")
-        try:
-            number = float(value) if value else DEFAULT_VALUES.get(strategy)
-        except ValueError:
-            raise ValueError(f"threshold {text!r}: {value!r} is not a number") from None
-        return cls(strategy, number)
-
-    def to_json(self, score: str = "reconstruction") -> str:
-        """The rule (and which score it applies to) as JSON, for ``parse`` and the CLI."""
-        return json.dumps({**asdict(self), "score": score})
-
-    def threshold(self, scores: np.ndarray) -> float:
-        scores = np.asarray(scores, np.float64)
-        if self.strategy == "manual":
-            return float(self.value)
-        if self.strategy == "contamination":
-            return float(np.quantile(scores, 1 - self.value))
-        if self.strategy == "sigma":
-            return float(scores.mean() + self.value * scores.std())
-        if self.strategy == "mad":
-            median = np.median(scores)
-            return float(median + self.value * 1.4826 * np.median(np.abs(scores - median)))
-        if self.strategy == "iqr":
-            q1, q3 = np.quantile(scores, [0.25, 0.75])
-            return float(q3 + self.value * (q3 - q1))
-        from skimage.filters import threshold_otsu
-
-        # Errors are skewed (many small, a few large); Otsu separates two modes of their logarithm.
-        if scores.min() > 0:
-            return float(np.exp(threshold_otsu(np.log(scores))))
-        return float(threshold_otsu(scores))
 
 
 SCORES = {
@@ -103,94 +43,6 @@ def default_score(model: Autoencoder) -> str:
     PyOD's AutoEncoder. Images keep the plain error, whose maps show where a sample is odd.
     """
     return "combined" if len(model.input_shape) == 1 else "reconstruction"
-
-
-class ReconstructionScorer:
-    """Scores samples by how badly ``model`` reconstructs them.
-
-    Parameters
-    ----------
-    model : a trained autoencoder
-    rule : how ``fit`` sets ``threshold_`` from the scores of the data it sees
-    score : "reconstruction" or "combined" (see ``SCORES``); None: ``default_score(model)``
-    batch_size : samples per forward pass
-    """
-
-    def __init__(
-        self,
-        model: Autoencoder,
-        rule: ThresholdRule | None = None,
-        score: str | None = None,
-        batch_size: int = 1024,
-    ):
-        self.model = model
-        self.rule = rule
-        self.score = score
-        self.batch_size = batch_size
-
-    def fit(self, x: np.ndarray, y=None) -> ReconstructionScorer:
-        """Score ``x`` (normal data, or data with the expected contamination) and set the threshold."""
-        if self.score is not None and self.score not in SCORES:
-            raise ValueError(f"score must be one of {', '.join(SCORES)}, got {self.score!r}")
-        x = _check(x, self.model)
-        if self.score_kind == "combined":
-            from sklearn.covariance import LedoitWolf
-
-            self.covariance_ = LedoitWolf().fit(self.model.embed(x, self.batch_size))
-            self.reference_ = {
-                "reconstruction": _log_location(self._reconstruction(x)),
-                "code": _log_location(self.covariance_.mahalanobis(self.model.embed(x, self.batch_size))),
-            }
-        self.decision_scores_ = self.decision_function(x)
-        self.threshold_ = (self.rule or ThresholdRule()).threshold(self.decision_scores_)
-        return self
-
-    def decision_function(self, x: np.ndarray) -> np.ndarray:
-        """Anomaly score per sample (higher = more anomalous)."""
-        if self.score_kind == "reconstruction":
-            return self._reconstruction(x)
-        if not hasattr(self, "covariance_"):
-            raise ValueError("call fit first: the combined score compares with the fitted codes")
-        x = _check(x, self.model)
-        code = self.covariance_.mahalanobis(self.model.embed(x, self.batch_size))
-        # Only excess counts: a code near the centre of clustered data must not hide a large error.
-        reconstruction = _robust_z(self._reconstruction(x), self.reference_["reconstruction"])
-        return np.maximum(reconstruction, 0) + np.maximum(_robust_z(code, self.reference_["code"]), 0)
-
-    @property
-    def score_kind(self) -> str:
-        """The score in use: ``score``, or the model's default."""
-        return self.score or default_score(self.model)
-
-    def error_map(self, x: np.ndarray) -> np.ndarray:
-        """Squared error per pixel or per feature, shaped like ``x``."""
-        x = _check(x, self.model)
-        return (self.model.reconstruct(x, self.batch_size) - x) ** 2
-
-    def heatmaps(self, x: np.ndarray) -> np.ndarray:
-        """Where each image's error is, scaled to [0, 1] per image (channels averaged), shaped like ``x``."""
-        errors = self.error_map(x).mean(axis=1, keepdims=True)
-        peak = errors.reshape(len(x), -1).max(axis=1).reshape(-1, 1, 1, 1)
-        return np.repeat(errors / np.maximum(peak, 1e-12), x.shape[1], axis=1)
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """1 for an anomaly, 0 for normal (PyOD's convention)."""
-        if not hasattr(self, "threshold_"):
-            raise ValueError("call fit before predict: the threshold comes from the fitted scores")
-        return (self.decision_function(x) > self.threshold_).astype(int)
-
-    def _reconstruction(self, x: np.ndarray) -> np.ndarray:
-        return self.error_map(x).reshape(len(x), -1).mean(axis=1)
-
-
-def _log_location(values: np.ndarray) -> tuple[float, float]:
-    logs = np.log(np.maximum(values, 1e-12))
-    median = float(np.median(logs))
-    return median, float(1.4826 * np.median(np.abs(logs - median))) or 1.0
-
-
-def _robust_z(values: np.ndarray, location: tuple[float, float]) -> np.ndarray:
-    return (np.log(np.maximum(values, 1e-12)) - location[0]) / location[1]
 
 
 def detector_request(dataset: Dataset, steps: int | None = None) -> TrainingRequest:
@@ -279,21 +131,12 @@ def top_features(error_rows: np.ndarray, names: list[str] | None, k: int = 3) ->
     return [", ".join(f"{names[j]} ({100 * share[i, j]:.0f}%)" for j in row) for i, row in enumerate(order)]
 
 
-def _check(x: np.ndarray, model: Autoencoder) -> np.ndarray:
-    x = np.asarray(x, np.float32)
-    if x.shape[1:] != tuple(model.input_shape):
-        raise ValueError(f"samples of shape {x.shape[1:]} do not fit the model's input {tuple(model.input_shape)}")
-    if len(x) == 0:
-        raise ValueError("no samples to score")
-    return x
-
-
 def flagged_table(dataset: Dataset, split: str, scores: np.ndarray, threshold: float):
     """The flagged samples of a split as a pandas DataFrame: index, score, the label when known,
     and for tables the features in their original units (the dataset's scaler undone)."""
     import pandas as pd
 
-    from ae_core.data import Scaler
+    from ae_core.data.scaling import Scaler
 
     x, _ = dataset.split(split)
     rows = np.flatnonzero(flag(scores, threshold))

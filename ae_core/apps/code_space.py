@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import numbers
 import time
 
 import numpy as np
 from sklearn import metrics as skm
+from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils.validation import check_is_fitted
+
+from ae_core.system.parameters import check_parameter
 
 
 def knn_accuracy(x_train, y_train, x_test, y_test, k: int = 5) -> dict[str, float]:
@@ -35,19 +40,51 @@ def cluster_scores(x, y, n_clusters: int, seed: int = 0) -> dict[str, float]:
     }
 
 
-def binary_codes(codes: np.ndarray, thresholds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Bits from real codes: each dimension thresholded at its median (so every bit splits the
-    data in half, the usual choice for hashing). Returns the bits and the thresholds used."""
-    thresholds = np.median(codes, axis=0) if thresholds is None else thresholds
-    return (codes > thresholds).astype(np.uint8), thresholds
+class CodeBinarizer(BaseEstimator):
+    """Bits from real codes: each dimension thresholded at a quantile of the training codes (the
+    median by default, so every bit splits the data in half, the usual choice for hashing).
+
+    Parameters
+    ----------
+    quantile : float
+        Where each dimension is cut, in (0, 1): 0.5 is the median.
+
+    Attributes
+    ----------
+    thresholds_ : ndarray of shape (n_dimensions,)
+        The cut of each dimension; a value above it is a 1.
+    """
+
+    def __init__(self, quantile: float = 0.5):
+        self.quantile = quantile
+
+    def fit(self, codes: np.ndarray, y=None) -> CodeBinarizer:
+        """Find each dimension's threshold in ``codes`` ``(N, dimensions)``; returns ``self``."""
+        check_parameter(self.quantile, "quantile", numbers.Real, 0, 1, include_boundaries="neither")
+        codes = np.asarray(codes)
+        if codes.ndim != 2 or len(codes) == 0:
+            raise ValueError(f"need codes as a non-empty (N, dimensions) array, got shape {codes.shape}")
+        self.thresholds_ = np.quantile(codes, self.quantile, axis=0)
+        return self
+
+    def transform(self, codes: np.ndarray) -> np.ndarray:
+        """The bits of ``codes``, uint8 of the same shape."""
+        check_is_fitted(self, "thresholds_")
+        return (np.asarray(codes) > self.thresholds_).astype(np.uint8)
+
+
+def median_bits(train_codes: np.ndarray, test_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median-thresholded bits of training and test codes, the thresholds found on the training codes."""
+    binarizer = CodeBinarizer().fit(train_codes)
+    return binarizer.transform(train_codes), binarizer.transform(test_codes)
 
 
 def pca_bits(x_train, x_test, bits: int) -> tuple[np.ndarray, np.ndarray]:
     """Thresholded-PCA hashing: the first ``bits`` principal components, median-thresholded."""
     pca = PCA(bits, random_state=0).fit(np.reshape(x_train, (len(x_train), -1)))
-    train, thresholds = binary_codes(pca.transform(np.reshape(x_train, (len(x_train), -1))))
-    test, _ = binary_codes(pca.transform(np.reshape(x_test, (len(x_test), -1))), thresholds)
-    return train, test
+    return median_bits(
+        pca.transform(np.reshape(x_train, (len(x_train), -1))), pca.transform(np.reshape(x_test, (len(x_test), -1)))
+    )
 
 
 def random_bits(n_database: int, n_queries: int, bits: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Callable
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ae_core.models import build_model
+from ae_core.system.parameters import check_parameter
 from ae_core.train.loop import fit
 from ae_core.train.runtime import set_threads
 
@@ -36,23 +40,74 @@ def labelled_subset(y: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray
     return np.sort(np.asarray(chosen))
 
 
-def train_classifier(encoder: nn.Module, code_size: int, n_classes: int, x, y, epochs: int = 200, seed: int = 0):
-    """Fine-tune ``encoder`` with a linear layer on top by cross-entropy; returns the network."""
-    torch.manual_seed(seed)
-    network = nn.Sequential(encoder, nn.Linear(code_size, n_classes))
-    optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3, weight_decay=1e-4)
-    x, y = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
-    generator = torch.Generator().manual_seed(seed)
-    network.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(x), generator=generator)
-        for start in range(0, len(x), 64):
-            batch = order[start : start + 64]
-            loss = nn.functional.cross_entropy(network(x[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return network.eval()
+class EncoderClassifier(BaseEstimator):
+    """An encoder with a linear layer on top, fine-tuned as a whole by cross-entropy.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        Maps a batch of samples to codes of ``code_size`` numbers (pretrained or fresh); ``fit``
+        trains a copy of it, ``encoder`` itself is never changed.
+    code_size : int
+        Numbers per code.
+    n_classes : int or None
+        Classes to tell apart; None: the largest label of ``fit``'s ``y`` plus one.
+    epochs : int
+        Passes over the labelled samples.
+    seed : int
+        Seed of the linear layer and the batch order.
+
+    Attributes
+    ----------
+    network_ : torch.nn.Sequential
+        The trained encoder and linear layer, in eval mode.
+    """
+
+    def __init__(
+        self, encoder: nn.Module, code_size: int, n_classes: int | None = None, epochs: int = 200, seed: int = 0
+    ):
+        self.encoder = encoder
+        self.code_size = code_size
+        self.n_classes = n_classes
+        self.epochs = epochs
+        self.seed = seed
+
+    def fit(self, x, y) -> EncoderClassifier:
+        """Fine-tune on samples ``x`` with integer labels ``y``; returns ``self``."""
+        if not isinstance(self.encoder, nn.Module):
+            raise ValueError(f"encoder must be a torch.nn.Module, got {type(self.encoder).__name__}")
+        check_parameter(self.code_size, "code_size", min_val=1)
+        check_parameter(self.epochs, "epochs", min_val=1)
+        y = np.asarray(y)
+        if len(y) == 0 or len(y) != len(x):
+            raise ValueError(f"need as many labels as samples (at least one), got {len(y)} labels for {len(x)} samples")
+        n_classes = int(y.max()) + 1 if self.n_classes is None else self.n_classes
+        if not isinstance(n_classes, numbers.Integral) or n_classes < 1 or y.min() < 0 or y.max() >= n_classes:
+            raise ValueError(
+                f"n_classes must be an integer >= 1 above every label (0, 1, ...), got n_classes={self.n_classes!r}"
+            )
+        torch.manual_seed(self.seed)
+        network = nn.Sequential(copy.deepcopy(self.encoder), nn.Linear(self.code_size, int(n_classes)))
+        optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3, weight_decay=1e-4)
+        x, y = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
+        generator = torch.Generator().manual_seed(self.seed)
+        network.train()
+        for _ in range(self.epochs):
+            order = torch.randperm(len(x), generator=generator)
+            for start in range(0, len(x), 64):
+                batch = order[start : start + 64]
+                loss = nn.functional.cross_entropy(network(x[batch]), y[batch])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        self.network_ = network.eval()
+        return self
+
+    def predict(self, x) -> np.ndarray:
+        """The most likely class of each sample."""
+        check_is_fitted(self, "network_")
+        with torch.no_grad():
+            return self.network_(torch.as_tensor(x, dtype=torch.float32)).argmax(dim=1).numpy()
 
 
 def label_fraction_curve(
@@ -80,15 +135,15 @@ def label_fraction_curve(
         say(f"{len(rows)} labelled samples ({fraction:.0%})")
         epochs = int(np.clip(3000 // max(1, len(rows) // 64 + 1), 20, 300))  # about the same number of steps
         for method in METHODS[:2]:
-            start = (
-                copy.deepcopy(autoencoder.encoder)
+            encoder = (
+                autoencoder.encoder
                 if method == METHODS[0]
                 else build_model("deep", x_train.shape[1:], code_size, seed=seed + 1, hidden_dims=(256, 128)).encoder
             )
-            network = train_classifier(start, code_size, n_classes, x_train[rows], y_train[rows], epochs, seed)
-            with torch.no_grad():
-                predicted = network(torch.as_tensor(x_test, dtype=torch.float32)).argmax(dim=1).numpy()
-            curves[method].append(float((predicted == y_test).mean()))
+            classifier = EncoderClassifier(encoder, code_size, n_classes, epochs, seed).fit(
+                x_train[rows], y_train[rows]
+            )
+            curves[method].append(float((classifier.predict(x_test) == y_test).mean()))
         for method, features in (
             (METHODS[2], autoencoder.embed),
             (METHODS[3], lambda a: pca.transform(np.reshape(a, (len(a), -1)))),

@@ -4,8 +4,11 @@ imputation, on data where the truth is known."""
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from ae_core.models import Autoencoder, build_model
+from ae_core.system.parameters import check_parameter
 from ae_core.train.loop import fit
 
 
@@ -27,24 +30,68 @@ def hide_box(images: np.ndarray, top: int, left: int, size: int) -> np.ndarray:
     return hidden
 
 
-def train_imputer(
-    x_with_gaps: np.ndarray, latent_dim: int = 32, epochs: int = 150, seed: int = 0, threads: int | None = None
-) -> Autoencoder:
+class AutoencoderImputer(BaseEstimator):
     """A ``masked`` autoencoder trained on data with NaN gaps, hiding a further 25% of the known
-    values each step so that filling gaps is what it learns."""
-    shape = x_with_gaps.shape[1:]
-    model = build_model(
-        "masked",
-        shape,
-        latent_dim,
-        seed=seed,
-        hidden_dims=(128,),
-        activation="relu",
-        code_activation="relu",
-        hide_fraction=0.25,
-    )
-    fit(model, x_with_gaps, epochs=epochs, batch_size=64, lr=3e-3, weight_decay=1e-4, seed=seed, threads=threads)
-    return model
+    values each step so that filling gaps is what it learns.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of the code.
+    epochs : int
+        Training epochs.
+    seed : int
+        Seed of the weights, the hidden values and the batch order.
+    threads : int or None
+        CPU threads for training; None: torch's setting as it is.
+
+    Attributes
+    ----------
+    model_ : Autoencoder
+        The trained autoencoder (``impute(x, "autoencoder", model_)`` is ``transform(x)``).
+    """
+
+    def __init__(self, latent_dim: int = 32, epochs: int = 150, seed: int = 0, threads: int | None = None):
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.seed = seed
+        self.threads = threads
+
+    def fit(self, x_with_gaps: np.ndarray, y=None) -> AutoencoderImputer:
+        """Train on ``x_with_gaps`` (NaN where a value is missing); returns ``self``."""
+        check_parameter(self.latent_dim, "latent_dim", min_val=1)
+        check_parameter(self.epochs, "epochs", min_val=1)
+        check_parameter(self.seed, "seed")
+        check_parameter(self.threads, "threads", min_val=1, allow_none=True)
+        x_with_gaps = np.asarray(x_with_gaps, np.float32)
+        if x_with_gaps.ndim < 2 or len(x_with_gaps) == 0 or np.isnan(x_with_gaps).all():
+            raise ValueError(f"an imputer needs samples with some known values, got shape {x_with_gaps.shape}")
+        self.model_ = build_model(
+            "masked",
+            x_with_gaps.shape[1:],
+            self.latent_dim,
+            seed=self.seed,
+            hidden_dims=(128,),
+            activation="relu",
+            code_activation="relu",
+            hide_fraction=0.25,
+        )
+        fit(
+            self.model_,
+            x_with_gaps,
+            epochs=self.epochs,
+            batch_size=64,
+            lr=3e-3,
+            weight_decay=1e-4,
+            seed=self.seed,
+            threads=self.threads,
+        )
+        return self
+
+    def transform(self, x_with_gaps: np.ndarray) -> np.ndarray:
+        """``x_with_gaps`` with its NaNs filled by the trained autoencoder (known values stay)."""
+        check_is_fitted(self, "model_")
+        return impute(np.asarray(x_with_gaps, np.float32), "autoencoder", self.model_)
 
 
 def impute(
@@ -85,10 +132,10 @@ def example_table() -> np.ndarray:
     """scikit-learn's wine measurements (178 x 13), each column scaled to [0, 1]: an offline table."""
     from sklearn.datasets import load_wine
 
-    from ae_core.data import Scaler
+    from ae_core.data.scaling import Scaler
 
     table = load_wine().data
-    return Scaler.fit(table).transform(table)
+    return Scaler().fit(table).transform(table)
 
 
 def rows_of(dataset) -> np.ndarray:

@@ -3,12 +3,14 @@ the linear autoencoder's subspace against PCA's (principal angles)."""
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import subspace_angles
+from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
+from sklearn.utils.validation import check_is_fitted
 
 from ae_core.models import Autoencoder, build_model
 from ae_core.models.dense import LinearAE
@@ -16,25 +18,44 @@ from ae_core.models.metrics import reconstruction_errors
 from ae_core.train.loop import fit
 
 
-@dataclass(frozen=True)
-class PCABaseline:
-    """PCA with ``k`` components fitted on training data, used like an autoencoder."""
+class PCABaseline(BaseEstimator):
+    """PCA with ``n_components`` components fitted on training data, used like an autoencoder.
 
-    pca: PCA
-    shape: tuple[int, ...]
+    Parameters
+    ----------
+    n_components : int
+        The code size: principal components kept, 1 to min(samples, features) of the data.
 
-    @classmethod
-    def fit(cls, x_train: np.ndarray, k: int) -> PCABaseline:
+    Attributes
+    ----------
+    pca_ : sklearn.decomposition.PCA
+        The fitted PCA.
+    shape_ : tuple of int
+        The shape of one sample, as reconstructions are shaped.
+    """
+
+    def __init__(self, n_components: int = 2):
+        self.n_components = n_components
+
+    def fit(self, x_train: np.ndarray, y=None) -> PCABaseline:
+        """Fit PCA to ``x_train`` (samples of any shape); returns ``self``."""
         flat = _flat(x_train)
-        if not 1 <= k <= min(flat.shape):
-            raise ValueError(f"PCA code size must be in 1..{min(flat.shape)} for this data, got {k}")
-        return cls(PCA(k, random_state=0).fit(flat), tuple(x_train.shape[1:]))
+        k = self.n_components
+        if not isinstance(k, numbers.Integral) or not 1 <= k <= min(flat.shape):
+            raise ValueError(f"PCA code size must be in 1..{min(flat.shape)} for this data, got n_components={k!r}")
+        self.pca_ = PCA(int(k), random_state=0).fit(flat)
+        self.shape_ = tuple(np.shape(x_train)[1:])
+        return self
 
     def embed(self, x: np.ndarray) -> np.ndarray:
-        return self.pca.transform(_flat(x)).astype(np.float32)
+        """The codes of ``x``: its first ``n_components`` principal components."""
+        check_is_fitted(self, "pca_")
+        return self.pca_.transform(_flat(x)).astype(np.float32)
 
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
-        return self.pca.inverse_transform(self.embed(x)).reshape(len(x), *self.shape).astype(np.float32)
+        """``x`` rebuilt from its codes, shaped like ``x``."""
+        codes = self.embed(x)
+        return self.pca_.inverse_transform(codes).reshape(len(x), *self.shape_).astype(np.float32)
 
     def errors(self, x: np.ndarray) -> np.ndarray:
         """Summed squared error per sample, as ``evaluation.reconstruction_errors``."""
@@ -49,12 +70,12 @@ def principal_angles(model: Autoencoder, baseline: PCABaseline) -> np.ndarray:
     """
     if not isinstance(model, LinearAE):
         raise ValueError(f"principal angles need a 'linear' model, got {model.registry_name!r}")
-    if model.latent_dim != baseline.pca.n_components_:
+    if model.latent_dim != baseline.pca_.n_components_:
         raise ValueError(
-            f"the model's code has {model.latent_dim} numbers, PCA {baseline.pca.n_components_}; they must match"
+            f"the model's code has {model.latent_dim} numbers, PCA {baseline.pca_.n_components_}; they must match"
         )
     basis = next(m for m in model.decoder.modules() if hasattr(m, "weight")).weight.detach().cpu().numpy()
-    return np.degrees(subspace_angles(basis, baseline.pca.components_.T))
+    return np.degrees(subspace_angles(basis, baseline.pca_.components_.T))
 
 
 def train_linear_autoencoder(x_train: np.ndarray, k: int, seed: int = 0, threads: int | None = None) -> LinearAE:
@@ -84,7 +105,7 @@ def error_against_code_size(
         raise ValueError(f"code sizes must be positive integers, got {sizes}")
     pca_errors, ae_errors = [], []
     for i, k in enumerate(sizes):
-        pca_errors.append(float(PCABaseline.fit(x_train, k).errors(x_test).mean()))
+        pca_errors.append(float(PCABaseline(int(k)).fit(x_train).errors(x_test).mean()))
         ae = build_model(model, x_train.shape[1:], int(k), seed=seed)
         fit(ae, x_train, epochs=epochs, seed=seed, threads=threads)
         ae_errors.append(float(reconstruction_errors(ae, x_test).mean()))

@@ -8,12 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ae_core.apps.anomaly import (
-    ReconstructionScorer,
-    ThresholdRule,
-    anomaly_labels,
-    detection_metrics,
-)
+from ae_core.apps.anomaly import anomaly_labels, detection_metrics
 from ae_core.checkpoints import check_compatible, load_checkpoint
 from ae_core.data import load_dataset
 from ae_core.models.metrics import evaluate
@@ -106,6 +101,8 @@ def _evaluate(args) -> int:
 
 
 def _score(args) -> int:
+    from ae_core.apps.anomaly_scorer import ReconstructionScorer, ThresholdRule  # scikit-learn: only for this command
+
     checkpoint, dataset, _ = _checkpoint_and_data(args)
     text = Path(args.threshold).read_text() if Path(args.threshold).is_file() else args.threshold
     score = args.score or (json.loads(text).get("score") if text.strip().startswith("{") else None)
@@ -123,7 +120,7 @@ def _score(args) -> int:
         table.to_csv(args.out, index=False)
     summary = {
         "threshold": scorer.threshold_,
-        "rule": json.loads(scorer.rule.to_json(scorer.score_kind)),
+        "rule": json.loads(scorer.rule_.to_json(scorer.score_kind)),
         "n": len(x),
         "flagged": int(flagged.sum()),
     }
@@ -186,7 +183,7 @@ def _recommend(args) -> int:
     test = index_ratings(test_frame, like=train)
     if len(test) == 0:
         raise ValueError("no test rating is by a known user of a known item")
-    model = Recommender(epochs=args.epochs).fit(train, threads=args.threads)
+    model = Recommender(epochs=args.epochs, threads=args.threads).fit(train)
     rmse = model.rmse(test)
     print(
         json.dumps(

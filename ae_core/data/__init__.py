@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 
-from ae_core.data.base import Dataset, Scaler, parse_spec, seeded_split
+from ae_core.data.base import Dataset, parse_spec, seeded_split
 from ae_core.data.builtin import (
     SHAPE_KINDS,
     load_digits_dataset,
@@ -172,7 +172,6 @@ __all__ = [
     "DATASETS",
     "SHAPE_KINDS",
     "Dataset",
-    "Scaler",
     "load_dataset",
     "parse_spec",
     "photo",

@@ -1,4 +1,5 @@
-"""The dataset container, dataset specs, the feature scaler and a seeded split."""
+"""The dataset container, dataset specs, tables' default scaling and a seeded split (the scaler
+itself is in ``scaling``)."""
 
 from __future__ import annotations
 
@@ -95,41 +96,3 @@ def seeded_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, n
 # scikit-learn standardise), and min-max scaling clips new data into the training range, which
 # hides exactly the extreme values an anomalous row is made of.
 TABLE_SCALING = "standard"
-
-
-@dataclass(frozen=True)
-class Scaler:
-    """Affine feature scaling ``(x - offset) / scale``: "minmax" to [0, 1] or "standard"."""
-
-    kind: str
-    offset: np.ndarray
-    scale: np.ndarray
-
-    @classmethod
-    def fit(cls, x: np.ndarray, kind: str = "minmax") -> Scaler:
-        x = np.asarray(x, dtype=np.float64)
-        if kind == "minmax":
-            offset, span = x.min(axis=0), x.max(axis=0) - x.min(axis=0)
-        elif kind == "standard":
-            offset, span = x.mean(axis=0), x.std(axis=0)
-        else:
-            raise ValueError(f"scaling must be 'minmax' or 'standard', got {kind!r}")
-        return cls(kind, offset, np.where(span > 0, span, 1.0))
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        if x.shape[-1] != len(self.offset):
-            raise ValueError(f"data has {x.shape[-1]} features, the scaler was fitted on {len(self.offset)}")
-        out = (x - self.offset) / self.scale
-        # Min-max data stays in [0, 1] (what BCE needs) even where new data exceeds the training range.
-        return (out.clip(0, 1) if self.kind == "minmax" else out).astype(np.float32)
-
-    def inverse_transform(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(x, dtype=np.float64) * self.scale + self.offset
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "offset": self.offset.tolist(), "scale": self.scale.tolist()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scaler:
-        return cls(data["kind"], np.asarray(data["offset"], np.float64), np.asarray(data["scale"], np.float64))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ae_core.data.base import TABLE_SCALING, Dataset, Scaler, option, seeded_split
+from ae_core.data.base import TABLE_SCALING, Dataset, option, seeded_split
 from ae_core.data.images import image_size, read_image, to_chw
 from ae_core.system import limits
 
@@ -208,9 +208,11 @@ def _finish(spec, x_train, x_test, y_train, y_test, file: Path, options, scaler_
     if len(x_train) < 2 or len(x_test) < 1:
         raise ValueError(f"{file}: needs at least 2 training and 1 test sample")
     if x_train.ndim == 2:
+        from ae_core.data.scaling import Scaler  # scikit-learn: only once a table is loaded
+
         # New data for a trained model is scaled with the model's stored scaler, not refitted.
         scaler = (
-            Scaler.from_dict(scaler_dict) if scaler_dict else Scaler.fit(x_train, options.get("scale", TABLE_SCALING))
+            Scaler.from_dict(scaler_dict) if scaler_dict else Scaler(options.get("scale", TABLE_SCALING)).fit(x_train)
         )
         return Dataset(
             spec, scaler.transform(x_train), scaler.transform(x_test), y_train, y_test, scaler=scaler.to_dict()

@@ -7,6 +7,6 @@ import os
 from ae_core.system.paths import cache_dir
 
 # UMAP compiles numba code and caches it on disk; numba reads where when it is first imported
-# (UMAP is imported only by ``projection``, after this). Kept in the data folder's cache, like
+# (UMAP is imported only by ``projectors``, after this). Kept in the data folder's cache, like
 # everything else the app writes, instead of beside the installed package.
 os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir("numba")))

@@ -3,31 +3,60 @@ manifold grids, and exporting image strips. Pages call these; none of them draws
 
 from __future__ import annotations
 
+import copy
 import io
 
 import numpy as np
 import torch
 from PIL import Image
+from sklearn.base import BaseEstimator
 from sklearn.mixture import GaussianMixture
+from sklearn.utils.validation import check_is_fitted
 
 from ae_core.data.images import encode_png, image_grid
 from ae_core.models import Autoencoder, gaussian_kl, interpolate
+from ae_core.system.parameters import check_parameter
 
 SAMPLE_SOURCES = ("prior", "gaussian", "mixture")
 
 
-class CodeDistribution:
+class CodeDistribution(BaseEstimator):
     """A density over codes to sample from: a Gaussian or a Gaussian mixture fitted to the codes
-    of the training data (how to sample from a plain autoencoder), or the VAE prior N(0, I)."""
+    of the training data (how to sample from a plain autoencoder), or the VAE prior N(0, I).
+
+    Parameters
+    ----------
+    kind : str
+        One of ``SAMPLE_SOURCES``: "prior" (N(0, I)), "gaussian" (one full-covariance Gaussian)
+        or "mixture" (a Gaussian mixture).
+    n_components : int
+        Components of the mixture (at most one per code); used by "mixture" only.
+    seed : int
+        Random seed of the mixture's fit.
+
+    Attributes
+    ----------
+    latent_dim_ : int
+        Numbers per code.
+    mixture_ : sklearn.mixture.GaussianMixture or None
+        The fitted density; None for "prior".
+    """
 
     def __init__(self, kind: str = "gaussian", n_components: int = 10, seed: int = 0):
-        if kind not in SAMPLE_SOURCES:
-            raise ValueError(f"sample source must be one of {SAMPLE_SOURCES}, got {kind!r}")
-        self.kind, self.n_components, self.seed = kind, n_components, seed
+        self.kind = kind
+        self.n_components = n_components
+        self.seed = seed
 
-    def fit(self, codes: np.ndarray) -> CodeDistribution:
+    def fit(self, codes: np.ndarray, y=None) -> CodeDistribution:
+        """Fit the density to ``codes`` ``(N, latent_dim)``; returns ``self``."""
+        if self.kind not in SAMPLE_SOURCES:
+            raise ValueError(f"sample source must be one of {SAMPLE_SOURCES}, got {self.kind!r}")
+        check_parameter(self.n_components, "n_components", min_val=1)
         codes = np.asarray(codes, np.float64)
+        if codes.ndim != 2 or len(codes) == 0:
+            raise ValueError(f"need codes as a non-empty (N, latent_dim) array, got shape {codes.shape}")
         self.latent_dim_ = codes.shape[1]
+        self.mixture_ = None
         if self.kind != "prior":
             components = 1 if self.kind == "gaussian" else min(self.n_components, len(codes))
             self.mixture_ = GaussianMixture(
@@ -36,10 +65,14 @@ class CodeDistribution:
         return self
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` codes drawn from the fitted density, float32 ``(n, latent_dim)``; the same for the same ``seed``."""
+        check_is_fitted(self, "latent_dim_")
         if self.kind == "prior":
             return np.random.default_rng(seed).standard_normal((n, self.latent_dim_)).astype(np.float32)
-        self.mixture_.random_state = seed
-        return self.mixture_.sample(n)[0].astype(np.float32)
+        # A shallow copy takes the seed, so a distribution shared by every session is never changed.
+        mixture = copy.copy(self.mixture_)
+        mixture.random_state = seed
+        return mixture.sample(n)[0].astype(np.float32)
 
 
 def dimension_order(

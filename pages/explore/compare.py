@@ -29,7 +29,7 @@ model, k = checkpoint.model, checkpoint.model.latent_dim
 
 @st.cache_resource(show_spinner=_("Fitting PCA…"), max_entries=8)
 def baseline(_x_train, key: str, k: int) -> PCABaseline:
-    return PCABaseline.fit(_x_train, k)
+    return PCABaseline(k).fit(_x_train)
 
 
 try:

@@ -5,7 +5,6 @@ import streamlit as st
 
 from ae_core.apps.anomaly import (
     SCORES,
-    ReconstructionScorer,
     anomaly_labels,
     curves,
     default_score,
@@ -15,6 +14,7 @@ from ae_core.apps.anomaly import (
     most_anomalous,
     top_features,
 )
+from ae_core.apps.anomaly_scorer import ReconstructionScorer
 from ae_core.checkpoints.library import DEFAULT_DETECTOR
 from ae_core.explore.projection import aligned_pca
 from ui.detector import detector_setup

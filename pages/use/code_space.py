@@ -3,10 +3,10 @@
 import streamlit as st
 
 from ae_core.apps.code_space import (
-    binary_codes,
     cluster_scores,
     hamming_neighbours,
     knn_accuracy,
+    median_bits,
     pca_bits,
     precision_at_k,
     random_bits,
@@ -72,8 +72,7 @@ if source in hashers:
     db_bits = shared((model_key(hasher), data.spec, "train"), hasher.model.bits, data.x_train)
     query_bits = shared((model_key(hasher), data.spec, "test"), hasher.model.bits, data.x_test)
 else:
-    db_bits, thresholds = shared((key, data.spec, "train"), binary_codes, train_codes)
-    query_bits = shared((key, data.spec, "test"), binary_codes, test_codes, thresholds)[0]
+    db_bits, query_bits = shared((key, data.spec), median_bits, train_codes, test_codes)
 n_bits = db_bits.shape[1]
 pca_db, pca_query = shared((data.spec, n_bits), pca_bits, data.x_train, data.x_test, n_bits)
 random_db, random_query = random_bits(len(db_bits), len(query_bits), n_bits)

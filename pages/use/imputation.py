@@ -3,7 +3,14 @@
 import numpy as np
 import streamlit as st
 
-from ae_core.apps.imputation import compare_imputers, example_table, hide_box, hide_values, rows_of, train_imputer
+from ae_core.apps.imputation import (
+    AutoencoderImputer,
+    compare_imputers,
+    example_table,
+    hide_box,
+    hide_values,
+    rows_of,
+)
 from ae_core.checkpoints.library import list_models
 from ae_core.data import store_upload
 from ae_core.system.paths import user_data_dir
@@ -70,7 +77,9 @@ else:
     reference = None
     if st.session_state.get("imp_key") != (truth.shape, float(np.nansum(gaps))):
         with st.spinner(_("Training a mask-aware autoencoder on the table with its gaps…")):
-            st.session_state["imp_model"] = train_imputer(gaps, latent_dim=max(2, truth.shape[1] // 2), threads=1)
+            st.session_state["imp_model"] = (
+                AutoencoderImputer(latent_dim=max(2, truth.shape[1] // 2), threads=1).fit(gaps).model_
+            )
             st.session_state["imp_key"] = (truth.shape, float(np.nansum(gaps)))
     model = st.session_state["imp_model"]
     setting = None

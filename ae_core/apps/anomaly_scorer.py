@@ -1,0 +1,241 @@
+"""The anomaly detector's two estimators, with scikit-learn/PyOD conventions: a threshold rule
+fitted to scores, and the scorer that scores samples by their reconstruction error.
+
+Both derive from scikit-learn's ``BaseEstimator``: ``__init__`` only stores its parameters,
+``fit`` checks them and returns ``self``, fitted state ends in ``_`` (``threshold_``,
+``decision_scores_``), and a method that needs fitted state raises ``NotFittedError`` before
+``fit``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from ae_core.apps.anomaly import DEFAULT_VALUES, SCORES, STRATEGIES, default_score, flag
+from ae_core.models import Autoencoder
+from ae_core.system.parameters import check_parameter
+
+
+class ThresholdRule(BaseEstimator):
+    """How the threshold is chosen from scores: a strategy of ``STRATEGIES`` and its parameter.
+
+    Parameters
+    ----------
+    strategy : str
+        One of ``STRATEGIES``: "contamination", "sigma", "mad", "iqr", "otsu" or "manual".
+    value : float or None
+        The strategy's parameter: the share to flag (in (0, 0.5]) for "contamination", the
+        factor k >= 0 for "sigma", "mad" and "iqr", the threshold itself for "manual"; unused
+        by "otsu".
+
+    Attributes
+    ----------
+    threshold_ : float
+        The threshold on the scores ``fit`` saw; a score above it is an anomaly.
+    """
+
+    def __init__(self, strategy: str = "contamination", value: float | None = 0.05):
+        self.strategy = strategy
+        self.value = value
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and self.get_params() == other.get_params()
+
+    __hash__ = None  # mutable, as every estimator
+
+    def _validate(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"threshold strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
+        if self.strategy == "contamination" and not (self.value is not None and 0 < self.value <= 0.5):
+            raise ValueError(f"contamination must be in (0, 0.5], got {self.value}")
+        if self.strategy in ("sigma", "mad", "iqr") and not (self.value is not None and self.value >= 0):
+            raise ValueError(f"{self.strategy} needs a factor k >= 0, got {self.value}")
+        if self.strategy == "manual" and (self.value is None or not np.isfinite(self.value)):
+            raise ValueError(f"a manual threshold needs a finite score, got {self.value}")
+
+    @classmethod
+    def parse(cls, text: str) -> ThresholdRule:
+        """A checked, unfitted rule from ``"mad"``, ``"mad:3"``, ``"manual:0.02"`` or the JSON the page exports.
+
+        Raises
+        ------
+        ValueError
+            When the text is no rule, or names a bad strategy or value.
+        """
+        text = text.strip()
+        if text.startswith("{"):
+            try:
+                values = json.loads(text)
+                rule = cls(values["strategy"], values.get("value"))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"threshold JSON must hold 'strategy' and 'value': {exc}") from None
+        else:
+            strategy, _, value = text.partition(":")
+            try:
+                number = float(value) if value else DEFAULT_VALUES.get(strategy)
+            except ValueError:
+                raise ValueError(f"threshold {text!r}: {value!r} is not a number") from None
+            rule = cls(strategy, number)
+        rule._validate()
+        return rule
+
+    def to_json(self, score: str = "reconstruction") -> str:
+        """The rule (and which score it applies to) as JSON, for ``parse`` and the CLI."""
+        return json.dumps({**self.get_params(), "score": score})
+
+    def fit(self, scores: np.ndarray, y=None) -> ThresholdRule:
+        """Set ``threshold_`` from ``scores`` (higher = more anomalous); returns ``self``."""
+        self._validate()
+        scores = np.asarray(scores, np.float64).ravel()
+        if len(scores) == 0:
+            raise ValueError("a threshold rule needs at least one score to be fitted on")
+        self.threshold_ = self._threshold(scores)
+        return self
+
+    def predict(self, scores: np.ndarray) -> np.ndarray:
+        """1 where a score is above ``threshold_`` (an anomaly), else 0."""
+        check_is_fitted(self, "threshold_")
+        return flag(scores, self.threshold_).astype(int)
+
+    def _threshold(self, scores: np.ndarray) -> float:
+        if self.strategy == "manual":
+            return float(self.value)
+        if self.strategy == "contamination":
+            return float(np.quantile(scores, 1 - self.value))
+        if self.strategy == "sigma":
+            return float(scores.mean() + self.value * scores.std())
+        if self.strategy == "mad":
+            median = np.median(scores)
+            return float(median + self.value * 1.4826 * np.median(np.abs(scores - median)))
+        if self.strategy == "iqr":
+            q1, q3 = np.quantile(scores, [0.25, 0.75])
+            return float(q3 + self.value * (q3 - q1))
+        from skimage.filters import threshold_otsu
+
+        # Errors are skewed (many small, a few large); Otsu separates two modes of their logarithm.
+        if scores.min() > 0:
+            return float(np.exp(threshold_otsu(np.log(scores))))
+        return float(threshold_otsu(scores))
+
+
+class ReconstructionScorer(BaseEstimator):
+    """Scores samples by how badly ``model`` reconstructs them.
+
+    Parameters
+    ----------
+    model : Autoencoder
+        A trained autoencoder (only read, never changed).
+    rule : ThresholdRule or None
+        How ``fit`` sets ``threshold_`` from the scores of the data it sees; None: the default
+        rule (flag the top 5%). ``fit`` fits a copy of it, ``rule_``.
+    score : str or None
+        "reconstruction" or "combined" (see ``SCORES``); None: ``default_score(model)``.
+    batch_size : int
+        Samples per forward pass.
+
+    Attributes
+    ----------
+    decision_scores_ : ndarray of shape (n_samples,)
+        The scores of the data ``fit`` saw.
+    threshold_ : float
+        The fitted rule's threshold; ``predict`` flags scores above it.
+    rule_ : ThresholdRule
+        The fitted copy of ``rule``.
+    covariance_, reference_
+        For the "combined" score: the fitted codes' covariance (Ledoit-Wolf) and the robust
+        location of both parts of the score.
+    """
+
+    def __init__(
+        self,
+        model: Autoencoder,
+        rule: ThresholdRule | None = None,
+        score: str | None = None,
+        batch_size: int = 1024,
+    ):
+        self.model = model
+        self.rule = rule
+        self.score = score
+        self.batch_size = batch_size
+
+    @property
+    def score_kind(self) -> str:
+        """The score in use: ``score``, or the model's default."""
+        return self.score or default_score(self.model)
+
+    def fit(self, x: np.ndarray, y=None) -> ReconstructionScorer:
+        """Score ``x`` (normal data, or data with the expected contamination) and set the threshold; returns ``self``."""
+        if self.score is not None and self.score not in SCORES:
+            raise ValueError(f"score must be one of {', '.join(SCORES)}, got {self.score!r}")
+        if self.rule is not None and not isinstance(self.rule, ThresholdRule):
+            raise ValueError(f"rule must be a ThresholdRule or None, got {self.rule!r}")
+        check_parameter(self.batch_size, "batch_size", min_val=1)
+        x = _check(x, self.model)
+        if self.score_kind == "combined":
+            from sklearn.covariance import LedoitWolf
+
+            self.covariance_ = LedoitWolf().fit(self.model.embed(x, self.batch_size))
+            self.reference_ = {
+                "reconstruction": _log_location(self._reconstruction(x)),
+                "code": _log_location(self.covariance_.mahalanobis(self.model.embed(x, self.batch_size))),
+            }
+        self.decision_scores_ = self._scores(x)
+        self.rule_ = ThresholdRule() if self.rule is None else clone(self.rule)
+        self.threshold_ = self.rule_.fit(self.decision_scores_).threshold_
+        return self
+
+    def decision_function(self, x: np.ndarray) -> np.ndarray:
+        """Anomaly score per sample (higher = more anomalous), shape ``(n_samples,)``."""
+        check_is_fitted(self, "decision_scores_")
+        return self._scores(x)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """1 for an anomaly, 0 for normal (PyOD's convention)."""
+        check_is_fitted(self, "threshold_", msg="call fit before predict: the threshold comes from the fitted scores")
+        return self.rule_.predict(self.decision_function(x))
+
+    def error_map(self, x: np.ndarray) -> np.ndarray:
+        """Squared error per pixel or per feature, shaped like ``x`` (the model's alone: no fit needed)."""
+        x = _check(x, self.model)
+        return (self.model.reconstruct(x, self.batch_size) - x) ** 2
+
+    def heatmaps(self, x: np.ndarray) -> np.ndarray:
+        """Where each image's error is, scaled to [0, 1] per image (channels averaged), shaped like ``x``."""
+        errors = self.error_map(x).mean(axis=1, keepdims=True)
+        peak = errors.reshape(len(x), -1).max(axis=1).reshape(-1, 1, 1, 1)
+        return np.repeat(errors / np.maximum(peak, 1e-12), x.shape[1], axis=1)
+
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        if self.score_kind == "reconstruction":
+            return self._reconstruction(x)
+        x = _check(x, self.model)
+        code = self.covariance_.mahalanobis(self.model.embed(x, self.batch_size))
+        # Only excess counts: a code near the centre of clustered data must not hide a large error.
+        reconstruction = _robust_z(self._reconstruction(x), self.reference_["reconstruction"])
+        return np.maximum(reconstruction, 0) + np.maximum(_robust_z(code, self.reference_["code"]), 0)
+
+    def _reconstruction(self, x: np.ndarray) -> np.ndarray:
+        return self.error_map(x).reshape(len(x), -1).mean(axis=1)
+
+
+def _log_location(values: np.ndarray) -> tuple[float, float]:
+    logs = np.log(np.maximum(values, 1e-12))
+    median = float(np.median(logs))
+    return median, float(1.4826 * np.median(np.abs(logs - median))) or 1.0
+
+
+def _robust_z(values: np.ndarray, location: tuple[float, float]) -> np.ndarray:
+    return (np.log(np.maximum(values, 1e-12)) - location[0]) / location[1]
+
+
+def _check(x: np.ndarray, model: Autoencoder) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    if x.shape[1:] != tuple(model.input_shape):
+        raise ValueError(f"samples of shape {x.shape[1:]} do not fit the model's input {tuple(model.input_shape)}")
+    if len(x) == 0:
+        raise ValueError("no samples to score")
+    return x
