@@ -71,7 +71,7 @@ class Job:
         if not self.batch:
             return 0.0
         b = self.batch
-        return min(1.0, ((b["epoch"] - 1) + b["batch"] / b["batches"]) / self.request.epochs)
+        return min(1.0, ((b["epoch"] - 1) + b["batch"] / b["batches"]) / self.request.settings.epochs)
 
 
 class TrainingQueue:
