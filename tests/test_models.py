@@ -110,16 +110,35 @@ def test_sparse_penalty_makes_codes_sparser(tiny_images):
 
 @pytest.mark.parametrize("kind", ["l1", "kl"])
 def test_sparse_penalty_kinds(kind):
-    model = build_model("sparse", TABLE, 8, sparsity=kind)
-    parts = model.training_loss(torch.rand(4, 20))
+    model = build_model("sparse", TABLE, 8, sparsity=kind, sparsity_weight=0.7, sparsity_target=0.05, seed=0)
+    x = torch.rand(4, 20, generator=torch.Generator().manual_seed(0))
+    parts = model.training_loss(x)
     assert float(parts["sparsity"]) > 0
+    z = model.encode(x).detach().double().numpy()
+    if kind == "l1":  # the L1 norm of each code, averaged over the batch
+        expected = np.abs(z).sum(axis=1).mean()
+    else:  # sum over units of KL(rho || rho_hat), rho_hat the unit's mean activation (Ng's notes)
+        rho, rho_hat = 0.05, z.mean(axis=0)
+        expected = np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat)))
+    assert float(parts["sparsity"]) == pytest.approx(0.7 * expected, rel=1e-5)
 
 
 def test_denoising_corrupts_only_while_training():
-    model = build_model("denoising", TABLE, 4, noise="masking", noise_level=0.5)
+    model = build_model("denoising", TABLE, 4, noise="masking", noise_level=0.5, seed=0)
     x = torch.ones(2, 20)
     assert (model.corrupt(x) == 0).any()
     assert torch.equal(build_model("deep", TABLE, 4).corrupt(x), x)
+    # Training sees the corrupted input; validation and the inference helpers see x itself.
+    seen = []
+    model.encoder.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().clone()))
+    x = 0.5 + torch.rand(8, 20, generator=torch.Generator().manual_seed(1))  # no zeros of its own
+    model.training_loss(x, torch.Generator().manual_seed(2))
+    assert (seen[-1] == 0).float().mean() == pytest.approx(0.5, abs=0.15)
+    model.validation_loss(x, torch.Generator().manual_seed(2))
+    assert torch.equal(seen[-1], x)
+    model.reconstruct(x)
+    model.embed(x)
+    assert all(torch.equal(s, x) for s in seen[-2:])
 
 
 def test_vae_samples_while_training_and_uses_the_mean_otherwise():

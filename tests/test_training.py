@@ -167,8 +167,19 @@ def test_data_of_the_wrong_shape_is_refused():
 
 
 def test_threads_are_set_on_purpose(tiny_images):
-    fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, threads=1)
-    assert torch.get_num_threads() == 1
+    from ae_core.train.runtime import available_cores
+
+    torch.set_num_threads(3)  # not what the tests run with (conftest sets 1), nor what is asked for
+    try:
+        fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, threads=1)
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(3)
+        fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, threads=2)
+        assert torch.get_num_threads() == 2
+        fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1)  # default: every core this process may use
+        assert torch.get_num_threads() == available_cores()
+    finally:
+        torch.set_num_threads(1)
 
 
 def test_settings_are_one_frozen_dataclass_with_one_set_of_defaults():
