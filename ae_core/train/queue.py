@@ -31,7 +31,14 @@ STATES = ("queued", "running", "finished", "stopped", "failed")
 
 
 def default_max_running() -> int:
-    """One run at a time below 8 cores: a run uses all but one core and the app keeps one."""
+    """How many runs train at once: one below 8 cores (a run uses all but one core and the app
+    keeps one), a quarter of the cores above; ``$LATENT_LAB_MAX_TRAININGS`` overrides it.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     override = os.environ.get("LATENT_LAB_MAX_TRAININGS")
     if override:
         return max(1, int(override))
@@ -75,7 +82,19 @@ class Job:
 
 
 class TrainingQueue:
-    """Runs ``TrainingRequest``s in child processes, at most ``max_running`` at a time."""
+    """Runs ``TrainingRequest``s in child processes, at most ``max_running`` at a time.
+
+    Parameters
+    ----------
+    models_dir : path
+        Where each run saves its model, in a folder named after it.
+    max_running : int, optional
+        Runs training at once (default ``default_max_running()``).
+    threads : int, optional
+        torch CPU threads of each run (default all cores but one).
+    nice : int
+        OS priority of the training processes (higher yields to the app).
+    """
 
     def __init__(
         self, models_dir: str | Path, max_running: int | None = None, threads: int | None = None, nice: int = 10
@@ -89,7 +108,26 @@ class TrainingQueue:
         self._lock = threading.RLock()
 
     def submit(self, name: str, request: TrainingRequest, owner: str = "") -> Job:
-        """Validate and queue a run; raises ValueError for a bad name or setting."""
+        """Check and queue a run; it starts at once if a place is free.
+
+        Parameters
+        ----------
+        name : str
+            The model's name (its folder in ``models_dir``).
+        request : TrainingRequest
+        owner : str
+            Who may rename or delete the model afterwards (a browser id; "" for anyone).
+
+        Returns
+        -------
+        Job
+            The queued (or already running) job.
+
+        Raises
+        ------
+        ValueError
+            For a name that is taken or not allowed, or a bad setting in ``request``.
+        """
         with self._lock:
             name = check_model_name(name, self.models_dir)
             if any(j.name == name and j.active for j in self._jobs):

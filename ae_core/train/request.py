@@ -87,7 +87,25 @@ class TrainingRequest:
 
 
 def check_request(request: TrainingRequest, dataset: Dataset | None = None) -> Autoencoder:
-    """Build the model the request describes; raises ValueError naming any bad setting."""
+    """Build the model the request describes, checking everything before any training.
+
+    Parameters
+    ----------
+    request : TrainingRequest
+    dataset : Dataset, optional
+        The request's dataset if already loaded (else it is loaded).
+
+    Returns
+    -------
+    Autoencoder
+        The untrained model, seeded by ``request.settings.seed``.
+
+    Raises
+    ------
+    ValueError
+        Naming the bad setting: ``map_every``, ``save_epochs`` beyond the epochs, a model
+        option, a loss the data cannot take, or a model over the parameter limit.
+    """
     if request.map_every < 0:
         raise ValueError(f"map_every must be 0 or more, got {request.map_every}")
     bad = [e for e in request.save_epochs if not 1 <= e <= request.settings.epochs]
@@ -107,8 +125,20 @@ def check_request(request: TrainingRequest, dataset: Dataset | None = None) -> A
 
 
 def data_options(dataset: Dataset) -> dict[str, str]:
-    """Model options the data itself calls for: standardised tables are not in [0, 1], so they
-    are reconstructed by an unbounded output scored by squared error (BCE would be meaningless)."""
+    """Model options the data itself calls for.
+
+    Standardised tables are not in [0, 1], so they are reconstructed by an unbounded output
+    scored by squared error (BCE would be meaningless).
+
+    Parameters
+    ----------
+    dataset : Dataset
+
+    Returns
+    -------
+    dict of str to str
+        ``{"recon_loss": "mse", "output": "linear"}`` for standardised data, else empty.
+    """
     if dataset.scaler is not None and dataset.scaler.get("kind") != "minmax":
         return {"recon_loss": "mse", "output": "linear"}
     return {}
