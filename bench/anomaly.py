@@ -94,11 +94,7 @@ def train_detector(spec: str):
     fit(
         model,
         data.x_train,
-        epochs=request.epochs,
-        batch_size=request.batch_size,
-        lr=request.lr,
-        max_minutes=request.max_minutes,
-        seed=request.seed,
+        request.settings,
         threads=1,
     )
     return model.cpu(), data, time.perf_counter() - start

@@ -22,10 +22,14 @@ from ae_core.checkpoints.library import PRETRAINED_DIR
 from ae_core.data import load_dataset
 from ae_core.models.metrics import evaluate
 from ae_core.train.loop import fit
+from ae_core.train.settings import TrainingSettings
 
 
 @dataclass(frozen=True)
 class Recipe:
+    """One shipped model: its data, type, code size, options and training (the zoo's own
+    defaults: longer runs on smaller batches than ``TrainingSettings()``)."""
+
     name: str
     dataset: str
     model: str
@@ -35,6 +39,12 @@ class Recipe:
     lr: float = 3e-3
     batch_size: int = 64
     max_minutes: float | None = None
+
+    @property
+    def settings(self) -> TrainingSettings:
+        return TrainingSettings(
+            epochs=self.epochs, lr=self.lr, batch_size=self.batch_size, max_minutes=self.max_minutes, seed=0
+        )
 
 
 # The bundled 28x28 MNIST sample: the app's default dataset, one model of every kind.
@@ -154,16 +164,7 @@ def train(
             "training": previous.config.get("training"),
             **previous.config.get("extra", {}),
         }
-    result = fit(
-        model,
-        data.x_train,
-        epochs=recipe.epochs,
-        lr=recipe.lr,
-        batch_size=recipe.batch_size,
-        max_minutes=recipe.max_minutes,
-        seed=0,
-        threads=threads,
-    )
+    result = fit(model, data.x_train, recipe.settings, threads=threads)
     model.cpu().eval()
     metrics = evaluate(model, data.x_test)
     if recipe.model == "photo_denoiser":

@@ -183,9 +183,12 @@ def test_compare_page_puts_pca_beside_the_autoencoder():
 def test_anomaly_page_threshold_rules_move_the_flagged_count(latent_lab_home):
     from ae_core.system.paths import user_models_dir
     from ae_core.train.request import TrainingRequest, run_training
+    from ae_core.train.settings import TrainingSettings
 
     run_training(
-        TrainingRequest("digits?normal=3", "deep", 4, epochs=30, map_every=0), user_models_dir() / "det", threads=1
+        TrainingRequest("digits?normal=3", "deep", 4, settings=TrainingSettings(epochs=30), map_every=0),
+        user_models_dir() / "det",
+        threads=1,
     )
     app = run_page("pages/use/anomaly.py", model_name="det")
     assert not app.exception

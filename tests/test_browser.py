@@ -1,11 +1,19 @@
 """Real-browser tests: Playwright drives Debian's Chromium against `streamlit run` on 127.0.0.1."""
 
+import base64
+import io
 import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
+from ae_core.checkpoints import read_config
+from ae_core.checkpoints.library import DEFAULT_MODEL, PRETRAINED_DIR
+from ae_core.data import load_dataset
+from ae_core.data.images import image_grid
 from scripts.streamlit_server import PAGES, start_streamlit
 
 CHROMIUM = os.environ.get("LATENT_LAB_CHROMIUM", "/usr/bin/chromium")
@@ -353,6 +361,13 @@ def test_hovering_a_point_shows_its_picture(app_url, browser, tmp_path):
     page.wait_for_function(
         "() => { const g = document.querySelector('.js-plotly-plot'); return g && g.__latentLabHover; }", timeout=30_000
     )
+    # Which sample plotly reports under the mouse (its customdata is the sample's row in the split).
+    page.evaluate(
+        """() => document.querySelector('.js-plotly-plot').on('plotly_hover', (event) => {
+             const point = event.points.find((p) => p.customdata !== undefined);
+             if (point) window.__hoveredSample = Number(point.customdata);
+           })"""
+    )
     x, y = screen_position(page, "0", 0)
     page.mouse.move(x - 30, y - 30)
     page.mouse.move(x, y, steps=5)
@@ -360,7 +375,21 @@ def test_hovering_a_point_shows_its_picture(app_url, browser, tmp_path):
         "() => { const t = document.querySelector('.latent-lab-hover'); return t && t.style.display === 'block'; }",
         timeout=15_000,
     )
-    style = page.evaluate("() => document.querySelector('.latent-lab-hover').style.backgroundImage")
-    assert style.startswith('url("data:image/png;base64,')
+    shown = page.evaluate(
+        """() => { const t = document.querySelector('.latent-lab-hover');
+             return { image: t.style.backgroundImage, position: t.style.backgroundPosition,
+                      size: t.style.backgroundSize, side: parseFloat(t.style.width), sample: window.__hoveredSample }; }"""
+    )
+    assert shown["image"].startswith('url("data:image/png;base64,')
     page.screenshot(path=str(tmp_path / "hover.png"))
     page.close()
+    # The tile the tooltip shows, cut from its sprite sheet, is that sample's picture.
+    sprite = np.asarray(Image.open(io.BytesIO(base64.b64decode(shown["image"].split(",", 1)[1].rstrip('")')))))
+    column, row = (round(-float(v.removesuffix("px")) / shown["side"]) for v in shown["position"].split())
+    tile = sprite.shape[1] // round(float(shown["size"].split()[0].removesuffix("px")) / shown["side"])
+    spec = read_config(PRETRAINED_DIR / DEFAULT_MODEL)["dataset"]
+    sample = load_dataset(spec).split("test")[0][shown["sample"]]
+    expected = image_grid(sample[None], columns=1, pad=0, min_side=1)
+    cut = sprite[row * tile : (row + 1) * tile, column * tile : (column + 1) * tile]
+    where = {k: v for k, v in shown.items() if k != "image"}
+    assert cut.shape == expected.shape and np.abs(cut.astype(int) - expected).max() <= 1, (where, row, column)

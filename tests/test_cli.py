@@ -151,13 +151,13 @@ def test_non_finite_loss_stops_training_and_keeps_the_best_epoch(tmp_path, capsy
     the saved model is the last finite one, not NaN weights."""
     from ae_core.train import loop as training
 
-    real, calls = training._learning_rate, []
+    real, calls = training.learning_rate, []
 
     def exploding(lr, schedule, progress):
         calls.append(1)
         return real(lr, schedule, progress) if len(calls) <= 15 else 1e30
 
-    monkeypatch.setattr(training, "_learning_rate", exploding)
+    monkeypatch.setattr(training, "learning_rate", exploding)
     args = "train --dataset digits --model deep --latent-dim 2 --epochs 3 --threads 1 --out".split()
     code = main([*args, str(tmp_path / "run")])
     line = capsys.readouterr().err.strip().splitlines()[-1]

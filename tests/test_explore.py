@@ -2,6 +2,7 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from ae_core import build_model
@@ -41,8 +42,15 @@ def test_dimensions_are_ordered_by_variance_or_by_kl(rng):
     order, score, name = dimension_order(build_model("deep", (4,), 3), codes)
     assert order.tolist() == [1, 2, 0] and name == "variance"
     vae = build_model("vae", (1, 8, 8), 4, seed=0)
-    order, score, name = dimension_order(vae, codes, rng.random((20, 1, 8, 8)).astype(np.float32))
+    x = rng.random((20, 1, 8, 8)).astype(np.float32)
+    with torch.no_grad():  # make the four dimensions' KL clearly different: dimension d's mean scaled by d
+        vae.encoder[-1].weight[:4] *= torch.arange(1.0, 5.0)[:, None] * 3
+    order, score, name = dimension_order(vae, codes, x)
     assert name == "KL" and len(order) == 4 and (score >= 0).all()
+    mu, logvar = (t.detach().double().numpy() for t in vae.encode_distribution(torch.from_numpy(x)))
+    kl = (-0.5 * (1 + logvar - mu**2 - np.exp(logvar))).mean(axis=0)  # each dimension's KL to N(0, 1)
+    np.testing.assert_allclose(score, kl, rtol=1e-5)
+    assert order.tolist() == np.argsort(-kl).tolist() == [3, 2, 1, 0]
 
 
 def test_traversal_changes_one_dimension_per_row():

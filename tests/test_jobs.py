@@ -7,14 +7,17 @@ from ae_core.checkpoints import list_snapshots, load_checkpoint, load_snapshot
 from ae_core.explore.projection import aligned_pca
 from ae_core.train.queue import TrainingQueue
 from ae_core.train.request import TrainingRequest, run_training
+from ae_core.train.settings import TrainingSettings
 
 pytestmark = pytest.mark.slow
 
 
 def test_runs_wait_their_turn_and_report_progress(tmp_path):
     queue = TrainingQueue(tmp_path, max_running=1, threads=1)
-    first = queue.submit("first", TrainingRequest("digits", "deep", 4, epochs=4, map_every=2))
-    second = queue.submit("second", TrainingRequest("digits", "linear", 4, epochs=2))
+    first = queue.submit(
+        "first", TrainingRequest("digits", "deep", 4, settings=TrainingSettings(epochs=4), map_every=2)
+    )
+    second = queue.submit("second", TrainingRequest("digits", "linear", 4, settings=TrainingSettings(epochs=2)))
     assert (first.state, second.state) == ("running", "queued")
     assert queue.place(second) == 1
     assert queue.wait(first, timeout=120)
@@ -30,8 +33,10 @@ def test_runs_wait_their_turn_and_report_progress(tmp_path):
 
 def test_stop_ends_a_run_after_its_batch_and_keeps_the_best_epoch(tmp_path):
     queue = TrainingQueue(tmp_path, max_running=1, threads=1)
-    job = queue.submit("long", TrainingRequest("digits", "conv", 8, epochs=500, batch_size=32))
-    waiting = queue.submit("waiting", TrainingRequest("digits", "linear", 4, epochs=2))
+    job = queue.submit(
+        "long", TrainingRequest("digits", "conv", 8, settings=TrainingSettings(epochs=500, batch_size=32))
+    )
+    waiting = queue.submit("waiting", TrainingRequest("digits", "linear", 4, settings=TrainingSettings(epochs=2)))
     while not job.history:
         assert queue.wait(job, timeout=0.2) is False
     queue.stop(waiting)
@@ -52,7 +57,11 @@ def test_bad_names_and_settings_are_refused_before_queueing(tmp_path):
         ("has space", TrainingRequest("digits", "conv", 8), "not allowed"),
         ("ok", TrainingRequest("digits", "conv", 8, options={"beta": 2.0}), "beta"),
         ("ok", TrainingRequest("digits", "nope", 8), "unknown model 'nope'"),
-        ("ok", TrainingRequest("digits", "conv", 8, epochs=10, save_epochs=(20,)), "save_epochs"),
+        (
+            "ok",
+            TrainingRequest("digits", "conv", 8, settings=TrainingSettings(epochs=10), save_epochs=(20,)),
+            "save_epochs",
+        ),
     ):
         with pytest.raises(ValueError, match=message):
             queue.submit(name, request)
@@ -63,8 +72,8 @@ def test_a_run_that_fails_reports_one_line_and_frees_the_machine(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the models folder should be")
     queue = TrainingQueue(blocker, max_running=1, threads=1)
-    job = queue.submit("cannot-save", TrainingRequest("digits", "linear", 4, epochs=1))
-    after = queue.submit("after", TrainingRequest("digits", "linear", 4, epochs=1))
+    job = queue.submit("cannot-save", TrainingRequest("digits", "linear", 4, settings=TrainingSettings(epochs=1)))
+    after = queue.submit("after", TrainingRequest("digits", "linear", 4, settings=TrainingSettings(epochs=1)))
     assert queue.wait(job, timeout=120)
     assert job.state == "failed" and "not-a-folder" in job.error and "\n" not in job.error
     assert queue.wait(after, timeout=120) and after.state == "failed"
@@ -72,7 +81,11 @@ def test_a_run_that_fails_reports_one_line_and_frees_the_machine(tmp_path):
 
 def test_snapshots_are_kept_across_saves(tmp_path):
     out = tmp_path / "model"
-    run_training(TrainingRequest("digits", "deep", 4, epochs=4, save_epochs=(2, 4), map_every=0), out, threads=1)
+    run_training(
+        TrainingRequest("digits", "deep", 4, settings=TrainingSettings(epochs=4), save_epochs=(2, 4), map_every=0),
+        out,
+        threads=1,
+    )
     assert sorted(list_snapshots(out)) == [2, 4]
     checkpoint = load_checkpoint(out)
     early, late = load_snapshot(checkpoint, 2), load_snapshot(checkpoint, 4)
@@ -95,7 +108,9 @@ def test_aligned_pca_undoes_a_rotation():
 def test_a_run_whose_app_went_away_stops_and_keeps_a_loadable_model(tmp_path):
     """When the server dies its end of the pipe closes; the run must end cleanly, not train on."""
     queue = TrainingQueue(tmp_path, max_running=1, threads=1)
-    job = queue.submit("orphan", TrainingRequest("digits", "conv", 8, epochs=500, batch_size=32))
+    job = queue.submit(
+        "orphan", TrainingRequest("digits", "conv", 8, settings=TrainingSettings(epochs=500, batch_size=32))
+    )
     while not job.history:
         assert queue.wait(job, timeout=0.2) is False
     job._process.stdin.close()

@@ -7,6 +7,7 @@ import torch
 from ae_core import MODELS, build_model, interpolate
 from ae_core.checkpoints import load_checkpoint, save_checkpoint
 from ae_core.models.base import gaussian_kl, reconstruction_loss
+from ae_core.models.metrics import evaluate
 
 IMAGE, COLOR, TABLE = (1, 12, 12), (3, 10, 14), (20,)
 CONV = {"conv", "conv_vae", "photo_denoiser"}
@@ -109,16 +110,35 @@ def test_sparse_penalty_makes_codes_sparser(tiny_images):
 
 @pytest.mark.parametrize("kind", ["l1", "kl"])
 def test_sparse_penalty_kinds(kind):
-    model = build_model("sparse", TABLE, 8, sparsity=kind)
-    parts = model.training_loss(torch.rand(4, 20))
+    model = build_model("sparse", TABLE, 8, sparsity=kind, sparsity_weight=0.7, sparsity_target=0.05, seed=0)
+    x = torch.rand(4, 20, generator=torch.Generator().manual_seed(0))
+    parts = model.training_loss(x)
     assert float(parts["sparsity"]) > 0
+    z = model.encode(x).detach().double().numpy()
+    if kind == "l1":  # the L1 norm of each code, averaged over the batch
+        expected = np.abs(z).sum(axis=1).mean()
+    else:  # sum over units of KL(rho || rho_hat), rho_hat the unit's mean activation (Ng's notes)
+        rho, rho_hat = 0.05, z.mean(axis=0)
+        expected = np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat)))
+    assert float(parts["sparsity"]) == pytest.approx(0.7 * expected, rel=1e-5)
 
 
 def test_denoising_corrupts_only_while_training():
-    model = build_model("denoising", TABLE, 4, noise="masking", noise_level=0.5)
+    model = build_model("denoising", TABLE, 4, noise="masking", noise_level=0.5, seed=0)
     x = torch.ones(2, 20)
     assert (model.corrupt(x) == 0).any()
     assert torch.equal(build_model("deep", TABLE, 4).corrupt(x), x)
+    # Training sees the corrupted input; validation and the inference helpers see x itself.
+    seen = []
+    model.encoder.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().clone()))
+    x = 0.5 + torch.rand(8, 20, generator=torch.Generator().manual_seed(1))  # no zeros of its own
+    model.training_loss(x, torch.Generator().manual_seed(2))
+    assert (seen[-1] == 0).float().mean() == pytest.approx(0.5, abs=0.15)
+    model.validation_loss(x, torch.Generator().manual_seed(2))
+    assert torch.equal(seen[-1], x)
+    model.reconstruct(x)
+    model.embed(x)
+    assert all(torch.equal(s, x) for s in seen[-2:])
 
 
 def test_vae_samples_while_training_and_uses_the_mean_otherwise():
@@ -221,3 +241,37 @@ def test_a_model_prepared_for_inference_is_not_changed_by_the_batched_helpers():
     model.reconstruct(np.zeros((3, 1, 12, 12), np.float32))
     model.embed(np.zeros((3, 1, 12, 12), np.float32))
     assert [p.data_ptr() for p in model.parameters()] == before and not model.training
+
+
+def _model_state(model):
+    """Everything the inference helpers must leave alone: each module's mode and each tensor's
+    storage, memory layout and values."""
+    modes = [m.training for m in model.modules()]
+    tensors = [(name, t.data_ptr(), t.stride(), t.clone()) for name, t in model.state_dict().items()]
+    return modes, tensors
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "in-training-mode"])
+@pytest.mark.parametrize(
+    ("name", "shape", "options"),
+    [("conv", (1, 12, 12), {}), ("photo_denoiser", (1, 12, 12), {"depth": 3}), ("hashing", TABLE, {})],
+)
+def test_inference_helpers_never_change_the_model(name, shape, options, prepared):
+    # A model from st.cache_resource is shared by every session's thread: its mode, weights, batch-norm
+    # statistics and memory format must be the same after any inference call, prepared or not.
+    model = build_model(name, shape, 4, seed=0, **options)
+    if prepared:
+        model.for_inference()
+    modes, tensors = _model_state(model)
+    x = np.random.default_rng(0).random((5, *shape), dtype=np.float32)
+    codes = model.embed(x)
+    model.reconstruct(x, batch_size=2)
+    model.decode_numpy(codes)
+    evaluate(model, x)
+    after_modes, after_tensors = _model_state(model)
+    assert after_modes == modes
+    for (key, pointer, stride, value), (_, pointer_after, stride_after, value_after) in zip(tensors, after_tensors):
+        assert (pointer_after, stride_after) == (pointer, stride), key
+        torch.testing.assert_close(value_after, value, rtol=0, atol=0, msg=key)
+    # Still what eval mode gives: no code noise, no batch statistics, the same answer twice.
+    np.testing.assert_array_equal(model.embed(x), codes)

@@ -1,3 +1,4 @@
+import dataclasses
 import threading
 
 import numpy as np
@@ -166,5 +167,62 @@ def test_data_of_the_wrong_shape_is_refused():
 
 
 def test_threads_are_set_on_purpose(tiny_images):
-    fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, threads=1)
-    assert torch.get_num_threads() == 1
+    from ae_core.train.runtime import available_cores
+
+    torch.set_num_threads(3)  # not what the tests run with (conftest sets 1), nor what is asked for
+    try:
+        fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, threads=1)
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(3)
+        fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1, threads=2)
+        assert torch.get_num_threads() == 2
+        fit(build_model("deep", SHAPE, 4), tiny_images, epochs=1)  # default: every core this process may use
+        assert torch.get_num_threads() == available_cores()
+    finally:
+        torch.set_num_threads(1)
+
+
+def test_settings_are_one_frozen_dataclass_with_one_set_of_defaults():
+    from ae_core.cli import _parser
+    from ae_core.train.settings import TrainingSettings
+
+    defaults = TrainingSettings()
+    args = _parser().parse_args("train --dataset digits --model deep --latent-dim 2".split())
+    assert (args.epochs, args.batch_size, args.lr, args.seed) == (
+        defaults.epochs,
+        defaults.batch_size,
+        defaults.lr,
+        defaults.seed,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        defaults.epochs = 3
+    with pytest.raises(ValueError, match=r"unknown training setting\(s\) \['epoch'\]"):
+        defaults.replace(epoch=3)
+    with pytest.raises(ValueError, match="weight_decay must be a finite number >= 0, got -1"):
+        TrainingSettings(weight_decay=-1)
+
+
+def test_a_request_saved_by_an_older_version_still_reads():
+    from ae_core.train.request import TrainingRequest
+
+    old = {  # extra.request of a checkpoint written before the settings had their own class
+        "dataset": "digits",
+        "model": "deep",
+        "latent_dim": 4,
+        "options": {},
+        "epochs": 30,
+        "batch_size": 64,
+        "lr": 0.003,
+        "patience": None,
+        "max_minutes": 2.5,
+        "seed": 7,
+        "map_every": 2,
+        "save_epochs": [10, 20],
+    }
+    request = TrainingRequest.from_dict(old)
+    assert (request.settings.epochs, request.settings.batch_size, request.settings.max_minutes) == (30, 64, 2.5)
+    assert request.settings.seed == 7 and request.save_epochs == (10, 20)
+    assert TrainingRequest.from_dict(request.as_dict()) == request
+    assert {k: request.as_dict()[k] for k in old} == old
+    with pytest.raises(ValueError, match=r"unknown training request field\(s\) \['colour'\]"):
+        TrainingRequest.from_dict({**old, "colour": "red"})

@@ -64,7 +64,7 @@ def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
             text = _(
                 "epoch {epoch}/{epochs} · batch {batch}/{batches} · loss {loss} · about {left} left",
                 epoch=b["epoch"],
-                epochs=job.request.epochs,
+                epochs=job.request.settings.epochs,
                 batch=b["batch"],
                 batches=b["batches"],
                 loss=f"{b['loss']:.4f}",

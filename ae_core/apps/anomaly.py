@@ -14,6 +14,7 @@ import numpy as np
 from ae_core.data import Dataset
 from ae_core.models import Autoencoder
 from ae_core.train.request import TrainingRequest
+from ae_core.train.settings import TrainingSettings
 
 STRATEGIES = {
     "contamination": "flag the top fraction `value` of the fitted scores (percentile)",
@@ -60,7 +61,7 @@ def detector_request(dataset: Dataset, steps: int | None = None) -> TrainingRequ
     steps = steps or (3000 if dataset.kind == "image" else 1000)
     batches = max(1, -(-int(len(dataset.x_train) * 0.9) // 64))
     epochs = int(np.clip(steps // batches, 10, 500))
-    common = dict(epochs=epochs, batch_size=64, max_minutes=5, map_every=0)
+    common = dict(settings=TrainingSettings(epochs=epochs, batch_size=64, max_minutes=5), map_every=0)
     if dataset.kind == "image":
         return TrainingRequest(dataset.spec, "conv", 16, {"recon_loss": "mse"}, **common)
     d = dataset.shape[0]

@@ -111,7 +111,9 @@ def save_checkpoint(
 
 
 def load_folder(directory: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load a checkpoint directory into an eval-mode model (zips: ``archive.load_checkpoint``)."""
+    """Load a checkpoint directory into a model prepared for inference (``for_inference``: eval
+    mode, channels-last on a CPU for images), so it can be shared as it is (zips:
+    ``archive.load_checkpoint``)."""
     path = recover(Path(directory))
     config = parse_config(path)
     try:
@@ -119,7 +121,7 @@ def load_folder(directory: str | os.PathLike, device: str | torch.device = "cpu"
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"checkpoint {str(path)!r}: its model settings are not valid: {exc}") from None
     load_weights(model, path / WEIGHTS)
-    model.to(device).eval()
+    model.to(device).for_inference()
     return Checkpoint(model, config.raw, path)
 
 

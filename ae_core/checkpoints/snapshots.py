@@ -45,4 +45,4 @@ def load_snapshot(checkpoint: Checkpoint, epoch: int) -> Autoencoder:
         )
     model = build_checked(CheckpointConfig.parse(checkpoint.config).model)
     load_weights(model, snapshots[epoch])
-    return model.eval()
+    return model.for_inference()

@@ -12,24 +12,27 @@ from pathlib import Path
 
 from ae_core.models import MODELS
 from ae_core.train.request import TrainingRequest, run_training
+from ae_core.train.settings import TrainingSettings
 
 
 def register(commands) -> None:
+    """Add the ``train`` subcommand (its defaults are ``TrainingSettings()``'s) to ``commands``."""
+    defaults = TrainingSettings()
     train = commands.add_parser("train", help="train a model and save a checkpoint")
     train.add_argument("--dataset", required=True, help="dataset spec, e.g. digits, mnist, npz:PATH")
     train.add_argument("--model", required=True, help=f"one of: {', '.join(MODELS)}")
     train.add_argument("--latent-dim", type=int, required=True)
-    train.add_argument("--epochs", type=int, default=20)
-    train.add_argument("--max-minutes", type=float, default=None, help="time budget")
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=3e-3)
+    train.add_argument("--epochs", type=int, default=defaults.epochs)
+    train.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="time budget")
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--lr", type=float, default=defaults.lr)
     train.add_argument(
         "--patience",
         type=int,
-        default=None,
+        default=defaults.patience,
         help="early stopping after N epochs without improvement",
     )
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=defaults.seed)
     train.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     train.add_argument(
         "--threads",
@@ -72,12 +75,14 @@ def _train(args) -> int:
         model=args.model,
         latent_dim=args.latent_dim,
         options=options,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        patience=args.patience,
-        max_minutes=args.max_minutes,
-        seed=args.seed,
+        settings=TrainingSettings(
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            patience=args.patience,
+            max_minutes=args.max_minutes,
+            seed=args.seed,
+        ),
         map_every=0,
     )
     is_main = int(os.environ.get("RANK", "0")) == 0

@@ -84,8 +84,7 @@ def dimension_order(
     unused, "collapsed"); for other models it is the variance of the codes.
     """
     if model.variational and x is not None:
-        with torch.no_grad():
-            model.eval()
+        with torch.no_grad():  # a variational encoder acts the same in either mode: the model is left as it is
             mu, logvar = model.encode_distribution(torch.as_tensor(np.asarray(x[:2000], np.float32)))
             kl = gaussian_kl(mu, logvar).mean(dim=0).numpy()
         return np.argsort(-kl), kl, "KL"

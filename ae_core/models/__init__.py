@@ -6,15 +6,7 @@ from typing import Any
 
 import torch
 
-from ae_core.models.base import (
-    AEOptions,
-    AEOutput,
-    Autoencoder,
-    gaussian_kl,
-    interpolate,
-    make_options,
-    reconstruction_loss,
-)
+from ae_core.models.base import AEOutput, Autoencoder, gaussian_kl, reconstruction_loss
 from ae_core.models.conv import ConvAE, ConvVAE
 from ae_core.models.denoiser import PhotoDenoiser
 from ae_core.models.dense import (
@@ -28,6 +20,8 @@ from ae_core.models.dense import (
     SparseAE,
     VanillaAE,
 )
+from ae_core.models.interpolation import interpolate
+from ae_core.models.options import AEOptions, make_options
 
 MODELS: dict[str, type[Autoencoder]] = {
     "linear": LinearAE,

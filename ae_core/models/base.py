@@ -2,14 +2,15 @@
 
 Subclasses build ``self.encoder`` (x -> code, or ``2 * latent_dim`` numbers for variational
 models) and ``self.decoder`` (z -> logits shaped like the input). Everything else -- the output
-object, reconstruction losses, the KL term, input corruption, batched inference and
-interpolation -- is written here once.
+object, reconstruction losses, the KL term, input corruption and batched inference -- is
+written here once (options in ``options``, paths between codes in ``interpolation``).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -17,32 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ae_core.models.noise import NOISE_KINDS, add_noise
-
-RECON_LOSSES = ("bce", "mse")
-OUTPUTS = ("sigmoid", "linear")
-
-
-@dataclass(frozen=True)
-class AEOptions:
-    """Options shared by every model. Subclasses add their own fields."""
-
-    recon_loss: str = "bce"  # "bce" for data in [0, 1], "mse" otherwise
-    output: str = "sigmoid"  # decoder output: "sigmoid" keeps x_hat in [0, 1], "linear" does not
-    noise: str = "none"  # input corruption while training (denoising): none|gaussian|masking|salt_pepper|...
-    noise_level: float = 0.0  # sigma, fraction masked, or amount, depending on `noise`
-
-    def validate(self) -> None:
-        if self.recon_loss not in RECON_LOSSES:
-            raise ValueError(f"recon_loss must be one of {RECON_LOSSES}, got {self.recon_loss!r}")
-        if self.output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
-        if self.recon_loss == "bce" and self.output != "sigmoid":
-            raise ValueError("recon_loss 'bce' needs output 'sigmoid' (data in [0, 1]); use recon_loss 'mse'")
-        if self.noise not in ("none", *NOISE_KINDS):
-            raise ValueError(f"noise must be one of {('none', *NOISE_KINDS)}, got {self.noise!r}")
-        if not 0.0 <= self.noise_level <= 1.0:
-            raise ValueError(f"noise_level must be in [0, 1], got {self.noise_level}")
+from ae_core.models.noise import add_noise
+from ae_core.models.options import AEOptions, jsonable
 
 
 @dataclass(frozen=True)
@@ -102,10 +79,22 @@ class Autoencoder(nn.Module):
         return AEOutput(self._activate(logits), logits, z, mu if logvar is not None else None, logvar)
 
     def loss(self, x: torch.Tensor, out: AEOutput, x_in: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """Named loss parts (summed over features, averaged over the batch) and their ``loss`` total.
+        """Named loss parts (summed over features, averaged over the batch) and their total.
 
-        ``x_in`` is the (possibly corrupted) input the model saw; penalties that depend on the
-        encoder's input (contractive) use it.
+        Parameters
+        ----------
+        x : tensor
+            The clean input, the reconstruction's target.
+        out : AEOutput
+            What ``forward`` returned.
+        x_in : tensor, optional
+            The (possibly corrupted) input the model saw; penalties that depend on the
+            encoder's input (contractive) use it. Default ``x``.
+
+        Returns
+        -------
+        dict of str to tensor
+            ``recon``, ``kl`` (variational models), each penalty, and ``loss``, their weighted sum.
         """
         parts = {"recon": reconstruction_loss(out.logits, x, self.options.recon_loss, self.options.output).mean()}
         if out.mu is not None and out.logvar is not None:
@@ -154,29 +143,75 @@ class Autoencoder(nn.Module):
             "name": self.registry_name,
             "input_shape": list(self.input_shape),
             "latent_dim": self.latent_dim,
-            "options": _jsonable(dataclasses.asdict(self.options)),
+            "options": jsonable(dataclasses.asdict(self.options)),
         }
 
     registry_name: ClassVar[str] = ""
 
     @torch.no_grad()
     def embed(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-        """Codes of many inputs, in batches, as a float32 array."""
-        return self._batched(x, self.encode, batch_size)
+        """Codes of many inputs, in batches (the posterior mean for variational models).
+
+        Parameters
+        ----------
+        x : array or tensor
+            Inputs shaped ``(N, *input_shape)``.
+        batch_size : int
+            Inputs per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 codes, one row per input.
+        """
+        return self._batched(x, lambda model, b: model.encode(b), batch_size)
 
     @torch.no_grad()
     def reconstruct(self, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-        """Reconstructions (codes decoded, no sampling) of many inputs."""
-        return self._batched(x, lambda b: self.decode(self.encode(b)), batch_size)
+        """Reconstructions of many inputs: codes decoded, no noise, no sampling.
+
+        Parameters
+        ----------
+        x : array or tensor
+            Inputs shaped ``(N, *input_shape)``.
+        batch_size : int
+            Inputs per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 reconstructions shaped like ``x``.
+        """
+        return self._batched(x, lambda model, b: model.decode(model.encode(b)), batch_size)
 
     @torch.no_grad()
     def decode_numpy(self, z: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-        """Decode codes given as an array; returns images/vectors as a float32 array."""
-        return self._batched(z, self.decode, batch_size)
+        """Decode many codes.
+
+        Parameters
+        ----------
+        z : array or tensor
+            Codes, one row per sample.
+        batch_size : int
+            Codes per forward pass.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 images or vectors shaped ``(N, *input_shape)``.
+        """
+        return self._batched(z, lambda model, b: model.decode(b), batch_size)
 
     def for_inference(self) -> Autoencoder:
-        """Eval mode and, on a CPU for images, channels-last weights, once: a model shared by
-        several threads (a web server's sessions) is then never changed by the batched helpers."""
+        """Prepare the model, once, to be shared: eval mode and, on a CPU for images,
+        channels-last weights. The batched helpers never change a model themselves, so one
+        prepared at load (``ui.state``, ``checkpoints``) is the same for every thread using it.
+
+        Returns
+        -------
+        Autoencoder
+            ``self``.
+        """
         self.eval()
         if self._channels_last_helps():
             self.to(memory_format=torch.channels_last)
@@ -187,33 +222,45 @@ class Autoencoder(nn.Module):
         return len(self.input_shape) == 3 and next(self.parameters()).device.type == "cpu"
 
     def _batched(self, x, fn, batch_size: int) -> np.ndarray:
-        was_training = self.training
-        if was_training:
-            self.eval()
-        try:
-            device = next(self.parameters()).device
-            x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
-            fast = self._channels_last_helps()
-            if fast and any(
-                p.dim() == 4 and not p.is_contiguous(memory_format=torch.channels_last) for p in self.parameters()
-            ):
-                self.to(memory_format=torch.channels_last)
+        """``fn(model, chunk)`` over ``x`` in chunks, in eval mode, never changing ``self``: its mode,
+        weights and memory format stay as they are, since other threads may be using it. A model
+        still in training mode is run through a prepared copy; inputs follow the weights' format."""
+        model = self if not self.training else copy.deepcopy(self).for_inference()
+        device = next(model.parameters()).device
+        x = torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
+        fast = model._channels_last_helps() and all(
+            p.dim() != 4 or p.is_contiguous(memory_format=torch.channels_last) for p in model.parameters()
+        )
 
-            def run(chunk: torch.Tensor) -> torch.Tensor:
-                chunk = chunk.to(device)
-                if fast and chunk.dim() == 4:
-                    chunk = chunk.contiguous(memory_format=torch.channels_last)
-                return fn(chunk).cpu().contiguous()
+        def run(chunk: torch.Tensor) -> torch.Tensor:
+            chunk = chunk.to(device)
+            if fast and chunk.dim() == 4:
+                chunk = chunk.contiguous(memory_format=torch.channels_last)
+            return fn(model, chunk).cpu().contiguous()
 
-            chunks = [run(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
-            return torch.cat(chunks).numpy() if chunks else np.zeros((0,), np.float32)
-        finally:
-            if was_training:
-                self.train()
+        chunks = [run(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        return torch.cat(chunks).numpy() if chunks else np.zeros((0,), np.float32)
 
 
 def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str, output: str = "sigmoid") -> torch.Tensor:
-    """Per-sample reconstruction loss summed over features: BCE (from logits) or squared error."""
+    """Per-sample reconstruction loss summed over features.
+
+    Parameters
+    ----------
+    logits : tensor
+        The decoder's output before its activation.
+    x : tensor
+        The target.
+    kind : {"bce", "mse"}
+        Binary cross-entropy (computed from the logits) or squared error.
+    output : {"sigmoid", "linear"}
+        The decoder's output activation, applied before the squared error.
+
+    Returns
+    -------
+    tensor
+        One loss per sample.
+    """
     if kind == "bce":
         per_element = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
     else:
@@ -227,55 +274,3 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     sample's KL, average over samples for how much a dimension is used."""
     # Analytic for a diagonal Gaussian against the standard normal (Kingma & Welling 2014, appendix B).
     return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())
-
-
-def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, kind: str = "linear") -> np.ndarray:
-    """Codes on the way from ``z0`` to ``z1``: a straight line or a great circle (slerp)."""
-    if steps < 2:
-        raise ValueError(f"steps must be at least 2, got {steps}")
-    if kind not in ("linear", "slerp"):
-        raise ValueError(f"kind must be 'linear' or 'slerp', got {kind!r}")
-    z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
-    t = np.linspace(0.0, 1.0, steps)[:, None]
-    if kind == "slerp":
-        # Shoemake (1985); falls back to the line when the two codes are (anti)parallel.
-        cos = np.dot(z0, z1) / (np.linalg.norm(z0) * np.linalg.norm(z1) + 1e-12)
-        omega = np.arccos(np.clip(cos, -1.0, 1.0))
-        if np.sin(omega) > 1e-6:
-            out = (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
-            return out.astype(np.float32)
-    return ((1 - t) * z0 + t * z1).astype(np.float32)
-
-
-def make_options(cls: type[AEOptions], values: dict[str, Any], model_name: str) -> AEOptions:
-    """Build an options dataclass from a dict, naming unknown keys and coercing JSON lists."""
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ValueError(f"unknown option(s) {unknown} for model {model_name!r}; valid: {sorted(known)}")
-    coerced = {}
-    for key, value in values.items():
-        default = known[key].default
-        if isinstance(default, tuple):
-            value = tuple(
-                int(v)
-                for v in (value if isinstance(value, (list, tuple)) else str(value).split(",") if str(value) else ())
-            )
-        elif isinstance(default, bool):
-            value = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-        elif isinstance(default, float):
-            value = float(value)
-        elif isinstance(default, int):
-            value = int(value)
-        coerced[key] = value
-    options = cls(**coerced)
-    options.validate()
-    return options
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value

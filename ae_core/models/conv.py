@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from ae_core.models.base import AEOptions, Autoencoder
+from ae_core.models.base import Autoencoder
 from ae_core.models.dense import activation
+from ae_core.models.options import AEOptions
 
 UPSAMPLING = ("transpose", "nearest", "bilinear")
 

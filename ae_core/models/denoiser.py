@@ -21,8 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ae_core.models.base import AEOptions, AEOutput, Autoencoder
+from ae_core.models.base import AEOutput, Autoencoder
 from ae_core.models.noise_level import estimate_noise
+from ae_core.models.options import AEOptions
 
 
 @dataclass(frozen=True)

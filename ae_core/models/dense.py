@@ -11,7 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ae_core.models.base import AEOptions, Autoencoder
+from ae_core.models.base import Autoencoder
+from ae_core.models.options import AEOptions
 
 ACTIVATIONS = {
     "relu": nn.ReLU,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from ae_core.models.base import OUTPUTS, RECON_LOSSES
 from ae_core.models.conv import UPSAMPLING
 from ae_core.models.dense import ACTIVATIONS
 from ae_core.models.noise import NOISE_KINDS
+from ae_core.models.options import OUTPUTS, RECON_LOSSES
 
 OPTION_GUIDE: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "recon_loss": (

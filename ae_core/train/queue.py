@@ -26,12 +26,19 @@ from ae_core.checkpoints.library import check_model_name, claim_model
 from ae_core.train.request import TrainingRequest, check_request
 from ae_core.train.runtime import available_cores
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the ae_core package
 STATES = ("queued", "running", "finished", "stopped", "failed")
 
 
 def default_max_running() -> int:
-    """One run at a time below 8 cores: a run uses all but one core and the app keeps one."""
+    """How many runs train at once: one below 8 cores (a run uses all but one core and the app
+    keeps one), a quarter of the cores above; ``$LATENT_LAB_MAX_TRAININGS`` overrides it.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     override = os.environ.get("LATENT_LAB_MAX_TRAININGS")
     if override:
         return max(1, int(override))
@@ -71,11 +78,23 @@ class Job:
         if not self.batch:
             return 0.0
         b = self.batch
-        return min(1.0, ((b["epoch"] - 1) + b["batch"] / b["batches"]) / self.request.epochs)
+        return min(1.0, ((b["epoch"] - 1) + b["batch"] / b["batches"]) / self.request.settings.epochs)
 
 
 class TrainingQueue:
-    """Runs ``TrainingRequest``s in child processes, at most ``max_running`` at a time."""
+    """Runs ``TrainingRequest``s in child processes, at most ``max_running`` at a time.
+
+    Parameters
+    ----------
+    models_dir : path
+        Where each run saves its model, in a folder named after it.
+    max_running : int, optional
+        Runs training at once (default ``default_max_running()``).
+    threads : int, optional
+        torch CPU threads of each run (default all cores but one).
+    nice : int
+        OS priority of the training processes (higher yields to the app).
+    """
 
     def __init__(
         self, models_dir: str | Path, max_running: int | None = None, threads: int | None = None, nice: int = 10
@@ -89,7 +108,26 @@ class TrainingQueue:
         self._lock = threading.RLock()
 
     def submit(self, name: str, request: TrainingRequest, owner: str = "") -> Job:
-        """Validate and queue a run; raises ValueError for a bad name or setting."""
+        """Check and queue a run; it starts at once if a place is free.
+
+        Parameters
+        ----------
+        name : str
+            The model's name (its folder in ``models_dir``).
+        request : TrainingRequest
+        owner : str
+            Who may rename or delete the model afterwards (a browser id; "" for anyone).
+
+        Returns
+        -------
+        Job
+            The queued (or already running) job.
+
+        Raises
+        ------
+        ValueError
+            For a name that is taken or not allowed, or a bad setting in ``request``.
+        """
         with self._lock:
             name = check_model_name(name, self.models_dir)
             if any(j.name == name and j.active for j in self._jobs):
@@ -154,22 +192,25 @@ class TrainingQueue:
 
     def _start(self, job: Job) -> None:
         # A fresh interpreter, not multiprocessing: the server's main module (streamlit) must not
-        # be re-imported, and its threads and locks must not be forked.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        # be re-imported, and its threads and locks must not be forked. Started in the folder that
+        # holds ``ae_core`` (a checkout or site-packages), so ``-m`` finds it without PYTHONPATH; the
+        # worker then moves to this process's folder, so relative paths mean the same there.
         job._process = subprocess.Popen(
-            [sys.executable, "-c", "from ae_core.train.queue import worker_main; worker_main()"],
+            [sys.executable, "-m", "ae_core.train.worker"],
+            cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=env,
             text=True,
         )
-        job._process.stdin.write(
-            json.dumps(
-                {"request": job.request.as_dict(), "out": str(job.out), "threads": self.threads, "nice": self.nice}
-            )
-            + "\n"
-        )
+        setup = {
+            "request": job.request.as_dict(),
+            "out": str(job.out),
+            "threads": self.threads,
+            "nice": self.nice,
+            "cwd": os.getcwd(),
+        }
+        job._process.stdin.write(json.dumps(setup) + "\n")
         job._process.stdin.flush()
         job.state, job.started = "running", time.time()
         threading.Thread(target=self._listen, args=(job,), daemon=True).start()
@@ -204,55 +245,3 @@ class TrainingQueue:
             except subprocess.TimeoutExpired:
                 job._process.kill()
             self._schedule()
-
-
-def worker_main() -> None:
-    """The child process: read the run from the first stdin line, train, and report progress
-    as JSON lines on stdout. "stop" on stdin -- or stdin closing because the app is gone --
-    stops the run after the current batch; its best epoch is saved either way."""
-    from ae_core.train.request import run_training
-
-    setup = json.loads(sys.stdin.readline())
-    if hasattr(os, "nice"):
-        os.nice(setup.get("nice", 0))  # below the app: a click in the explorer beats a training step
-    stop = threading.Event()
-    threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
-    out = sys.stdout
-    sys.stdout = sys.stderr  # nothing else may write on the progress channel
-    last = [0.0]
-
-    def send(kind: str, payload) -> None:
-        out.write(json.dumps([kind, payload], default=_jsonable) + "\n")
-        out.flush()
-
-    def on_batch(info) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 0.25 or info.batch == info.batches:
-            last[0] = now
-            send("batch", {k: getattr(info, k) for k in ("epoch", "batch", "batches", "loss", "elapsed", "eta")})
-
-    try:
-        summary = run_training(
-            TrainingRequest.from_dict(setup["request"]),
-            setup["out"],
-            threads=setup["threads"],
-            stop_event=stop,
-            on_batch=on_batch,
-            on_epoch=lambda event: send("epoch", event),
-        )
-        send("done", summary)
-    except Exception as exc:  # reported to the page as one line
-        send("failed", " ".join(str(exc).split()) or type(exc).__name__)
-
-
-def _watch_stdin(stop: threading.Event) -> None:
-    for line in sys.stdin:
-        if line.strip() == "stop":
-            break
-    stop.set()
-
-
-def _jsonable(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"cannot send {type(value).__name__}")

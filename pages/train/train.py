@@ -7,6 +7,7 @@ from ae_core.models import MODELS
 from ae_core.models.guide import option_fields
 from ae_core.system.paths import user_data_dir
 from ae_core.train.request import TrainingRequest, data_options
+from ae_core.train.settings import TrainingSettings
 from ui.i18n import N_, _, integer, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue
@@ -30,6 +31,7 @@ st.markdown(
 )
 
 queue = training_queue()
+defaults = TrainingSettings()
 left, right = st.columns(2)
 with left:
     choice = st.selectbox(_("Data"), list(BUILT_IN), format_func=option_labels(BUILT_IN), key="train_data")
@@ -65,12 +67,14 @@ with left:
         help=_("Numbers in the code. Smaller than the input: under-complete; larger: over-complete."),
     )
 with right:
-    epochs = st.number_input(_("Epochs"), 1, 1000, 30, key="train_epochs", help=_("Passes over the training data."))
+    epochs = st.number_input(
+        _("Epochs"), 1, 1000, defaults.epochs, key="train_epochs", help=_("Passes over the training data.")
+    )
     lr = st.number_input(
         _("Learning rate"),
         1e-5,
         1.0,
-        3e-3,
+        defaults.lr,
         format="%.4f",
         key="train_lr",
         help=_("AdamW step size (cosine-annealed)."),
@@ -79,11 +83,13 @@ with right:
         _("Batch size"),
         8,
         4096,
-        64,
+        defaults.batch_size,
         key="train_batch",
         help=_("Samples per step; smaller batches take more steps per epoch."),
     )
-    minutes = st.number_input(_("Time budget (minutes, 0 = none)"), 0.0, 600.0, 0.0, key="train_minutes")
+    minutes = st.number_input(
+        _("Time budget (minutes, 0 = none)"), 0.0, 600.0, float(defaults.max_minutes or 0), key="train_minutes"
+    )
     save_epochs = st.multiselect(
         _("Keep snapshots at epochs"),
         [e for e in (5, 10, 20, 30, 40, 50, 100) if e <= epochs],
@@ -103,18 +109,11 @@ default_name = f"{choice.split('?')[0] if choice != 'upload' else 'data'}-{kind}
 name = st.text_input(_("Save as"), default_name, key="train_name", help=_("The name it gets in the model picker."))
 
 if st.button(_("Train"), type="primary", icon=":material/play_arrow:"):
-    request = TrainingRequest(
-        dataset=spec,
-        model=kind,
-        latent_dim=int(latent_dim),
-        options=options,
-        epochs=int(epochs),
-        lr=float(lr),
-        batch_size=int(batch_size),
-        max_minutes=minutes or None,
-        save_epochs=tuple(save_epochs),
-    )
     try:
+        settings = defaults.replace(
+            epochs=int(epochs), lr=float(lr), batch_size=int(batch_size), max_minutes=minutes or None
+        )
+        request = TrainingRequest(spec, kind, int(latent_dim), options, settings, save_epochs=tuple(save_epochs))
         job = queue.submit(name, request, owner=session_owner())
     except ValueError as exc:
         st.error(_("Not started: {error}", error=exc))

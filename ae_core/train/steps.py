@@ -1,0 +1,120 @@
+"""The pieces ``fit`` is built from that know nothing of a run's state: the validation split,
+the learning-rate schedule, the time left, one L-BFGS step, the objective as a module and
+the validation loss."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ae_core.models import Autoencoder
+
+
+def split_validation(x_train, x_val, val_fraction: float | None, seed: int, input_shape) -> tuple:
+    """The ``(train, validation)`` tensors of a run.
+
+    Parameters
+    ----------
+    x_train, x_val : array or tensor
+        The data; ``x_val`` None holds out ``val_fraction`` of ``x_train`` (seeded).
+    val_fraction : float or None
+        None validates on the training data itself.
+    seed : int
+        Seeds which samples are held out.
+    input_shape : tuple of int
+        What the model takes; data of another shape is refused.
+
+    Raises
+    ------
+    ValueError
+        For data of the wrong shape, or fewer than 2 samples to split.
+    """
+    x = torch.as_tensor(np.asarray(x_train, dtype=np.float32)) if not torch.is_tensor(x_train) else x_train.float()
+    if tuple(x.shape[1:]) != tuple(input_shape):
+        raise ValueError(
+            f"training data has samples of shape {tuple(x.shape[1:])}, the model expects {tuple(input_shape)}"
+        )
+    if x_val is not None:
+        xv = torch.as_tensor(np.asarray(x_val, dtype=np.float32)) if not torch.is_tensor(x_val) else x_val.float()
+        return x, xv
+    if val_fraction is None:
+        return x, x
+    if len(x) < 2:
+        raise ValueError(f"need at least 2 training samples to hold out a validation split, got {len(x)}")
+    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    n_val = min(max(1, round(len(x) * val_fraction)), len(x) - 1)
+    return x[perm[n_val:]], x[perm[:n_val]]
+
+
+def learning_rate(lr: float, schedule: str, progress: float) -> float:
+    """The learning rate ``progress`` (0 to 1) into a run: ``lr``, or cosine-annealed to 1% of it."""
+    if schedule == "constant":
+        return lr
+    return lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def seconds_left(elapsed: float, done: int, total: int, budget: float | None) -> float:
+    """Seconds left: by the steps still to take, or by the time budget when that ends sooner."""
+    by_steps = elapsed / max(done, 1) * max(total - done, 0)
+    return min(by_steps, max(budget - elapsed, 0.0)) if budget else by_steps
+
+
+def lbfgs_step(optimizer, step_module, x, generator) -> dict[str, torch.Tensor]:
+    """One L-BFGS call (up to its ``max_iter`` iterations) on the whole batch ``x``; returns the
+    loss parts of its last evaluation."""
+    parts: dict[str, torch.Tensor] = {}
+
+    def closure():
+        optimizer.zero_grad(set_to_none=True)
+        parts.update(step_module(x, generator))
+        parts["loss"].backward()
+        return parts["loss"]
+
+    optimizer.step(closure)
+    return parts
+
+
+class LossModule(torch.nn.Module):
+    """The training objective as a module, so DistributedDataParallel wraps all of it."""
+
+    def __init__(self, model: Autoencoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, generator=None):
+        return self.model.training_loss(x, generator)
+
+
+@torch.no_grad()
+def evaluate_loss(model: Autoencoder, x: torch.Tensor, batch_size: int, device, dist=None) -> dict[str, float]:
+    """Mean loss parts over ``x``, in eval mode (no noise, no sampling).
+
+    The model is left in eval mode; ``fit`` puts it back in training mode at the next epoch.
+
+    Parameters
+    ----------
+    model : Autoencoder
+    x : tensor
+        Validation data.
+    batch_size : int
+        A quarter of the chunk size the loss is computed in.
+    device : torch.device
+        Where each chunk is moved before the model sees it.
+
+    Returns
+    -------
+    dict of str to float
+        Each loss part (``loss``, ``recon``, ...) averaged over the samples.
+    """
+    model.eval()
+    sums: dict[str, float] = {}
+    generator = torch.Generator().manual_seed(0)  # the same noise every validation pass
+    for i in range(0, len(x), batch_size * 4):
+        xb = x[i : i + batch_size * 4].to(device)
+        with torch.enable_grad() if model.penalty_needs_grad else torch.no_grad():
+            parts = model.validation_loss(xb, generator)
+        for name, value in parts.items():
+            sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
+    return {k: v / max(len(x), 1) for k, v in sums.items()}
