@@ -13,6 +13,7 @@ from ae_core.apps.recommender import (
 )
 from ae_core.data.item_titles import movielens_titles, synthetic_titles, with_titles
 from ui.i18n import N_, _, integer, option_labels
+from ui.shared import shared_drawing
 
 st.title(_("Recommender"))
 st.markdown(
@@ -23,6 +24,12 @@ st.markdown(
         "global, the user's or the movie's mean rating."
     )
 )
+
+
+def fit_recommender(train, epochs: int, progress) -> Recommender:
+    """The ratings autoencoder on ``train``, reporting each epoch to ``progress``."""
+    return Recommender(epochs=epochs, threads=1, on_epoch=progress).fit(train).set_params(on_epoch=None)
+
 
 SOURCES = {
     "synthetic": N_("synthetic demo ratings (offline, trains in seconds)"),
@@ -74,21 +81,27 @@ st.caption(
     )
 )
 epochs = st.slider(_("Training epochs"), 10, 200, 60, key="rec_epochs")
-key = (source, len(train), len(test), float(train.ratings.sum()), epochs)
-if st.session_state.get("rec_key") != key:
-    if not st.button(_("Train the ratings autoencoder"), type="primary", icon=":material/play_arrow:"):
-        st.stop()
-    bar = st.progress(0.0, text=_("Training…"))
-    model = Recommender(
-        epochs=epochs,
-        threads=1,
-        on_epoch=lambda e: bar.progress(
-            e.epoch / e.epochs, text=_("epoch {epoch}/{epochs}", epoch=e.epoch, epochs=e.epochs)
-        ),
-    ).fit(train)
-    bar.empty()
-    st.session_state["rec_key"], st.session_state["rec_model"] = key, model
-model = st.session_state["rec_model"]
+slot = st.empty()
+
+
+def show_progress(e) -> None:
+    slot.progress(e.epoch / e.epochs, text=_("Training… epoch {epoch}/{epochs}", epoch=e.epoch, epochs=e.epochs))
+
+
+if source != "upload":
+    # The same ratings for every student: trained once per server, on the first visit, and
+    # shown at once to everyone after (no button to press).
+    model = shared_drawing(
+        (source, len(train), float(train.ratings.sum()), epochs), fit_recommender, train, epochs, show_progress
+    )
+else:
+    key = (len(train), len(test), float(train.ratings.sum()), epochs)
+    if st.session_state.get("rec_key") != key:
+        if not st.button(_("Train the ratings autoencoder"), type="primary", icon=":material/play_arrow:"):
+            st.stop()
+        st.session_state["rec_key"], st.session_state["rec_model"] = key, fit_recommender(train, epochs, show_progress)
+    model = st.session_state["rec_model"]
+slot.empty()
 
 st.subheader(_("Test RMSE (lower is better)"))
 rmse = model.rmse(test)
