@@ -120,7 +120,10 @@ def _click(app, label):
 
 # What a page shows only after a choice or a button: each walked again in Spanish.
 INTERACTIONS = {
-    "recommender": ("pages/use/recommender.py", lambda app: _click(app, "Entrenar el autoencoder de valoraciones")),
+    "recommender-upload": (
+        "pages/use/recommender.py",
+        lambda app: app.selectbox(key="rec_source").set_value("upload").run(),
+    ),
     "imputation-table": (
         "pages/use/imputation.py",
         lambda app: app.radio(key="imp_kind").set_value("table").run(),
