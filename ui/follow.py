@@ -20,8 +20,9 @@ import streamlit as st
 from ae_core.system.paths import home_dir
 from ui.access import is_teacher, teacher_login
 from ui.classroom_store import REDIS_ENV, ClassStore, ClassView, open_store
-from ui.i18n import _, current_language
+from ui.i18n import LANGUAGE_KEY, _, current_language
 from ui.join import FOLLOW_PARAM, join_box
+from ui.widgets import LARGE_KEY
 
 PRESENT_KEY = "present"
 FOLLOW_KEY = "follow_teacher"
@@ -29,6 +30,7 @@ APPLIED = "_follow_version"  # the version of the teacher's view this session la
 PENDING = "_follow_pending"  # a view to open on the next run, before any widget is drawn
 PUBLISHED = "_present_published"  # what this teacher's session last wrote
 NOTE = "_follow_note"
+KEPT = (FOLLOW_KEY, LANGUAGE_KEY, LARGE_KEY)  # this browser's own choices, kept when the teacher's page opens
 POLL_SECONDS = 0.5
 BEAT_SECONDS = 10.0
 GONE_SECONDS = 45.0  # no sign of the presenting browser for this long: the teacher has left
@@ -53,7 +55,8 @@ def following() -> bool:
 
 def open_pending(apply: Callable[[dict[str, str]], list[str]]) -> None:
     """Open the teacher's view the poll found (called before the sidebar draws its widgets)."""
-    view = st.session_state.pop(PENDING, None)
+    view, kept = st.session_state.pop(PENDING, (None, {}))
+    st.session_state.update(kept)
     if view is None or not following():
         return
     problems = apply(view.params)
@@ -163,7 +166,10 @@ def _open(view: ClassView, page: str, pages: Mapping[str, st.Page]) -> None:
     if view.page not in pages:
         st.session_state[NOTE] = [f"there is no page {view.page[:64]!r}"]
         st.rerun()
-    st.session_state[PENDING] = view
+    # A page switched to by the server forgets the sidebar's widgets (the browser sends no
+    # widget states with it): they are put back before they are drawn again.
+    kept = {key: st.session_state[key] for key in KEPT if key in st.session_state}
+    st.session_state[PENDING] = (view, kept)
     if view.page != page:
         st.switch_page(pages[view.page], query_params={"lang": current_language()})
     st.rerun()
