@@ -11,6 +11,8 @@ from ui.classroom_store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "profe-2026"
+SIDEBAR_SHOWS = """text => { const bar = document.querySelector('[data-testid=stSidebar]');
+  return bar.innerText.includes(text) || [...bar.querySelectorAll('input')].some(i => i.value.includes(text)); }"""
 
 
 @pytest.fixture(autouse=True)
@@ -117,4 +119,51 @@ def test_the_join_box_shows_a_qr_code_of_the_view_with_the_language():
     address = next(c.value for c in app.sidebar.code)
     assert address.startswith("http") and "lang=en" in address and "follow=1" in address
     assert "/latent_map?" in address
-    assert any("<svg" in h.proto.body for h in app.get("html"))
+    assert any(image.proto.imgs[0].url.startswith("data:image/svg+xml") for image in app.sidebar.get("image"))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_in_chromium_the_follower_goes_where_the_teacher_goes(tmp_path, monkeypatch):
+    """Two browsers (separate cookies) on one server: the teacher presents and changes the
+    page and the model; the follower's page and model picker follow within seconds."""
+    from playwright.sync_api import sync_playwright
+
+    from scripts.streamlit_server import open_app, start_streamlit
+
+    monkeypatch.setenv("LATENT_LAB_UMAP_WARMUP", "0")
+    server, url = start_streamlit(str(tmp_path / "home"), timeout=120)
+    try:
+        with sync_playwright() as playwright:
+            chromium, presenter = open_app(playwright, url)
+            student = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            student.goto(url)
+            student.get_by_role("heading", name="Overview").wait_for(timeout=120_000)
+
+            presenter.get_by_text("Teacher", exact=True).click()
+            presenter.get_by_label("Teacher code").fill(CODE)
+            presenter.get_by_label("Teacher code").press("Enter")
+            presenter.get_by_text("Present", exact=True).click()
+            student.get_by_text("Follow the teacher", exact=True).click()
+            student.get_by_text("Following the teacher.").wait_for(timeout=30_000)
+
+            presenter.get_by_role("link", name="Latent map").click()
+            presenter.get_by_role("heading", name="Latent map").wait_for(timeout=60_000)
+            student.get_by_role("heading", name="Latent map").wait_for(timeout=60_000)
+            presenter.get_by_role("combobox", name="Model", exact=True).click()
+            presenter.keyboard.type("digits-conv")
+            presenter.get_by_role("option", name="digits-conv", exact=False).first.click()
+            student.wait_for_function(SIDEBAR_SHOWS, arg="digits-conv (", timeout=60_000)
+            assert "latent_map" in student.url
+            presenter.get_by_text("Join this class").click()
+            presenter.get_by_text("follow=1").first.wait_for(timeout=10_000)
+            sidebar = presenter.locator("[data-testid=stSidebarContent]")
+            sidebar.evaluate("e => e.scrollTo(0, e.scrollHeight)")
+            sidebar.screenshot(path=str(tmp_path / "teacher-sidebar.png"))
+            presenter.get_by_role("button", name="Show it large").click()
+            presenter.get_by_role("dialog").wait_for(timeout=10_000)
+            presenter.screenshot(path=str(tmp_path / "qr-large.png"))
+            chromium.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

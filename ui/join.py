@@ -1,6 +1,6 @@
 """Join in seconds: the class's address as a QR code (segno), with the language and the view in it.
 
-The code is drawn as SVG that fills its box (sharp at any size, no picture to fetch), and a
+The code is drawn as SVG that fills its box (sharp at any size, sent inline: no picture to fetch), and a
 dialog shows it large enough to be read from the back of a projected room: a phone reads a
 code from about ten times its width, so 60 cm on the wall reaches the sixth metre.
 """
@@ -46,7 +46,7 @@ def join_box(page: str, params: dict[str, str]) -> None:
     """The sidebar's "Join this class": the QR code of the view on the screen, and its address."""
     url = class_url(base_url(), page, params, current_language())
     with st.sidebar.expander(_("Join this class"), icon=":material/qr_code_2:"):
-        st.html(f'<div style="background:#fff">{qr_svg(url)}</div>')
+        st.image(qr_svg(url), width="stretch")
         st.code(url, language=None, wrap_lines=True)
         if (urlsplit(url).hostname or "") in LOCAL_HOSTS:
             st.caption(
@@ -61,5 +61,6 @@ def join_box(page: str, params: dict[str, str]) -> None:
 
 
 def _large(url: str) -> None:
-    st.html(f'<div style="background:#fff;max-width:min(70vh,100%);margin:auto">{qr_svg(url)}</div>')
+    _, middle, _ = st.columns([1, 4, 1])
+    middle.image(qr_svg(url), width="stretch")
     st.markdown(_("Scan the code, or open **{url}**", url=url))
