@@ -83,6 +83,25 @@ class Follower:
         return next((t for t, p, m in self.seen if t >= since and p == page and m == model), None)
 
 
+async def change_view(args, teacher: Session, followers: list[Follower], page: str, model: str) -> list:
+    """The teacher goes to ``page`` with ``model``; seconds until each follower showed it (None: not
+    within ``args.wait``)."""
+    start = time.perf_counter()
+    if page != teacher.page:
+        await teacher.view(page, keep=SIDEBAR)
+    if model != chosen_model(teacher):
+        await set_model(teacher, model)
+        await teacher.view(page, "model", keep=SIDEBAR)
+    deadline = start + args.wait
+    while time.perf_counter() < deadline:
+        if all(f.updated_at(start, page, model) is not None for f in followers):
+            break
+        await asyncio.sleep(0.05)
+    times = [f.updated_at(start, page, model) for f in followers]
+    await asyncio.sleep(args.pause)
+    return [None if t is None else t - start for t in times]
+
+
 async def run(args, stats: ServerStats) -> None:
     teacher = Session(args.url)
     await teacher.__aenter__()
@@ -106,29 +125,20 @@ async def run(args, stats: ServerStats) -> None:
     idle_cpu = (stats.cpu_seconds() - cpu) / idle_seconds
     idle_polls = (sum(f.polls for f in followers) - polls) / idle_seconds
 
+    if args.warm_up:  # the teacher's walk once, unmeasured: every worker's shared results are computed
+        for page, model in STEPS:
+            await change_view(args, teacher, followers, page, model)
     latencies, missed = [], 0
     for change in range(args.changes):
         page, model = STEPS[change % len(STEPS)]
-        start = time.perf_counter()
-        if page != teacher.page:
-            await teacher.view(page, keep=SIDEBAR)
-        if model != chosen_model(teacher):
-            await set_model(teacher, model)
-            await teacher.view(page, "model", keep=SIDEBAR)
-        deadline = start + args.wait
-        while time.perf_counter() < deadline:
-            if all(f.updated_at(start, page, model) is not None for f in followers):
-                break
-            await asyncio.sleep(0.05)
-        times = [f.updated_at(start, page, model) for f in followers]
+        times = await change_view(args, teacher, followers, page, model)
         missed += sum(t is None for t in times)
-        done = [t - start for t in times if t is not None]
+        done = [t for t in times if t is not None]
         latencies += done
         print(
             f"change {change + 1:2d} -> {page or 'overview':10s} {model:18s} "
             f"all {len(done)}/{len(followers)} in {max(done, default=float('nan')):5.2f} s"
         )
-        await asyncio.sleep(args.pause)
     stop.set()
     await asyncio.gather(*tasks)
     for session in [teacher, *(f.session for f in followers)]:
@@ -152,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--changes", type=int, default=12)
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of an idle class, for its cost")
     parser.add_argument("--pause", type=float, default=1.5, help="seconds between the teacher's changes")
+    parser.add_argument("--warm-up", type=int, default=1, help="walk the teacher's steps once first (0: cold)")
     parser.add_argument("--wait", type=float, default=15.0, help="give up on a change after this many seconds")
     args = parser.parse_args(argv)
     if not 1 <= args.followers <= 60:

@@ -167,3 +167,11 @@ def test_in_chromium_the_follower_goes_where_the_teacher_goes(tmp_path, monkeypa
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_server_without_a_code_makes_one_up_and_prints_it_once(monkeypatch, capsys):
+    monkeypatch.delenv("LATENT_LAB_TEACHER_CODE")
+    monkeypatch.setattr(access, "_made_up", [])
+    code = access.teacher_code()
+    assert len(code) == 10 and access.teacher_code() == code
+    assert capsys.readouterr().err.count(code) == 1
