@@ -6,8 +6,9 @@ import streamlit as st
 
 from ae_core.checkpoints.library import DEFAULT_MODEL
 from ae_core.train.runtime import set_threads
+from ui.follow import class_sidebar, open_pending, publish, show_follow_note
 from ui.i18n import _, choose_language, language_switch, streamlit_words
-from ui.links import open_link, show_link_note, write_link
+from ui.links import apply_view, open_link, show_link_note, view_params, write_link
 from ui.state import MODEL_KEY, data_of, entries, load_entry, sidebar, start_umap_warm_up
 
 # A local icon: a ":material/…:" page icon is fetched by the browser from fonts.gstatic.com,
@@ -50,10 +51,18 @@ def data_sizes(name: str) -> tuple[int, int]:
     return len(data.x_train), len(data.x_test)
 
 
-open_link([e.name for e in entries()], MODEL_KEY, DEFAULT_MODEL, data_sizes)  # a shared link, or the back button
+names = [e.name for e in entries()]
+open_link(names, MODEL_KEY, DEFAULT_MODEL, data_sizes)  # a shared link, or the back button
+open_pending(lambda params: apply_view(params, names, MODEL_KEY, DEFAULT_MODEL, data_sizes))  # the teacher's view
 st.sidebar.title("Latent Lab")
 language_switch()
 sidebar()
+every_page = {page.url_path: page for section in sections.values() for page in section}
+class_sidebar(navigation.url_path, every_page, view_params(navigation.url_path, MODEL_KEY))
 show_link_note()
-navigation.run()
+show_follow_note()
+try:
+    navigation.run()
+finally:  # also when a page stops early: the class follows the teacher there
+    publish(navigation.url_path, view_params(navigation.url_path, MODEL_KEY))
 write_link(navigation.url_path, MODEL_KEY)  # not reached when a page stops early: its link stays as it was

@@ -58,6 +58,13 @@ done
 
 haproxy -c -q -f "$CONFIG"  # a bad configuration stops here, not in a restart loop
 
+# One teacher code for every worker (each would make up its own): the one set, or a new one.
+if [ -z "${LATENT_LAB_TEACHER_CODE:-}" ]; then
+  LATENT_LAB_TEACHER_CODE=$("$PYTHON" -c "from ui.code_guard import new_code; print(new_code())")
+  echo "serve.sh: teacher code: $LATENT_LAB_TEACHER_CODE (set LATENT_LAB_TEACHER_CODE to choose one)" >&2
+fi
+export LATENT_LAB_TEACHER_CODE
+
 # SIGTERM, then SIGKILL if it has not ended within 10 s (Streamlit can take long to stop).
 stop_child() {
   [ -n "$1" ] || return 0

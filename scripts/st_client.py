@@ -65,6 +65,8 @@ class Session:
         self.session_id = ""
         self.media: list[str] = []  # picture URLs of the last page view
         self.page = ""
+        self.page_hash = ""  # the page the server last ran (it may switch pages itself)
+        self.fragments: dict[str, float] = {}  # fragments that rerun on their own: id -> seconds
 
     async def __aenter__(self) -> Session:
         await self._get("/_stcore/health")  # sets the XSRF cookie (and a sticky proxy's cookie)
@@ -91,10 +93,14 @@ class Session:
         response.raise_for_status()
         return response.content
 
-    async def view(self, page: str, action: str = "open", query: str = "") -> View:
-        """Open ``page`` (its URL path; "" is the default page) with the widget states held."""
+    async def view(self, page: str, action: str = "open", query: str = "", keep: tuple[str, ...] = ()) -> View:
+        """Open ``page`` (its URL path; "" is the default page) with the widget states held.
+
+        ``keep``: user keys of widgets (the sidebar's) whose values go along to a new page."""
         if page != self.page:
-            self.states = {}  # a new page starts from its widgets' defaults, as in a browser
+            # A new page starts from its widgets' defaults, as in a browser; the sidebar stays.
+            kept = {self.widgets[k][0] for k in keep if k in self.widgets}
+            self.states = {i: state for i, state in self.states.items() if i in kept}
             self.page = page
         message = BackMsg()
         rerun = message.rerun_script
@@ -104,11 +110,28 @@ class Session:
         rerun.widget_states.widgets.extend(self.states.values())
         start = time.perf_counter()
         await self.ws.send(message.SerializeToString())
-        errors, media = await self._read_run()
+        errors, media, _ = await self._read_run()
         self.media = media
         if media:
             await asyncio.gather(*(self._get(url) for url in media))
         return View(page, action, time.perf_counter() - start, errors, len(media))
+
+    async def rerun_fragment(self, fragment_id: str) -> bool:
+        """What the frontend does every ``run_every`` seconds: rerun one fragment. Returns True
+        when the fragment made the whole app run again (and that run's pictures arrived)."""
+        message = BackMsg()
+        rerun = message.rerun_script
+        rerun.page_name = self.page
+        rerun.page_script_hash = self.page_hash or self.pages.get(self.page, "")
+        rerun.fragment_id = fragment_id
+        rerun.is_auto_rerun = True
+        rerun.widget_states.widgets.extend(self.states.values())
+        await self.ws.send(message.SerializeToString())
+        errors, media, full = await self._read_run(fragment=True)
+        if full:
+            self.media = media
+            await asyncio.gather(*(self._get(url) for url in media))
+        return full
 
     async def set_widget(self, key: str, **value) -> bool:
         """Hold a new value for the widget with user key ``key`` (e.g. ``double_value=3``)."""
@@ -163,25 +186,36 @@ class Session:
         message.ParseFromString(raw)
         return message
 
-    async def _read_run(self) -> tuple[list[str], list[str]]:
+    async def _read_run(self, fragment: bool = False) -> tuple[list[str], list[str], bool]:
+        """Messages until the script finished: its errors, its pictures, and whether the whole
+        app ran (with ``fragment``, a fragment's run also ends the reading)."""
         errors: list[str] = []
         media: list[str] = []
         self.charts = []
         while True:
             message = await self._receive()
             kind = message.WhichOneof("type")
-            if kind == "new_session":
+            if kind == "new_session":  # at the start of every run, a fragment's too
                 self.session_id = message.new_session.initialize.session_id or self.session_id
+                self.page_hash = message.new_session.page_script_hash or self.page_hash
                 self._learn_pages(message.new_session.app_pages)
+                self.page = next((name for name, h in self.pages.items() if h == self.page_hash), self.page)
             elif kind == "navigation":
                 self._learn_pages(message.navigation.app_pages)
             elif kind == "page_not_found":
                 errors.append(f"page not found: {message.page_not_found.page_name!r}")
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 self._read_element(message.delta.new_element, errors, media)
+            elif kind == "auto_rerun":
+                self.fragments[message.auto_rerun.fragment_id] = message.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fragment_id in message.stop_auto_rerun.fragment_ids:
+                    self.fragments.pop(fragment_id, None)
             elif kind == "script_finished":
                 if message.script_finished in FINISHED:
-                    return errors, media
+                    return errors, media, True
+                if fragment and message.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                    return errors, media, False
 
     def _learn_pages(self, app_pages) -> None:
         for page in app_pages:

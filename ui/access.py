@@ -1,19 +1,29 @@
 """Who this browser is: an id for the models it trains or uploads, and whether it holds the
-teacher code (``$LATENT_LAB_TEACHER_CODE``), which may rename and delete every saved model."""
+teacher code (``$LATENT_LAB_TEACHER_CODE``), which may rename and delete every saved model and
+present to the class. A server started without a code makes one up and prints it once to its
+log (scripts/serve.sh does so for all its workers, so they share it)."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
+import math
 import os
+import sys
+import threading
 import uuid
 
 import streamlit as st
 
+from ui.code_guard import Backoff, matches, new_code
 from ui.i18n import _
 
 OWNER_KEY = "owner"
 TEACHER_KEY = "teacher"
+CODE_ENV = "LATENT_LAB_TEACHER_CODE"
+CODE_INPUT = "teacher_code_input"
+CODE_MESSAGE = "_teacher_code_message"
+_made_up: list[str] = []
+_made_up_lock = threading.Lock()
 
 
 def browser_id() -> str:
@@ -25,27 +35,53 @@ def browser_id() -> str:
 
 
 def is_teacher() -> bool:
-    return bool(st.session_state.get(TEACHER_KEY)) and bool(teacher_code())
+    return bool(st.session_state.get(TEACHER_KEY))
 
 
 def teacher_code() -> str:
-    return os.environ.get("LATENT_LAB_TEACHER_CODE", "")
+    """``$LATENT_LAB_TEACHER_CODE``, or one made up (and printed to the server's log) once per process."""
+    code = os.environ.get(CODE_ENV, "")
+    if code:
+        return code
+    with _made_up_lock:
+        if not _made_up:
+            _made_up.append(new_code())
+            print(f"Latent Lab teacher code: {_made_up[0]} (set {CODE_ENV} to choose one)", file=sys.stderr, flush=True)
+    return _made_up[0]
+
+
+@st.cache_resource(show_spinner=False)
+def _guards() -> tuple[Backoff, Backoff]:
+    # Per browser, and per address with more leeway: a class behind one school NAT shares it.
+    return Backoff(free=2, cap=300.0), Backoff(free=10, cap=60.0)
+
+
+def _check_code() -> None:
+    code = st.session_state.get(CODE_INPUT) or ""
+    st.session_state[CODE_INPUT] = ""  # checked once, not again on every rerun
+    if not code:
+        return
+    keys = (browser_id(), f"address:{st.context.ip_address or ''}")
+    wait = max(guard.wait(key) for guard, key in zip(_guards(), keys, strict=True))
+    if wait > 0:
+        st.session_state[CODE_MESSAGE] = _("Too many wrong codes: try again in {seconds} s.", seconds=math.ceil(wait))
+    elif matches(code, teacher_code()):
+        st.session_state[TEACHER_KEY] = True
+        for guard, key in zip(_guards(), keys, strict=True):
+            guard.succeeded(key)
+    else:
+        for guard, key in zip(_guards(), keys, strict=True):
+            guard.failed(key)
+        st.session_state[CODE_MESSAGE] = _("That is not the teacher code.")
 
 
 def teacher_login() -> None:
-    """A box for the teacher code, shown only when the server has one."""
-    if not teacher_code():
-        return
-    if is_teacher():
-        st.caption(_("Teacher code entered: you may rename and delete every saved model."))
-        return
+    """The box for the teacher code (in the sidebar); one line when a code was wrong."""
     with st.expander(_("Teacher")):
-        code = st.text_input(_("Teacher code"), type="password", key="teacher_code_input")
-        if code:
-            if hmac.compare_digest(code.encode(), teacher_code().encode()):
-                st.session_state[TEACHER_KEY] = True
-                st.rerun()
-            st.error(_("That is not the teacher code."))
+        st.text_input(_("Teacher code"), type="password", key=CODE_INPUT, on_change=_check_code)
+        message = st.session_state.pop(CODE_MESSAGE, None)
+        if message:
+            st.error(message)
 
 
 def _from_cookie() -> str | None:

@@ -36,6 +36,21 @@ def open_link(
     params = st.query_params.to_dict()
     if params == st.session_state.get(WRITTEN) or not params:
         return
+    st.session_state[WRITTEN] = params
+    problems = apply_view(params, models, model_key, default_model, sizes)
+    if problems:
+        st.session_state[NOTE] = problems
+
+
+def apply_view(
+    params: dict[str, str],
+    models: Collection[str],
+    model_key: str,
+    default_model: str,
+    sizes: Callable[[str], tuple[int, int]],
+) -> list[str]:
+    """Put the view that ``params`` (a link's query string) names into the widgets' state, before
+    they are drawn; returns one reason for each value that was dropped."""
     state, problems = parse_link(params, models)
     model = state.model or st.session_state.get(model_key) or default_model
     try:
@@ -43,9 +58,6 @@ def open_link(
         problems += more
     except (ValueError, OSError) as exc:
         state, problems = LinkState(model=state.model), [*problems, str(exc)]
-    st.session_state[WRITTEN] = params
-    if problems:
-        st.session_state[NOTE] = problems
     values = {
         model_key: state.model,
         "map_method": state.projection,
@@ -66,6 +78,7 @@ def open_link(
     for key, value in values.items():
         if value is not None:
             st.session_state[key] = value
+    return problems
 
 
 def show_link_note() -> None:
@@ -93,6 +106,18 @@ def write_link(page: str, model_key: str) -> None:
         state[PAGE] = page
         state[WRITTEN] = st.query_params.to_dict()
         return
+    params = view_params(page, model_key)
+    # Parameters that are not the view's (the language) stay as they are.
+    every_field = _query_names((*NAMES, "ends"))
+    params = {**{k: v for k, v in st.query_params.to_dict().items() if k not in every_field}, **params}
+    if params != st.query_params.to_dict():
+        st.query_params.from_dict(params)
+    state[WRITTEN] = params
+
+
+def view_params(page: str, model_key: str) -> dict[str, str]:
+    """The link parameters of the view on the screen: the model and what ``page`` shows."""
+    state = st.session_state
     selected = state.get("selected_samples")
     full = LinkState(
         model=state.get(model_key),
@@ -109,13 +134,7 @@ def write_link(page: str, model_key: str) -> None:
         value=_rule_value(state),
     )
     keep = ("model", *PAGE_FIELDS.get(page, ()))
-    params = {k: v for k, v in link_params(full).items() if k in _query_names(keep)}
-    # Parameters that are not the view's (the language) stay as they are.
-    every_field = _query_names((*NAMES, "ends"))
-    params = {**{k: v for k, v in st.query_params.to_dict().items() if k not in every_field}, **params}
-    if params != st.query_params.to_dict():
-        st.query_params.from_dict(params)
-    state[WRITTEN] = params
+    return {k: v for k, v in link_params(full).items() if k in _query_names(keep)}
 
 
 def _rule_value(state) -> float | None:

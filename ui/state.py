@@ -26,6 +26,7 @@ from ae_core.checkpoints.library import (
 from ae_core.data import Dataset, load_dataset
 from ae_core.data.trust import check_uploaded_spec
 from ae_core.explore.views import load_map, map_name, map_rows
+from ae_core.models.metrics import reconstruction_errors
 from ae_core.system.paths import user_data_dir, user_models_dir
 from ae_core.train.queue import TrainingQueue
 from ui.access import browser_id
@@ -202,6 +203,18 @@ def _codes_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, li
     x, y = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
     rows = map_rows(len(x), limit)
     return freeze((_checkpoint.model.embed(x[rows]), rows, None if y is None else y[rows]))
+
+
+def errors_of(checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> np.ndarray:
+    """Reconstruction errors of the samples :func:`codes_of` maps (shared by every session,
+    read-only): thirty students following the teacher ask for the same ones at once."""
+    return _errors_of(checkpoint, model_key, spec, split, limit)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _errors_of(_checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> np.ndarray:
+    x, _ = _load_data(spec, json.dumps(_checkpoint.scaler) if _checkpoint.scaler else None).split(split)
+    return freeze(reconstruction_errors(_checkpoint.model, x[map_rows(len(x), limit)]))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

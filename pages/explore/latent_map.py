@@ -10,7 +10,7 @@ from ui.canvas import drawing_pad
 from ui.hover import hover_previews
 from ui.i18n import _, integer, ngettext
 from ui.plots import MAP_META, latent_map
-from ui.state import codes_of, current, model_key, projection_of, shipped_map
+from ui.state import codes_of, current, errors_of, model_key, projection_of, shipped_map
 from ui.widgets import show_samples, uploaded_input
 
 st.title(_("Latent map"))
@@ -49,7 +49,7 @@ if method == "raw" and dims != model.latent_dim:
 key = model_key(checkpoint)
 codes, rows, labels = codes_of(checkpoint, key, checkpoint.dataset, split, limit)
 x_all = data.split(split)[0]
-errors = reconstruction_errors(model, x_all[rows])
+errors = errors_of(checkpoint, key, checkpoint.dataset, split, limit)
 with st.spinner(
     _(
         "Projecting {count} codes with {method}… (UMAP compiles its code on first use)",

@@ -14,7 +14,7 @@ from ae_core.checkpoints.library import (
     rename_model,
     user_models_dir,
 )
-from ui.access import browser_id, is_teacher, teacher_login
+from ui.access import browser_id, is_teacher
 from ui.i18n import _
 from ui.state import flash, show_flash, training_queue
 
@@ -102,7 +102,6 @@ with manage:
             else:
                 flash(_("Deleted “{name}”.", name=entry.name))
                 st.rerun()
-    teacher_login()
 
 with upload:
     st.subheader(_("Upload a checkpoint"))
