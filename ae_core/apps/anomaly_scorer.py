@@ -192,8 +192,11 @@ class ReconstructionScorer(BaseEstimator):
             self.code_scale_ = (codes.mean(axis=0), codes.std(axis=0) + 1e-8)
             neighbours = min(NEIGHBOURS, len(x) - 1)
             self.neighbours_ = NearestNeighbors(n_neighbors=neighbours).fit(self._standardised(codes))
-            self.reference_ = {name: _location(part) for name, part in self._parts(x, fitted=True).items()}
-        self.decision_scores_ = self._scores(x, fitted=True)
+            parts = self._parts(x, fitted=True)
+            self.reference_ = {name: _location(part) for name, part in parts.items()}
+            self.decision_scores_ = self._fisher(parts)
+        else:
+            self.decision_scores_ = self._reconstruction(x)
         self.rule_ = ThresholdRule() if self.rule is None else clone(self.rule)
         self.threshold_ = self.rule_.fit(self.decision_scores_).threshold_
         return self
@@ -219,13 +222,15 @@ class ReconstructionScorer(BaseEstimator):
         peak = errors.reshape(len(x), -1).max(axis=1).reshape(-1, 1, 1, 1)
         return np.repeat(errors / np.maximum(peak, 1e-12), x.shape[1], axis=1)
 
-    def _scores(self, x: np.ndarray, fitted: bool = False) -> np.ndarray:
+    def _scores(self, x: np.ndarray) -> np.ndarray:
         if self.score_kind == "reconstruction":
             return self._reconstruction(x)
+        return self._fisher(self._parts(x, fitted=False))
+
+    def _fisher(self, parts: dict[str, np.ndarray]) -> np.ndarray:
         # Fisher's method: each part's robust z-score read as a normal deviate, -log of its upper
         # tail summed. A part near or below its typical value adds almost nothing (a code near the
         # centre of clustered data does not hide a large error); a far one dominates.
-        parts = self._parts(x, fitted)
         return sum(-log_ndtr(-_robust_z(parts[name], self.reference_[name])) for name in parts)
 
     def _parts(self, x: np.ndarray, fitted: bool) -> dict[str, np.ndarray]:
