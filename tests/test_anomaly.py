@@ -88,6 +88,23 @@ def test_tables_default_to_the_combined_score_which_sees_extremes_the_model_rebu
     assert ReconstructionScorer(build_model("conv", (1, 8, 8), 4)).score_kind == "reconstruction"
 
 
+def test_the_combined_score_sees_rows_between_groups_that_no_single_distance_sees(planted):
+    model, x, y = planted
+    rng = np.random.default_rng(2)
+    basis = np.linalg.svd(x[y == 0] - x[y == 0].mean(axis=0), full_matrices=False)[2][:2]  # the normal plane
+    centre = x[y == 0].mean(axis=0)
+    # Two tight groups on the plane (the model rebuilds them); odd rows on the plane halfway between,
+    # at the groups' centre of mass: a small reconstruction error and a small Mahalanobis distance.
+    groups = np.r_[np.full((200, 1), -3.0), np.full((200, 1), 3.0)] * [1, 0] + 0.3 * rng.normal(size=(400, 2))
+    between = 0.3 * rng.normal(size=(20, 2))
+    rows = (np.concatenate([groups, between]) @ basis + centre).astype(np.float32)
+    labels = np.r_[np.zeros(400, int), np.ones(20, int)]
+    combined = ReconstructionScorer(model).fit(rows[:400])
+    assert detection_metrics(labels, combined.decision_function(rows), combined.threshold_)["auroc"] > 0.95
+    plain = ReconstructionScorer(model, score="reconstruction").fit(rows[:400])
+    assert detection_metrics(labels, plain.decision_function(rows), plain.threshold_)["auroc"] < 0.8
+
+
 @pytest.mark.parametrize(
     "text, message",
     [

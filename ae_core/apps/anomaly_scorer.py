@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from scipy.special import log_ndtr
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ae_core.apps.anomaly import DEFAULT_VALUES, SCORES, STRATEGIES, default_score, flag
 from ae_core.models import Autoencoder
 from ae_core.system.parameters import check_parameter
+
+NEIGHBOURS = 10  # the combined score's kNN part: mean distance to this many fitted codes
 
 
 class ThresholdRule(BaseEstimator):
@@ -145,9 +148,12 @@ class ReconstructionScorer(BaseEstimator):
         The fitted rule's threshold; ``predict`` flags scores above it.
     rule_ : ThresholdRule
         The fitted copy of ``rule``.
-    covariance_, reference_
-        For the "combined" score: the fitted codes' covariance (Ledoit-Wolf) and the robust
-        location of both parts of the score.
+    covariance_, code_scale_, neighbours_, reference_
+        For the "combined" score: the fitted codes' covariance (Ledoit-Wolf), their mean and
+        standard deviation, a nearest-neighbour index of them (standardised), and the median
+        and MAD of each part of the score on the fitted data. ``decision_scores_`` does not
+        count a fitted sample as its own neighbour (as PyOD's KNN), so it can differ from
+        ``decision_function`` of the same data.
     """
 
     def __init__(
@@ -177,13 +183,20 @@ class ReconstructionScorer(BaseEstimator):
         x = _check(x, self.model)
         if self.score_kind == "combined":
             from sklearn.covariance import LedoitWolf
+            from sklearn.neighbors import NearestNeighbors
 
-            self.covariance_ = LedoitWolf().fit(self.model.embed(x, self.batch_size))
-            self.reference_ = {
-                "reconstruction": _log_location(self._reconstruction(x)),
-                "code": _log_location(self.covariance_.mahalanobis(self.model.embed(x, self.batch_size))),
-            }
-        self.decision_scores_ = self._scores(x)
+            if len(x) < 2:
+                raise ValueError(f"the combined score needs at least 2 samples to fit, got {len(x)}")
+            codes = self.model.embed(x, self.batch_size)
+            self.covariance_ = LedoitWolf().fit(codes)
+            self.code_scale_ = (codes.mean(axis=0), codes.std(axis=0) + 1e-8)
+            neighbours = min(NEIGHBOURS, len(x) - 1)
+            self.neighbours_ = NearestNeighbors(n_neighbors=neighbours).fit(self._standardised(codes))
+            parts = self._parts(x, fitted=True)
+            self.reference_ = {name: _location(part) for name, part in parts.items()}
+            self.decision_scores_ = self._fisher(parts)
+        else:
+            self.decision_scores_ = self._reconstruction(x)
         self.rule_ = ThresholdRule() if self.rule is None else clone(self.rule)
         self.threshold_ = self.rule_.fit(self.decision_scores_).threshold_
         return self
@@ -212,24 +225,43 @@ class ReconstructionScorer(BaseEstimator):
     def _scores(self, x: np.ndarray) -> np.ndarray:
         if self.score_kind == "reconstruction":
             return self._reconstruction(x)
+        return self._fisher(self._parts(x, fitted=False))
+
+    def _fisher(self, parts: dict[str, np.ndarray]) -> np.ndarray:
+        # Fisher's method: each part's robust z-score read as a normal deviate, -log of its upper
+        # tail summed. A part near or below its typical value adds almost nothing (a code near the
+        # centre of clustered data does not hide a large error); a far one dominates.
+        return sum(-log_ndtr(-_robust_z(parts[name], self.reference_[name])) for name in parts)
+
+    def _parts(self, x: np.ndarray, fitted: bool) -> dict[str, np.ndarray]:
+        """The combined score's parts; ``fitted``: ``x`` is the data ``fit`` saw (no sample is its own neighbour)."""
         x = _check(x, self.model)
-        code = self.covariance_.mahalanobis(self.model.embed(x, self.batch_size))
-        # Only excess counts: a code near the centre of clustered data must not hide a large error.
-        reconstruction = _robust_z(self._reconstruction(x), self.reference_["reconstruction"])
-        return np.maximum(reconstruction, 0) + np.maximum(_robust_z(code, self.reference_["code"]), 0)
+        codes = self.model.embed(x, self.batch_size)
+        if fitted:
+            distances, _ = self.neighbours_.kneighbors()
+        else:
+            distances, _ = self.neighbours_.kneighbors(self._standardised(codes))
+        return {
+            "reconstruction": self._reconstruction(x),
+            "code": self.covariance_.mahalanobis(codes),
+            "neighbours": distances.mean(axis=1),
+        }
+
+    def _standardised(self, codes: np.ndarray) -> np.ndarray:
+        return (codes - self.code_scale_[0]) / self.code_scale_[1]
 
     def _reconstruction(self, x: np.ndarray) -> np.ndarray:
         return self.error_map(x).reshape(len(x), -1).mean(axis=1)
 
 
-def _log_location(values: np.ndarray) -> tuple[float, float]:
-    logs = np.log(np.maximum(values, 1e-12))
-    median = float(np.median(logs))
-    return median, float(1.4826 * np.median(np.abs(logs - median))) or 1.0
+def _location(values: np.ndarray) -> tuple[float, float]:
+    """Median and MAD (scaled to a normal's standard deviation; 1 where it is 0) of ``values``."""
+    median = float(np.median(values))
+    return median, float(1.4826 * np.median(np.abs(values - median))) or 1.0
 
 
 def _robust_z(values: np.ndarray, location: tuple[float, float]) -> np.ndarray:
-    return (np.log(np.maximum(values, 1e-12)) - location[0]) / location[1]
+    return (values - location[0]) / location[1]
 
 
 def _check(x: np.ndarray, model: Autoencoder) -> np.ndarray:
