@@ -52,7 +52,7 @@ def main() -> None:
             page = context.new_page()
             start = time.perf_counter()
             page.goto(url)
-            page.locator("[data-testid=stImage] img").first.wait_for(timeout=120_000)
+            page.locator("[data-testid=stMain] [data-testid=stImage] img").first.wait_for(timeout=120_000)
             first_page = time.perf_counter() - start
 
             page.goto(url + "/latent_map")
