@@ -75,6 +75,8 @@ def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
         st.progress(job.progress, text=text)
     elif job.state == "failed":
         st.error(_("Training failed: {error}", error=job.error))
+    elif job.summary is None:  # stopped while it waited
+        st.info(_("Stopped before it started."), icon=":material/stop:")
     else:
         test = (job.summary or {}).get("test", {})
         done = (
@@ -139,7 +141,7 @@ def queue_table(queue: TrainingQueue, owner: str) -> None:
     if not jobs:
         return
     st.subheader(_("All trainings on this server"))
-    st.caption(_("{count} at a time on this machine; the others wait their turn.", count=queue.max_running))
+    st.caption(_("{count} at a time for the whole server; the others wait their turn.", count=queue.max_running))
     st.dataframe(
         [
             {
