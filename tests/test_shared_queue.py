@@ -65,6 +65,7 @@ def test_two_queues_over_one_store_see_the_same_runs_in_the_same_order(tmp_path)
     first, second = _two_queues(tmp_path)
     a = first.submit("a", TrainingRequest("digits", "linear", 4, epochs=2), owner="ana")
     b = second.submit("b", TrainingRequest("digits", "linear", 4, epochs=2), owner="ben")
+    assert (second.place(b), first.place(b)) == (2, 2)
     assert [(j.name, j.owner, j.state) for j in first.jobs()] == [("a", "ana", "queued"), ("b", "ben", "queued")]
     assert [j.name for j in second.jobs()] == ["a", "b"]
     assert (first.place(b), second.place(a)) == (2, 1)
@@ -76,6 +77,8 @@ def test_two_queues_over_one_store_see_the_same_runs_in_the_same_order(tmp_path)
     assert first.get(a.id).state == "stopped"
     assert (first.place(b), a.state) == (1, "stopped")
     assert first.store.huey.pending_count() == 2  # the consumer will skip the stopped one
+    third = TrainingQueue(tmp_path, store=first.store, autostart=False)  # one store object, two queues
+    assert [j.state for j in third.jobs()] == ["stopped", "queued"]
 
 
 def test_live_progress_and_stop_reach_the_other_queue(tmp_path, fake_training):

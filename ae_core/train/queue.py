@@ -147,7 +147,10 @@ class TrainingQueue:
             autostart = os.environ.get("LATENT_LAB_QUEUE_CONSUMER", "auto") != "external"
             autostart = autostart and self.store.lock_file is not None
         self.autostart, self.stale_after = autostart, stale_after
-        self._train = self.store.huey.task(name="latent_lab.train")(lambda job_id: run_job(self.store, job_id))
+        if not hasattr(self.store, "train"):  # one task per store, however many queues share it
+            store = self.store
+            store.train = store.huey.task(name="latent_lab.train")(lambda job_id: run_job(store, job_id))
+        self._listing: tuple[float, list[dict[str, Any]]] = (-1.0, [])
         self._jobs: dict[int, Job] = {}
         self._consumer: subprocess.Popen | None = None
         self._checked_consumer = 0.0
@@ -171,13 +174,14 @@ class TrainingQueue:
         }
         claim_model(name, owner, self.models_dir)  # only this browser (or the teacher) may rename or delete it
         self.store.put(record)
-        self._train(record["id"])
+        self.store.train(record["id"])
+        self._listing = (-1.0, [])
         self.ensure_consumer(force=True)
         return self._job(record)
 
     def jobs(self) -> list[Job]:
         """Every run in the store, oldest first, read afresh."""
-        found = [self._job(record) for record in self.store.records()]
+        found = [self._job(record) for record in self._records(fresh=True)]
         if any(j.state == "queued" for j in found):
             self.ensure_consumer()
         return found
@@ -187,7 +191,7 @@ class TrainingQueue:
 
     def place(self, job: Job) -> int:
         """1 for the next run to start, 2 after it...; 0 when not waiting."""
-        waiting = [r["id"] for r in self.store.records() if r["state"] == "queued"]
+        waiting = [r["id"] for r in self._records() if r["state"] == "queued"]
         return waiting.index(job.id) + 1 if job.id in waiting else 0
 
     def training_names(self) -> set[str]:
@@ -200,7 +204,7 @@ class TrainingQueue:
         record = self.store.record(job.id)
         if record is not None and record["state"] == "queued":
             self.store.update(job.id, state="stopped", ended=time.time())
-        job._read_at = 0.0
+        job._read_at, self._listing = 0.0, (-1.0, [])
 
     def wait(self, job: Job, timeout: float | None = None) -> bool:
         """Block until the job has ended (for scripts and tests); False on timeout."""
@@ -237,6 +241,12 @@ class TrainingQueue:
         if self._consumer is not None and self._consumer.poll() is None:
             self._consumer.terminate()
             self._consumer.wait(timeout=10)
+
+    def _records(self, fresh: bool = False) -> list[dict[str, Any]]:
+        """Every record, read again unless read within ``FRESH_SECONDS`` (a table asks for many places)."""
+        if fresh or time.monotonic() - self._listing[0] > FRESH_SECONDS:
+            self._listing = (time.monotonic(), self.store.records())
+        return self._listing[1]
 
     def _job(self, record: dict[str, Any]) -> Job:
         job = self._jobs.get(record["id"])
