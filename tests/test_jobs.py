@@ -163,3 +163,21 @@ def test_a_second_consumer_on_one_store_leaves_at_once(tmp_path):
     finally:
         first.terminate()
         first.wait(timeout=10)
+
+
+def test_a_run_queued_by_a_process_that_was_killed_still_trains(tmp_path, queues):
+    """A Streamlit worker queues a run and is killed before any consumer took it: the run is in the
+    store, and the consumer another process starts trains it."""
+    submit = f"""
+import os
+from ae_core.train.queue import TrainingQueue
+from ae_core.train.request import TrainingRequest
+TrainingQueue({str(tmp_path)!r}, threads=1, autostart=False).submit("kept", TrainingRequest("digits", "linear", 4, epochs=1))
+os.kill(os.getpid(), 9)
+"""
+    assert subprocess.run([sys.executable, "-c", submit], timeout=120).returncode == -signal.SIGKILL
+    queue = queues(tmp_path, max_running=1, threads=1)
+    (job,) = queue.jobs()
+    assert (job.name, job.state) == ("kept", "queued")
+    assert queue.wait(job, timeout=120) and job.state == "finished"
+    assert load_checkpoint(tmp_path / "kept").config["extra"]["request"]["epochs"] == 1
