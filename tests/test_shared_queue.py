@@ -140,3 +140,8 @@ def test_redis_store_is_shared_too(tmp_path):
     first.stop(a)
     assert second.get(a.id).state == "stopped" and first.place(b) == 1
     assert first.store.huey.pending_count() == 2
+
+
+def test_a_fresh_data_folder_gets_its_store(tmp_path):
+    queue = TrainingQueue(tmp_path / "new-home" / "models", autostart=False)
+    assert queue.jobs() == [] and queue.store.location.startswith(str(tmp_path / "new-home"))

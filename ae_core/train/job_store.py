@@ -52,6 +52,7 @@ class JobStore:
             self.lock_file = None
         else:
             path = store_file(models_dir)
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.huey = SqliteHuey(QUEUE_NAME, filename=str(path), results=False)
             self._records = SqliteStorage(f"{QUEUE_NAME}-jobs", filename=str(path))
             self._live = SqliteStorage(f"{QUEUE_NAME}-live", filename=str(path))
