@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import queue as stdlib_queue
+import signal
 import subprocess
 import sys
 import threading
@@ -117,6 +118,8 @@ def worker_main() -> None:
         os.nice(setup.get("nice", 0))  # below the app: a click in the explorer beats a training step
     stop = threading.Event()
     threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
+    # Ctrl-C on the app reaches its whole process group: end after the batch, as Stop does.
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing else may write on the progress channel
     last = [0.0]
