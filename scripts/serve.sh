@@ -9,6 +9,9 @@
 # (/_stcore/upload_file) reach the process that holds its session, as Streamlit requires.
 # Workers listen on 127.0.0.1:PORT+1 … PORT+WORKERS. A worker (or HAProxy) that dies is started
 # again within a second; its students' tabs reconnect. Ctrl-C or SIGTERM stops everything.
+# One training-queue consumer serves all workers (python -m ae_core.train.consumer: the queue's
+# runs, one at a time below 8 cores, LATENT_LAB_MAX_TRAININGS to change), restarted if it dies;
+# a student sees and stops every run whichever worker their browser reaches.
 # LATENT_LAB_ADDRESS (default 0.0.0.0) is the address HAProxy listens on.
 # For one person, `python scripts/run_app.py` (the README's run command) stays the way to run Latent Lab.
 set -euo pipefail
@@ -90,6 +93,7 @@ keep_running() {
   done
 }
 
+export LATENT_LAB_QUEUE_CONSUMER=external  # the workers never start a consumer of their own
 SUPERVISORS=()
 stop() {
   trap - EXIT INT TERM
@@ -110,6 +114,9 @@ for i in $(seq 1 "$WORKERS"); do
 done
 keep_running haproxy haproxy -db -f "$CONFIG" &
 SUPERVISORS+=($!)
+# --wait: a consumer still ending (or one started by hand) holds the queue's lock; take it after.
+keep_running "training queue" "$PYTHON" -m ae_core.train.consumer --wait &
+SUPERVISORS+=($!)
 
-echo "serve.sh: $WORKERS Streamlit workers behind HAProxy on http://$ADDRESS:$PORT" >&2
+echo "serve.sh: $WORKERS Streamlit workers and one training queue behind HAProxy on http://$ADDRESS:$PORT" >&2
 wait

@@ -147,3 +147,19 @@ def test_stopping_the_server_stops_every_process(tmp_path):
     server.send_signal(signal.SIGTERM)
     server.wait(30)
     _wait(lambda: not any(Path(f"/proc/{pid}").exists() for pid in processes), 20)
+
+
+def test_one_training_queue_consumer_serves_the_workers_and_comes_back(classroom):
+    """serve.sh runs one consumer for both workers (they start none); killed, it is started again."""
+    from ae_core.train.queue import TrainingQueue
+
+    server, _, _ = classroom
+    environ = dict(v.split("=", 1) for v in Path(f"/proc/{server.pid}/environ").read_text().split("\0") if "=" in v)
+    store = TrainingQueue(Path(environ["LATENT_LAB_HOME"]) / "models", autostart=False).store
+    _wait(lambda: store.consumer() is not None, 60)
+    consumers = [
+        pid for pid in tree(server.pid) if b"ae_core.train.consumer" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    assert consumers == [store.consumer()["pid"]]
+    os.kill(consumers[0], signal.SIGKILL)
+    _wait(lambda: store.consumer()["pid"] != consumers[0] and time.time() - store.consumer()["at"] < 5, 60)

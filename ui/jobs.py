@@ -28,11 +28,14 @@ def training_view(
     owner: str,
     next_page: tuple[str, str] | None = None,
 ) -> None:
-    """This session's latest run and the table of every run, live while any run is active:
-    progress every second, the heavier charts every few seconds (on a 2-core machine a browser
-    redrawing plotly every second takes CPU from the training)."""
+    """This session's latest run (or this browser's active one) and the table of every run, live
+    while any run is active: progress every second, the heavier charts every few seconds (on a
+    2-core machine a browser redrawing plotly every second takes CPU from the training)."""
     next_page = next_page or ("pages/explore/latent_map.py", _("Explore this model"))
-    busy = any(j.active for j in queue.jobs())
+    jobs = queue.jobs()
+    if job is None:  # e.g. this browser came back on another server process: its run is still in the queue
+        job = next((j for j in reversed(jobs) if j.owner == owner and j.active), None)
+    busy = any(j.active for j in jobs)
 
     @st.fragment(run_every=2.0 if busy else None)
     def status() -> None:
@@ -75,6 +78,8 @@ def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
         st.progress(job.progress, text=text)
     elif job.state == "failed":
         st.error(_("Training failed: {error}", error=job.error))
+    elif job.summary is None:  # stopped while it waited
+        st.info(_("Stopped before it started."), icon=":material/stop:")
     else:
         test = (job.summary or {}).get("test", {})
         done = (
@@ -139,7 +144,7 @@ def queue_table(queue: TrainingQueue, owner: str) -> None:
     if not jobs:
         return
     st.subheader(_("All trainings on this server"))
-    st.caption(_("{count} at a time on this machine; the others wait their turn.", count=queue.max_running))
+    st.caption(_("{count} at a time for the whole server; the others wait their turn.", count=queue.max_running))
     st.dataframe(
         [
             {

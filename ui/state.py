@@ -287,7 +287,8 @@ def start_umap_warm_up() -> subprocess.Popen | None:
 
 
 def training_queue() -> TrainingQueue:
-    """The one queue of training runs shared by every browser session of this server."""
+    """The one queue of training runs shared by every browser session of every server process
+    (its store is beside the models folder, or in Redis); the first run starts its consumer."""
     return _queue_for(str(user_models_dir()))
 
 

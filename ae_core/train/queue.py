@@ -1,33 +1,33 @@
-"""Background training: a queue of runs, each in its own process, with live progress.
+"""Background training: one queue of runs for the whole deployment, with live progress.
 
-A training run in a separate process keeps the app responsive (no shared GIL, no shared torch
-thread pool) and can be stopped within one batch through an event. Only ``max_running`` runs
-train at once (one on a 2-core machine); the rest wait in order and know their place.
-A run whose parent disappears (the server was restarted) stops itself after the current batch;
-its best epoch is already saved, atomically.
+Every ``TrainingQueue`` over the same store (``job_store``: SQLite beside the models folder, or
+Redis) sees the same runs, in any process, on any machine: each browser's place in the queue, the
+live progress of a run, and Stop from anywhere. One Huey consumer (``consumer``) executes them,
+``max_running`` at a time (one on a 2-core machine), each in its own niced process (``worker``).
+``scripts/serve.sh`` runs that consumer; for one person the app starts it when none is running.
+A run whose consumer dies is marked failed; its best epoch is already saved, atomically.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ae_core.checkpoints.library import check_model_name, claim_model
+from ae_core.train.job_store import JobStore
 from ae_core.train.request import TrainingRequest, check_request
 from ae_core.train.runtime import available_cores
+from ae_core.train.worker import ROOT, run_job
 
-ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the ae_core package
 STATES = ("queued", "running", "finished", "stopped", "failed")
+FRESH_SECONDS = 0.2  # a Job re-reads its record at most this often
+CONSUMER_LOST = "the training worker stopped while this run was training; its best epoch so far is saved"
 
 
 def default_max_running() -> int:
@@ -45,26 +45,60 @@ def default_max_running() -> int:
     return max(1, available_cores() // 4)
 
 
-@dataclass
 class Job:
-    """One queued or running training, updated by the queue as progress arrives."""
+    """One queued or running training: a live view of its record in the shared store."""
 
-    id: int
-    name: str
-    request: TrainingRequest
-    out: Path
-    owner: str = ""
-    state: str = "queued"
-    submitted: float = field(default_factory=time.time)
-    started: float | None = None
-    ended: float | None = None
-    batch: dict[str, Any] = field(default_factory=dict)  # the latest batch's numbers
-    history: list[dict[str, Any]] = field(default_factory=list)  # one row per epoch
-    preview: Any = None  # inputs and reconstructions after the latest epoch
-    maps: list[dict[str, Any]] = field(default_factory=list)  # latent-map snapshots
-    summary: dict[str, Any] | None = None
-    error: str | None = None
-    _process: Any = None
+    def __init__(self, queue: TrainingQueue, record: dict[str, Any]):
+        self.id: int = record["id"]
+        self.name: str = record["name"]
+        self.request = TrainingRequest.from_dict(record["request"])
+        self.out = Path(record["out"])
+        self.owner: str = record["owner"]
+        self.submitted: float = record["submitted"]
+        self._queue, self._record, self._read_at = queue, record, time.monotonic()
+        self._history: tuple[int, list] = (0, [])
+        self._preview: tuple[int, Any] = (0, None)
+        self._maps: list[dict[str, Any]] = []
+
+    def _fresh(self) -> dict[str, Any]:
+        if time.monotonic() - self._read_at > FRESH_SECONDS:
+            self._seen(self._queue.store.record(self.id) or self._record)
+        return self._record
+
+    def _seen(self, record: dict[str, Any]) -> None:
+        self._record, self._read_at = self._queue.check_alive(record), time.monotonic()
+
+    state = property(lambda self: self._fresh()["state"])
+    started = property(lambda self: self._fresh().get("started"))
+    ended = property(lambda self: self._fresh().get("ended"))
+    batch = property(lambda self: self._fresh().get("batch") or {})  # the latest batch's numbers
+    summary = property(lambda self: self._fresh().get("summary"))
+    error = property(lambda self: self._fresh().get("error"))
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """One row per epoch."""
+        epochs = self._fresh().get("epochs", 0)
+        if epochs != self._history[0]:
+            self._history = (epochs, self._queue.store.live(self.id, "history") or [])
+        return self._history[1]
+
+    @property
+    def preview(self):
+        """Inputs and reconstructions after the latest epoch."""
+        epochs = self._fresh().get("epochs", 0)
+        if epochs != self._preview[0]:
+            data = self._queue.store.live(self.id, "preview")
+            self._preview = (epochs, None if data is None else data["preview"].astype(np.float32))
+        return self._preview[1]
+
+    @property
+    def maps(self) -> list[dict[str, Any]]:
+        """Latent-map snapshots; each is read from the store once."""
+        for n in range(len(self._maps), self._fresh().get("maps", 0)):
+            snapshot = self._queue.store.live(self.id, f"map:{n}")
+            self._maps.append({"epoch": int(snapshot.pop("epoch")), **snapshot})
+        return self._maps
 
     @property
     def active(self) -> bool:
@@ -75,83 +109,97 @@ class Job:
         """Fraction done, from epochs and batches (0 while queued)."""
         if self.state in ("finished", "stopped"):
             return 1.0
-        if not self.batch:
-            return 0.0
         b = self.batch
+        if not b:
+            return 0.0
         return min(1.0, ((b["epoch"] - 1) + b["batch"] / b["batches"]) / self.request.settings.epochs)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Job) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
 
 class TrainingQueue:
-    """Runs ``TrainingRequest``s in child processes, at most ``max_running`` at a time.
+    """Queues ``TrainingRequest``s in the store shared by every process of a deployment.
 
     Parameters
     ----------
-    models_dir : path
-        Where each run saves its model, in a folder named after it.
-    max_running : int, optional
-        Runs training at once (default ``default_max_running()``).
-    threads : int, optional
-        torch CPU threads of each run (default all cores but one).
-    nice : int
-        OS priority of the training processes (higher yields to the app).
+    models_dir : where runs save their models (and, beside it, the SQLite store).
+    max_running : runs at once; the consumer's worker count (default ``default_max_running()``).
+    threads, nice : torch threads and OS priority of each training process.
+    autostart : start a consumer when none is alive (default: unless
+        ``$LATENT_LAB_QUEUE_CONSUMER`` is ``external``, as under ``scripts/serve.sh``, or Redis is used).
+    stale_after : seconds without a sign of life after which a running run is marked failed.
     """
 
     def __init__(
-        self, models_dir: str | Path, max_running: int | None = None, threads: int | None = None, nice: int = 10
+        self,
+        models_dir: str | Path,
+        max_running: int | None = None,
+        threads: int | None = None,
+        nice: int = 10,
+        *,
+        store: JobStore | None = None,
+        autostart: bool | None = None,
+        stale_after: float = 20.0,
     ):
         self.models_dir = Path(models_dir)
         self.max_running = max_running or default_max_running()
         self.threads = threads or max(1, available_cores() - 1)
         self.nice = nice  # OS priority of training processes (higher = yields to the app)
-        self._jobs: list[Job] = []
-        self._ids = itertools.count(1)
-        self._lock = threading.RLock()
+        self.store = store or JobStore(self.models_dir)
+        if autostart is None:
+            autostart = os.environ.get("LATENT_LAB_QUEUE_CONSUMER", "auto") != "external"
+            autostart = autostart and self.store.lock_file is not None
+        self.autostart, self.stale_after = autostart, stale_after
+        if not hasattr(self.store, "train"):  # one task per store, however many queues share it
+            store = self.store
+            store.train = store.huey.task(name="latent_lab.train")(lambda job_id: run_job(store, job_id))
+        self._listing: tuple[float, list[dict[str, Any]]] = (-1.0, [])
+        self._jobs: dict[int, Job] = {}
+        self._consumer: subprocess.Popen | None = None
+        self._checked_consumer = 0.0
 
     def submit(self, name: str, request: TrainingRequest, owner: str = "") -> Job:
-        """Check and queue a run; it starts at once if a place is free.
-
-        Parameters
-        ----------
-        name : str
-            The model's name (its folder in ``models_dir``).
-        request : TrainingRequest
-        owner : str
-            Who may rename or delete the model afterwards (a browser id; "" for anyone).
-
-        Returns
-        -------
-        Job
-            The queued (or already running) job.
-
-        Raises
-        ------
-        ValueError
-            For a name that is taken or not allowed, or a bad setting in ``request``.
-        """
-        with self._lock:
-            name = check_model_name(name, self.models_dir)
-            if any(j.name == name and j.active for j in self._jobs):
-                raise ValueError(f"a training named {name!r} is already queued or running")
-            check_request(request)
-            job = Job(next(self._ids), name, request, self.models_dir / name, owner)
-            claim_model(name, owner, self.models_dir)  # only this browser (or the teacher) may rename or delete it
-            self._jobs.append(job)
-            self._schedule()
-            return job
+        """Validate and queue a run; raises ValueError for a bad name or setting."""
+        name = check_model_name(name, self.models_dir)
+        if name in self.training_names():
+            raise ValueError(f"a training named {name!r} is already queued or running")
+        check_request(request)
+        record = {
+            "id": self.store.new_id(),
+            "name": name,
+            "owner": owner,
+            "request": request.as_dict(),
+            "out": str(self.models_dir / name),
+            "threads": self.threads,
+            "nice": self.nice,
+            "state": "queued",
+            "submitted": time.time(),
+        }
+        claim_model(name, owner, self.models_dir)  # only this browser (or the teacher) may rename or delete it
+        self.store.put(record)
+        self.store.train(record["id"])
+        self._listing = (-1.0, [])
+        self.ensure_consumer(force=True)
+        return self._job(record)
 
     def jobs(self) -> list[Job]:
-        with self._lock:
-            self._schedule()
-            return list(self._jobs)
+        """Every run in the store, oldest first, read afresh."""
+        found = [self._job(record) for record in self._records(fresh=True)]
+        if any(j.state == "queued" for j in found):
+            self.ensure_consumer()
+        return found
 
     def get(self, job_id: int) -> Job | None:
         return next((j for j in self.jobs() if j.id == job_id), None)
 
     def place(self, job: Job) -> int:
         """1 for the next run to start, 2 after it...; 0 when not waiting."""
-        with self._lock:
-            waiting = [j for j in self._jobs if j.state == "queued"]
-            return waiting.index(job) + 1 if job in waiting else 0
+        waiting = [r["id"] for r in self._records() if r["state"] == "queued"]
+        return waiting.index(job.id) + 1 if job.id in waiting else 0
 
     def training_names(self) -> set[str]:
         """Models being written right now (not to be renamed or deleted)."""
@@ -159,16 +207,11 @@ class TrainingQueue:
 
     def stop(self, job: Job) -> None:
         """A queued run is dropped; a running one stops after its current batch and keeps its best epoch."""
-        with self._lock:
-            if job.state == "queued":
-                job.state, job.ended = "stopped", time.time()
-            elif job.state == "running" and job._process is not None and job._process.poll() is None:
-                try:
-                    job._process.stdin.write("stop\n")
-                    job._process.stdin.flush()
-                except (BrokenPipeError, ValueError):
-                    pass
-            self._schedule()
+        self.store.request_stop(job.id)
+        record = self.store.record(job.id)
+        if record is not None and record["state"] == "queued":
+            self.store.update(job.id, state="stopped", ended=time.time())
+        job._read_at, self._listing = 0.0, (-1.0, [])
 
     def wait(self, job: Job, timeout: float | None = None) -> bool:
         """Block until the job has ended (for scripts and tests); False on timeout."""
@@ -177,71 +220,44 @@ class TrainingQueue:
             if deadline is not None and time.monotonic() > deadline:
                 return False
             time.sleep(0.05)
-            self._schedule()
+            self.ensure_consumer()
         return True
 
-    def _schedule(self) -> None:
-        with self._lock:
-            running = sum(j.state == "running" for j in self._jobs)
-            for job in self._jobs:
-                if running >= self.max_running:
-                    break
-                if job.state == "queued":
-                    self._start(job)
-                    running += 1
+    def check_alive(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A running record without a sign of life for ``stale_after`` seconds: its consumer died."""
+        if record["state"] == "running" and time.time() - record.get("beat", 0) > self.stale_after:
+            record = self.store.update(record["id"], state="failed", error=CONSUMER_LOST, ended=time.time()) or record
+        return record
 
-    def _start(self, job: Job) -> None:
-        # A fresh interpreter, not multiprocessing: the server's main module (streamlit) must not
-        # be re-imported, and its threads and locks must not be forked. Started in the folder that
-        # holds ``ae_core`` (a checkout or site-packages), so ``-m`` finds it without PYTHONPATH; the
-        # worker then moves to this process's folder, so relative paths mean the same there.
-        job._process = subprocess.Popen(
-            [sys.executable, "-m", "ae_core.train.worker"],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        setup = {
-            "request": job.request.as_dict(),
-            "out": str(job.out),
-            "threads": self.threads,
-            "nice": self.nice,
-            "cwd": os.getcwd(),
-        }
-        job._process.stdin.write(json.dumps(setup) + "\n")
-        job._process.stdin.flush()
-        job.state, job.started = "running", time.time()
-        threading.Thread(target=self._listen, args=(job,), daemon=True).start()
+    def ensure_consumer(self, force: bool = False) -> None:
+        """Start a consumer (a child process) when none has shown a sign of life lately. The
+        consumer takes a lock file first, so several app processes never run two."""
+        if not self.autostart or (not force and time.monotonic() - self._checked_consumer < 2.0):
+            return
+        self._checked_consumer = time.monotonic()
+        alive = self.store.consumer()
+        if (alive and time.time() - alive["at"] < 6.0) or (self._consumer and self._consumer.poll() is None):
+            return
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        command = [sys.executable, "-m", "ae_core.train.consumer", "--models", str(self.models_dir)]
+        command += ["--workers", str(self.max_running), "--parent", str(os.getpid())]
+        self._consumer = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def _listen(self, job: Job) -> None:
-        for line in job._process.stdout:
-            try:
-                kind, payload = json.loads(line)
-            except ValueError:
-                continue
-            if kind == "batch":
-                job.batch = payload
-            elif kind == "epoch":
-                job.preview = np.asarray(payload.pop("preview"), np.float32)
-                snapshot = payload.pop("map", None)
-                if snapshot is not None:
-                    job.maps.append({"epoch": payload["epoch"], **snapshot})
-                job.history.append(payload)
-            elif kind == "done":
-                stopped = payload.get("stopped") == "stop_event"
-                return self._finish(job, "stopped" if stopped else "finished", summary=payload)
-            elif kind == "failed":
-                return self._finish(job, "failed", error=payload)
-        code = job._process.wait()
-        self._finish(job, "failed", error=f"the training process ended unexpectedly (exit code {code})")
+    def close(self) -> None:
+        """Stop the consumer this object started, if any (its running run stops after its batch)."""
+        if self._consumer is not None and self._consumer.poll() is None:
+            self._consumer.terminate()
+            self._consumer.wait(timeout=10)
 
-    def _finish(self, job: Job, state: str, summary=None, error=None) -> None:
-        with self._lock:
-            job.state, job.summary, job.error, job.ended = state, summary, error, time.time()
-            try:
-                job._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                job._process.kill()
-            self._schedule()
+    def _records(self, fresh: bool = False) -> list[dict[str, Any]]:
+        """Every record, read again unless read within ``FRESH_SECONDS`` (a table asks for many places)."""
+        if fresh or time.monotonic() - self._listing[0] > FRESH_SECONDS:
+            self._listing = (time.monotonic(), self.store.records())
+        return self._listing[1]
+
+    def _job(self, record: dict[str, Any]) -> Job:
+        job = self._jobs.get(record["id"])
+        if job is None:
+            job = self._jobs[record["id"]] = Job(self, record)
+        job._seen(record)
+        return job

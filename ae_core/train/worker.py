@@ -1,40 +1,141 @@
-"""The child process of a queued training run (``python -m ae_core.train.worker``).
+"""One queued run, executed for the queue's consumer: the training in its own process, its progress
+relayed into the shared store, and Stop read from it.
 
-It reads the run from the first line of stdin, trains, and reports progress as JSON lines on
-stdout. "stop" on stdin -- or stdin closing because the app is gone -- stops the run after the
-current batch; its best epoch is saved either way.
+A fresh interpreter trains (not the consumer itself, not multiprocessing): it is niced below the
+app, gets its own thread count, and hands its memory back when the run ends. It reports JSON lines
+on stdout; "stop" on its stdin -- or stdin closing because the consumer is gone -- stops it after
+the current batch. Its best epoch is saved atomically either way.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue as stdlib_queue
+import signal
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
-from ae_core.train.request import TrainingRequest, run_training
+from ae_core.train.job_store import JobStore
+from ae_core.train.request import TrainingRequest
+
+ROOT = Path(__file__).resolve().parents[2]
+BEAT_SECONDS = 1.0  # how often a running job's record says it is alive
+
+
+def start_worker(setup: dict) -> subprocess.Popen:
+    """The training process for one run, told what to do on its first stdin line."""
+    # A fresh interpreter, not multiprocessing: the parent's threads and locks must not be forked.
+    # Started in the folder that holds ``ae_core`` (a checkout or site-packages), so ``-m`` finds it
+    # without PYTHONPATH; it then moves to this process's folder, so relative paths mean the same.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ae_core.train.worker"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    process.stdin.write(json.dumps({**setup, "cwd": os.getcwd()}) + "\n")
+    process.stdin.flush()
+    return process
+
+
+def run_job(store: JobStore, job_id: int) -> None:
+    """The consumer's task: train the run ``job_id`` unless it was stopped while it waited."""
+    record = store.record(job_id)
+    if record is None or record["state"] != "queued":
+        return
+    if store.stop_requested(job_id):
+        store.update(job_id, state="stopped", ended=time.time())
+        return
+    process = start_worker({k: record[k] for k in ("request", "out", "threads", "nice")})
+    now = time.time()
+    store.update(job_id, state="running", started=now, beat=now, pid=process.pid)
+    lines: stdlib_queue.SimpleQueue = stdlib_queue.SimpleQueue()
+    threading.Thread(target=lambda: [*map(lines.put, process.stdout), lines.put(None)], daemon=True).start()
+    history: list[dict] = []
+    maps, beat, stop_sent = 0, now, False
+    while True:
+        try:
+            line = lines.get(timeout=0.25)
+        except stdlib_queue.Empty:
+            line = ""
+        if line is None:
+            code = process.wait()
+            return _finish(store, job_id, "failed", error=f"the training process ended unexpectedly (exit code {code})")
+        if not stop_sent and store.stop_requested(job_id):
+            stop_sent = _send_stop(process)
+        try:
+            kind, payload = json.loads(line) if line else ("", None)
+        except ValueError:
+            continue
+        if kind == "batch":
+            beat = time.time()
+            store.update(job_id, batch=payload, beat=beat)
+        elif kind == "epoch":
+            store.put_live(job_id, "preview", {"preview": payload.pop("preview")})
+            snapshot = payload.pop("map", None)
+            if snapshot is not None:
+                store.put_live(job_id, f"map:{maps}", {"epoch": payload["epoch"], **snapshot})
+                maps += 1
+            history.append(payload)
+            store.put_live(job_id, "history", history)
+            beat = time.time()
+            store.update(job_id, epochs=len(history), maps=maps, beat=beat)
+        elif kind in ("done", "failed"):
+            process.wait()
+            if kind == "failed":
+                return _finish(store, job_id, "failed", error=payload)
+            return _finish(store, job_id, "stopped" if payload.get("stopped") == "stop_event" else "finished", payload)
+        elif time.time() - beat >= BEAT_SECONDS:
+            beat = time.time()
+            store.update(job_id, beat=beat)
+
+
+def _send_stop(process: subprocess.Popen) -> bool:
+    try:
+        process.stdin.write("stop\n")
+        process.stdin.flush()
+    except (BrokenPipeError, ValueError, OSError):
+        pass
+    return True
+
+
+def _finish(store: JobStore, job_id: int, state: str, summary=None, error=None) -> None:
+    store.update(job_id, state=state, summary=summary, error=error, ended=time.time())
 
 
 def worker_main() -> None:
-    """Run the training described on stdin's first line (see the module's docstring)."""
+    """The training process: read the run from the first stdin line, train, and report progress
+    as JSON lines on stdout."""
+    from ae_core.train.request import run_training
+
     setup = json.loads(sys.stdin.readline())
     os.chdir(setup.get("cwd", os.getcwd()))  # the app's folder: relative paths in the request are its
     if hasattr(os, "nice"):
         os.nice(setup.get("nice", 0))  # below the app: a click in the explorer beats a training step
     stop = threading.Event()
     threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
+    # Ctrl-C on the app reaches its whole process group: end after the batch, as Stop does.
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing else may write on the progress channel
     last = [0.0]
 
     def send(kind: str, payload) -> None:
-        out.write(json.dumps([kind, payload], default=_jsonable) + "\n")
-        out.flush()
+        try:
+            out.write(json.dumps([kind, payload], default=_jsonable) + "\n")
+            out.flush()
+        except OSError:  # the consumer is gone: end after this batch, keeping the best epoch
+            stop.set()
 
     def on_batch(info) -> None:
         now = time.monotonic()
-        if now - last[0] >= 0.25 or info.batch == info.batches:
+        if now - last[0] >= 0.25 or info.batch == info.batches:  # at most 4 progress writes a second
             last[0] = now
             send("batch", {k: getattr(info, k) for k in ("epoch", "batch", "batches", "loss", "elapsed", "eta")})
 

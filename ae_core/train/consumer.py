@@ -1,0 +1,70 @@
+"""The one Huey consumer of a deployment's training queue: ``python -m ae_core.train.consumer``.
+
+It takes a lock file beside the SQLite store (so two never run on one machine: a second one exits,
+or with ``--wait`` waits its turn), marks the runs a dead predecessor left "running" as failed,
+says it is alive every two seconds, and executes queued runs ``--workers`` at a time.
+Started by ``scripts/serve.sh`` (restarted if it dies) or, for one person, by the app itself
+(``--parent``: it then ends once that process is gone and nothing is queued or running).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import signal
+import threading
+import time
+
+from ae_core.system.paths import user_models_dir
+from ae_core.train.queue import CONSUMER_LOST, TrainingQueue
+
+KEEP_SECONDS = 24 * 3600  # ended runs older than this leave the table
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=None, help="the models folder (default: the data folder's)")
+    parser.add_argument("--workers", type=int, default=None, help="runs at once (default: 1 below 8 cores)")
+    parser.add_argument("--wait", action="store_true", help="wait for the lock instead of exiting")
+    parser.add_argument("--parent", type=int, default=None, help="end when this process is gone and all is idle")
+    args = parser.parse_args(argv)
+    queue = TrainingQueue(args.models or user_models_dir(), max_running=args.workers, autostart=False)
+    store = queue.store
+    if store.lock_file is not None:
+        lock = open(store.lock_file, "a")  # noqa: SIM115 -- held for the life of the process
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if args.wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return  # another consumer serves this store
+    now = time.time()
+    for record in store.records():
+        if record["state"] == "running":  # its consumer died mid-run; the best epoch is on disk
+            store.update(record["id"], state="failed", error=CONSUMER_LOST, ended=now)
+        elif record["state"] not in ("queued", "running") and now - (record.get("ended") or now) > KEEP_SECONDS:
+            store.forget(record["id"], record.get("maps", 0))
+    store.beat(os.getpid())
+    threading.Thread(target=_keep_beating, args=(queue, args.parent), daemon=True).start()
+    consumer = store.huey.create_consumer(
+        workers=queue.max_running,
+        worker_type="thread",  # each run trains in its own process (ae_core.train.worker)
+        periodic=False,
+        initial_delay=0.05,
+        backoff=1.5,
+        max_delay=0.5,  # a new run starts within half a second of being queued
+    )
+    consumer.run()
+
+
+def _keep_beating(queue: TrainingQueue, parent: int | None) -> None:
+    while True:
+        time.sleep(2.0)
+        queue.store.beat(os.getpid())
+        if parent is not None and os.getppid() != parent:
+            if not any(r["state"] in ("queued", "running") for r in queue.store.records()):
+                os.kill(os.getpid(), signal.SIGTERM)  # Huey's immediate shutdown
+                return
+
+
+if __name__ == "__main__":
+    main()
