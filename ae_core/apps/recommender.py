@@ -3,6 +3,8 @@
 Each item is a vector of its ratings by every user, missing ones NaN; a ``masked`` autoencoder
 learns to rebuild the observed ratings, and its reconstruction of the missing ones are the
 predictions (Sedhain et al. 2015, "AutoRec: Autoencoders Meet Collaborative Filtering").
+The ratings are kept sparse (``SparseRows``): memory grows with the ratings and one batch of
+items, never with a dense users x items matrix.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ae_core.data.download import fetch
+from ae_core.data.sparse_rows import SparseRows
 from ae_core.models import Autoencoder, build_model
 from ae_core.system import limits
 from ae_core.system.parameters import check_parameter
@@ -30,6 +33,7 @@ from ae_core.train.loop import fit
 # MovieLens 100k from GroupLens, checksum as published in its README-accompanying md5 file.
 MOVIELENS_100K = ("https://files.grouplens.org/datasets/movielens/ml-100k.zip", "0e33842e24a9c977be4e0107933c0723")
 MOVIELENS_ZIP = "ml-100k.zip"
+PREDICTION_BYTES = 64e6  # predictions are decoded this many bytes of items x users at a time
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,9 @@ class Ratings:
     def __len__(self) -> int:
         return len(self.ratings)
 
-    def matrix(self) -> np.ndarray:
-        """Items x users, NaN where there is no rating."""
-        out = np.full((self.n_items, self.n_users), np.nan, np.float32)
-        out[self.items, self.users] = self.ratings
-        return out
+    def rows(self) -> SparseRows:
+        """Items x users, sparse: one row per item, NaN where there is no rating."""
+        return SparseRows(self.items, self.users, self.ratings, (self.n_items, self.n_users))
 
 
 def read_ratings(source: str | os.PathLike | bytes, name: str = "ratings") -> pd.DataFrame:
@@ -104,9 +106,10 @@ def index_ratings(frame: pd.DataFrame, like: Ratings | None = None) -> Ratings:
     if like is None:
         if len(frame) == 0:
             raise ValueError("there are no ratings to train on")
+        limits.check("ratings", len(frame), "the file holds {amount}", unit="ratings")
         user_ids, users = np.unique(frame["user"].to_numpy(), return_inverse=True)
         item_ids, items = np.unique(frame["item"].to_numpy(), return_inverse=True)
-        # The autoencoder reads a dense items x users matrix: its size is checked before it exists.
+        # Kept sparse, but every epoch still reconstructs every cell of items x users: its time.
         limits.check(
             "rating_cells",
             len(user_ids) * len(item_ids),
@@ -193,8 +196,8 @@ class Recommender(BaseEstimator):
         The training ratings.
     model_ : Autoencoder
         The trained ``masked`` autoencoder.
-    predicted_ : ndarray of shape (n_items, n_users)
-        Its rating for every (item, user), clipped to 1-5.
+    codes_ : ndarray of shape (n_items, hidden)
+        Each item's code; decoded, it is the item's rating by every user (clipped to 1-5).
     global_mean_, item_mean_, user_mean_
         The mean baselines.
     """
@@ -232,16 +235,23 @@ class Recommender(BaseEstimator):
     def fit(self, train: Ratings, y=None) -> Recommender:
         """Train AutoRec and the baselines on ``train``; returns ``self``."""
         self._validate(train)
+        # An input and an output weight per user: the model's size is checked before it exists.
+        limits.check(
+            "parameters",
+            (2 * train.n_users + 1) * self.hidden + train.n_users,
+            f"a code of {self.hidden} for {train.n_users:,} users makes a model of {{amount}}",
+            unit="parameters",
+        )
         self.train_ = train
-        matrix = train.matrix()
+        rows = train.rows()
         self.global_mean_ = float(train.ratings.mean())
         self.item_mean_ = _means(train.items, train.ratings, train.n_items, self.global_mean_)
         self.user_mean_ = _means(train.users, train.ratings, train.n_users, self.global_mean_)
         self.model_: Autoencoder = build_model("masked", (train.n_users,), self.hidden, seed=self.seed)
         fit(
             self.model_,
-            matrix,
-            x_val=matrix,
+            rows,
+            x_val=rows,
             epochs=self.epochs,
             batch_size=32,
             lr=self.lr,
@@ -250,15 +260,34 @@ class Recommender(BaseEstimator):
             threads=self.threads,
             on_epoch=self.on_epoch,
         )
-        self.predicted_ = np.clip(self.model_.reconstruct(matrix), 1, 5)  # items x users
+        step = self._block(train)
+        self.codes_ = np.concatenate([self.model_.embed(rows[i : i + step]) for i in range(0, len(rows), step)])
         return self
+
+    @staticmethod
+    def _block(train: Ratings) -> int:
+        """Items whose dense rows fit in ``PREDICTION_BYTES``."""
+        return max(1, int(PREDICTION_BYTES // (4 * train.n_users)))
+
+    def _predicted(self, items: np.ndarray, users: np.ndarray) -> np.ndarray:
+        """AutoRec's rating of each (item, user) pair: each item's row decoded once, a block of
+        rows (``PREDICTION_BYTES``) at a time."""
+        items, users = np.asarray(items, np.int64), np.asarray(users, np.int64)
+        unique, where = np.unique(items, return_inverse=True)
+        out = np.empty(len(items), np.float32)
+        step = self._block(self.train_)
+        for start in range(0, len(unique), step):
+            block = np.clip(self.model_.decode_numpy(self.codes_[unique[start : start + step]]), 1, 5)
+            here = (where >= start) & (where < start + step)
+            out[here] = block[where[here] - start, users[here]]
+        return out
 
     def predict(self, users: np.ndarray, items: np.ndarray, method: str = "autorec") -> np.ndarray:
         """Predicted ratings for (user, item) index pairs by "autorec" or a baseline
         ("global", "user", "item" mean)."""
-        check_is_fitted(self, "predicted_")
+        check_is_fitted(self, "codes_")
         if method == "autorec":
-            return self.predicted_[items, users]
+            return self._predicted(items, users)
         if method == "global":
             return np.full(len(users), self.global_mean_, np.float32)
         if method == "user":
@@ -276,23 +305,23 @@ class Recommender(BaseEstimator):
 
     def known(self, user: int) -> pd.DataFrame:
         """The training ratings of user index ``user`` with what the model predicts for them."""
-        check_is_fitted(self, "predicted_")
+        check_is_fitted(self, "codes_")
         rows = self.train_.users == user
         items = self.train_.items[rows]
         table = pd.DataFrame(
             {
                 "item": self.train_.item_ids[items],
                 "rating": self.train_.ratings[rows],
-                "predicted": self.predicted_[items, user],
+                "predicted": self._predicted(items, np.full(len(items), user)),
             }
         )
         return table.sort_values("rating", ascending=False, kind="stable").reset_index(drop=True)
 
     def recommend(self, user: int, n: int = 10) -> pd.DataFrame:
         """The ``n`` unrated items with the highest predicted rating for user index ``user``."""
-        check_is_fitted(self, "predicted_")
+        check_is_fitted(self, "codes_")
         rated = set(self.train_.items[self.train_.users == user].tolist())
-        scores = self.predicted_[:, user]
+        scores = self._predicted(np.arange(self.train_.n_items), np.full(self.train_.n_items, user))
         order = [i for i in np.argsort(-scores) if i not in rated][:n]
         return pd.DataFrame({"item": self.train_.item_ids[order], "predicted": scores[order]})
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ae_core.data.sparse_rows import SparseRows
 from ae_core.models import Autoencoder
 from ae_core.train.runtime import Distributed, resolve_device, set_threads
 
@@ -103,7 +104,8 @@ def fit(
 
     Parameters
     ----------
-    x_train : float32 data shaped ``(N, *model.input_shape)``
+    x_train : float32 data shaped ``(N, *model.input_shape)``, or ``SparseRows`` (a mostly missing
+        matrix, cut into dense batches as it trains; give ``x_val`` with it)
     x_val : validation data; if None, ``val_fraction`` of ``x_train`` is held out (seeded), except
         for models that say ``holds_out_validation = False`` (linear: they validate on all of it)
     batch_size, lr, schedule : for minibatch AdamW; a model with ``optimizer = "lbfgs"`` (linear)
@@ -307,21 +309,29 @@ class _LossModule(torch.nn.Module):
 
 def _split(x_train, x_val, val_fraction, seed, input_shape):
     """``(train, validation)`` tensors; ``val_fraction`` None validates on the training data."""
-    x = torch.as_tensor(np.asarray(x_train, dtype=np.float32)) if not torch.is_tensor(x_train) else x_train.float()
+    x = _rows(x_train)
     if tuple(x.shape[1:]) != tuple(input_shape):
         raise ValueError(
             f"training data has samples of shape {tuple(x.shape[1:])}, the model expects {tuple(input_shape)}"
         )
     if x_val is not None:
-        xv = torch.as_tensor(np.asarray(x_val, dtype=np.float32)) if not torch.is_tensor(x_val) else x_val.float()
-        return x, xv
+        return x, _rows(x_val)
     if val_fraction is None:
         return x, x
+    if isinstance(x, SparseRows):
+        raise ValueError("sparse training rows need x_val (a held-out split of them would be made dense)")
     if len(x) < 2:
         raise ValueError(f"need at least 2 training samples to hold out a validation split, got {len(x)}")
     perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     n_val = min(max(1, round(len(x) * val_fraction)), len(x) - 1)
     return x[perm[n_val:]], x[perm[:n_val]]
+
+
+def _rows(x):
+    """``x`` as a float32 tensor; ``SparseRows`` stay sparse (their batches are made dense)."""
+    if isinstance(x, SparseRows):
+        return x
+    return torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
 
 
 def _validate(epochs, batch_size, lr, val_fraction, schedule, patience, max_minutes):

@@ -79,13 +79,17 @@ if st.session_state.get("rec_key") != key:
     if not st.button(_("Train the ratings autoencoder"), type="primary", icon=":material/play_arrow:"):
         st.stop()
     bar = st.progress(0.0, text=_("Training…"))
-    model = Recommender(
-        epochs=epochs,
-        threads=1,
-        on_epoch=lambda e: bar.progress(
-            e.epoch / e.epochs, text=_("epoch {epoch}/{epochs}", epoch=e.epoch, epochs=e.epochs)
-        ),
-    ).fit(train)
+    try:
+        model = Recommender(
+            epochs=epochs,
+            threads=1,
+            on_epoch=lambda e: bar.progress(
+                e.epoch / e.epochs, text=_("epoch {epoch}/{epochs}", epoch=e.epoch, epochs=e.epochs)
+            ),
+        ).fit(train)
+    except ValueError as exc:
+        st.error(_("These ratings cannot be used: {error}", error=exc))
+        st.stop()
     bar.empty()
     st.session_state["rec_key"], st.session_state["rec_model"] = key, model
 model = st.session_state["rec_model"]
