@@ -33,7 +33,7 @@ from ae_core.train.loop import fit
 # MovieLens 100k from GroupLens, checksum as published in its README-accompanying md5 file.
 MOVIELENS_100K = ("https://files.grouplens.org/datasets/movielens/ml-100k.zip", "0e33842e24a9c977be4e0107933c0723")
 MOVIELENS_ZIP = "ml-100k.zip"
-PREDICTION_BYTES = 64e6  # predictions are decoded this many bytes of items x users at a time
+PREDICTION_BYTES = 16e6  # predictions are decoded this many bytes of items x users at a time
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,8 @@ class Recommender(BaseEstimator):
         out = np.empty(len(items), np.float32)
         step = self._block(self.train_)
         for start in range(0, len(unique), step):
-            block = np.clip(self.model_.decode_numpy(self.codes_[unique[start : start + step]]), 1, 5)
+            block = self.model_.decode_numpy(self.codes_[unique[start : start + step]])
+            np.clip(block, 1, 5, out=block)
             here = (where >= start) & (where < start + step)
             out[here] = block[where[here] - start, users[here]]
         return out
