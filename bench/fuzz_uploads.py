@@ -31,13 +31,13 @@ def feed(case: Case, filename: str, data: bytes) -> str:
     from ae_core.checkpoints import import_zip
     from ae_core.data import store_upload
     from ae_core.data.images import read_image
-    from ae_core.system.paths import user_data_dir, user_models_dir
+    from ae_core.system.paths import upload_dir, user_models_dir
 
     try:
         if case.kind == "model_zip":
-            import_zip(data, user_models_dir() / "upload")
+            import_zip(data, user_models_dir() / "upload", owner="bench")
         elif case.kind == "dataset":
-            store_upload(data, filename, user_data_dir())
+            store_upload(data, filename, upload_dir("bench"))
         elif case.kind == "ratings":
             index_ratings(read_ratings(data, filename))
         else:

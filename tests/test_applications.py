@@ -5,12 +5,15 @@ import http.server
 import io
 import json
 import threading
+import tracemalloc
 import zipfile
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from ae_core.apps import recommender
 from ae_core.apps.code_space import (
     CodeBinarizer,
     cluster_scores,
@@ -52,6 +55,43 @@ def test_autorec_beats_every_mean_baseline_on_low_rank_ratings(ratings):
     rated = set(train.item_ids[train.items[train.users == 0]])
     assert len(top) == 5 and not rated & set(top["item"])
     assert (model.known(0)["rating"].diff().dropna() <= 0).all()
+
+
+def test_recommender_ratings_are_kept_sparse_and_served_dense_per_batch():
+    train = index_ratings(read_ratings(b"1\t1\t5\n1\t1\t4\n2\t2\t0\n3\t1\t2\n", "u.data"))
+    rows = train.rows()  # items x users; the repeated (1, 1) keeps its last rating, a 0 stays a rating
+    assert rows.nnz == 3 and rows.shape == (2, 3)
+    assert np.array_equal(rows[0:2].numpy(), [[4, np.nan, 2], [np.nan, 0, np.nan]], equal_nan=True)
+
+
+def test_recommender_budgets_count_ratings_and_the_model_not_a_dense_matrix(monkeypatch):
+    frame = read_ratings(b"1\t1\t5\n2\t2\t3\n3\t3\t4\n", "u.data")
+    monkeypatch.setenv("LATENT_LAB_LIMIT_RATINGS", "2")
+    with pytest.raises(ValueError, match="the file holds 3 ratings; the limit is 2 ratings"):
+        index_ratings(frame)
+    monkeypatch.delenv("LATENT_LAB_LIMIT_RATINGS")
+    monkeypatch.setenv("LATENT_LAB_LIMIT_PARAMETERS", "100")
+    with pytest.raises(ValueError, match="a code of 500 for 3 users makes a model of 3,503 parameters"):
+        Recommender(threads=1).fit(index_ratings(frame))
+
+
+def test_recommender_memory_grows_with_the_ratings_not_users_times_items(monkeypatch):
+    """30,000 users x 1,000 items would be a 120 MB dense matrix; 30,000 ratings stay small."""
+    monkeypatch.setattr(recommender, "PREDICTION_BYTES", 8e6)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"user": np.arange(30_000), "item": rng.integers(0, 1_000, 30_000), "rating": rng.integers(1, 6, 30_000)}
+    )
+    train = index_ratings(frame.astype({"rating": np.float32}))
+    Recommender(hidden=2, epochs=1, threads=1).fit(index_ratings(frame[:50]))  # torch's lazy imports, untraced
+    tracemalloc.start()
+    model = Recommender(hidden=4, epochs=1, threads=1).fit(train)
+    top = model.recommend(0, 3)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 45e6, f"{peak / 1e6:.0f} MB traced"  # two validation batches of 128 items: 31 MB
+    assert len(top) == 3 and top["predicted"].between(1, 5).all()
+    assert model.predict(train.users[:5], train.items[:5]).shape == (5,)
 
 
 def test_ratings_files_in_every_movielens_format():

@@ -15,13 +15,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ae_core.apps.recommender import index_ratings, read_ratings
-from ae_core.checkpoints import import_zip, save_checkpoint
+from ae_core.checkpoints import (
+    CheckpointConfig,
+    check_upload_dataset,
+    import_zip,
+    parse_config,
+    read_config,
+    save_checkpoint,
+)
 from ae_core.checkpoints.library import claim_model, list_models
 from ae_core.cli import main
-from ae_core.data import store_upload
+from ae_core.data import load_dataset, store_upload
 from ae_core.data.images import read_image
 from ae_core.models import build_model
-from ae_core.system.paths import user_data_dir, user_models_dir
+from ae_core.system.paths import owner_hash, upload_dir, user_data_dir, user_models_dir
 from tests import fuzz_files
 from tests.fuzz_files import ALL, Case, png, zipped
 
@@ -90,9 +97,9 @@ def server(tmp_path):
 
 def feed(case: Case, data: bytes, filename: str):
     if case.kind == "model_zip":
-        return import_zip(data, user_models_dir() / "upload")
+        return import_zip(data, user_models_dir() / "upload", owner="student-a")
     if case.kind == "dataset":
-        return store_upload(data, filename, user_data_dir())
+        return store_upload(data, filename, upload_dir("student-a"))
     if case.kind == "ratings":
         return index_ratings(read_ratings(data, filename))
     return read_image(data, name=filename)
@@ -118,13 +125,54 @@ def test_well_formed_files_still_load_by_their_real_range(server, latent_lab_hom
     assert read_image(deep).max() == pytest.approx(200 / 65535)
     assert read_image(fuzz_files._tiff(np.full((4, 4), 0.5, np.float32))).max() == pytest.approx(0.5)
     images = zipped({f"a/{i}.png": png(np.full((6, 6), 30 * i, np.uint8)) for i in range(4)})
-    assert store_upload(images, "ok.zip", user_data_dir()).shape == (1, 6, 6)
-    spec = f"zip:{next(user_data_dir().glob('ok-*.zip'))}"
+    assert store_upload(images, "ok.zip", upload_dir("student-a")).shape == (1, 6, 6)
+
+
+def model_zip(dataset: str, **extra) -> bytes:
+    """A tiny model's zip (8x8 input) whose config names ``dataset``."""
     files = fuzz_files.model_files()
     config = fuzz_files.json.loads(files["config.json"])
-    config["dataset"] = spec
+    config["dataset"], config["extra"] = dataset, extra
     files["config.json"] = fuzz_files.json.dumps(config).encode()
-    assert import_zip(zipped(files), user_models_dir() / "ok").is_dir()  # data uploaded here may be named
+    return zipped(files)
+
+
+def eight_by_eight(name: str, folder: Path) -> str:
+    images = zipped({f"{c}/{i}.png": png(np.full((8, 8), 30 * i, np.uint8)) for c in "ab" for i in range(3)})
+    return store_upload(images, name, folder).spec
+
+
+def test_an_uploaded_model_may_name_only_data_its_own_browser_uploaded(latent_lab_home):
+    theirs = model_zip(eight_by_eight("mine.zip", upload_dir("student-a")))
+    assert import_zip(theirs, user_models_dir() / "a", owner="student-a").is_dir()
+    for extra in ({}, {"uploader": "teacher"}):  # what the zip says of its uploader is not believed
+        with pytest.raises(ValueError) as refused:
+            import_zip(
+                model_zip(parse_config(user_models_dir() / "a").dataset, **extra),
+                user_models_dir() / "b",
+                owner="student-b",
+            )
+        assert one_line(str(refused.value)) and "same browser" in str(refused.value), refused.value
+    assert not (user_models_dir() / "b").exists()
+    assert import_zip(theirs, user_models_dir() / "t", owner="student-b", teacher=True).is_dir()
+    # Opened later, by anyone: it names its uploader's data; a forged uploader does not pass.
+    check_upload_dataset(parse_config(user_models_dir() / "a"))
+    forged = read_config(user_models_dir() / "a")
+    forged["extra"]["uploader"] = owner_hash("student-b")
+    with pytest.raises(ValueError, match="same browser"):
+        check_upload_dataset(CheckpointConfig.parse(forged))
+
+
+def test_uploads_from_before_per_browser_folders_still_load(latent_lab_home):
+    """A file directly in the data folder: models trained on it here keep loading it; an uploaded
+    zip naming it needs the teacher (nobody knows which browser sent it)."""
+    flat = eight_by_eight("old.zip", user_data_dir())
+    assert load_dataset(flat).x_train.shape[1:] == (1, 8, 8)
+    path = save_checkpoint(build_model("linear", (1, 8, 8), 2), user_models_dir() / "trained", dataset=flat)
+    check_upload_dataset(parse_config(path))  # trained here: not an upload
+    with pytest.raises(ValueError, match="same browser"):
+        import_zip(model_zip(flat), user_models_dir() / "x", owner="student-a")
+    assert import_zip(model_zip(flat), user_models_dir() / "x", owner="student-a", teacher=True).is_dir()
 
 
 def test_a_model_with_bad_fields_on_disk_is_listed_as_broken(latent_lab_home):
@@ -247,6 +295,13 @@ def test_the_cli_refuses_in_one_line_and_overwrites_nothing(tmp_path, capsys, mo
     archive.write_bytes(fuzz_files._damaged_crc(tmp_path)[1])
     code, line = run_cli(capsys, "evaluate", str(archive))
     assert code == 2 and "damaged" in line and one_line(line)
+
+
+def test_a_model_uploaded_with_its_browsers_data_works_for_the_next_browser(latent_lab_home):
+    spec = eight_by_eight("mine.zip", upload_dir("student-a"))
+    import_zip(model_zip(spec), user_models_dir() / "theirs", owner="student-a")
+    app = page("pages/explore/overview.py", model_name="theirs", owner="student-b")
+    assert not app.exception and not app.error, [e.value for e in app.error]
 
 
 def test_an_uploaded_model_on_disk_naming_a_server_file_reads_nothing(server, latent_lab_home):

@@ -11,9 +11,11 @@ import os
 import sys
 import threading
 import uuid
+from pathlib import Path
 
 import streamlit as st
 
+from ae_core.system.paths import upload_dir
 from ui.code_guard import Backoff, matches, new_code
 from ui.i18n import _
 
@@ -32,6 +34,12 @@ def browser_id() -> str:
     if OWNER_KEY not in st.session_state:
         st.session_state[OWNER_KEY] = _from_cookie() or uuid.uuid4().hex
     return st.session_state[OWNER_KEY]
+
+
+def upload_folder() -> Path:
+    """Where this browser's uploaded data is kept: its own folder, whose files only the models
+    it uploads (and the teacher's) may name."""
+    return upload_dir(browser_id())
 
 
 def is_teacher() -> bool:

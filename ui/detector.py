@@ -6,7 +6,7 @@ import streamlit as st
 
 from ae_core.apps.anomaly import detector_request
 from ae_core.data import load_dataset, store_upload
-from ae_core.system.paths import user_data_dir
+from ui.access import upload_folder
 from ui.i18n import N_, _, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue
@@ -36,7 +36,7 @@ def detector_setup() -> None:
                 upload = st.file_uploader(_("Dataset file"), type=["csv", "npz", "zip"], key="detector_upload")
                 if upload is None:
                     return
-                data = store_upload(upload.getvalue(), upload.name, user_data_dir())
+                data = store_upload(upload.getvalue(), upload.name, upload_folder())
             else:
                 data = load_dataset(source)
         except ValueError as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from ae_core.checkpoints import Checkpoint, load_checkpoint
+from ae_core.checkpoints import Checkpoint, check_upload_dataset, load_checkpoint
 from ae_core.checkpoints.library import (
     DEFAULT_MODEL,
     PRETRAINED_DIR,
@@ -24,12 +24,11 @@ from ae_core.checkpoints.library import (
     list_models,
 )
 from ae_core.data import Dataset, load_dataset
-from ae_core.data.trust import check_uploaded_spec
 from ae_core.explore.views import load_map, map_name, map_rows
 from ae_core.models.metrics import reconstruction_errors
 from ae_core.system.paths import user_data_dir, user_models_dir
 from ae_core.train.queue import TrainingQueue
-from ui.access import browser_id
+from ui.access import browser_id, is_teacher
 from ui.i18n import _
 from ui.shared import freeze
 from ui.widgets import LARGE_KEY
@@ -149,8 +148,7 @@ def data_of(checkpoint: Checkpoint) -> Dataset:
     spec = checkpoint.dataset
     if not spec:
         raise ValueError(_("it does not name the dataset it was trained on"))
-    if checkpoint.parsed.origin == "upload":
-        check_uploaded_spec(spec, user_data_dir())  # checked on upload too; a model is data
+    check_upload_dataset(checkpoint.parsed, user_data_dir(), teacher=is_teacher())  # as on upload: a model is data
     with st.spinner(_("Loading the data…")):
         return _load_data(spec, json.dumps(checkpoint.scaler) if checkpoint.scaler else None)
 

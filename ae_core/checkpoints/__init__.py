@@ -1,6 +1,6 @@
 """Checkpoints: folders of ``config.json`` + safetensors weights, their epoch snapshots, and zips."""
 
-from ae_core.checkpoints.archive import export_zip, import_zip, load_checkpoint
+from ae_core.checkpoints.archive import check_upload_dataset, export_zip, import_zip, load_checkpoint
 from ae_core.checkpoints.config import CheckpointConfig, ModelConfig, parameter_count
 from ae_core.checkpoints.folder import (
     Checkpoint,
@@ -20,6 +20,7 @@ __all__ = [
     "CheckpointError",
     "ModelConfig",
     "check_compatible",
+    "check_upload_dataset",
     "export_zip",
     "import_zip",
     "list_snapshots",

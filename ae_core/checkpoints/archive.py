@@ -28,7 +28,7 @@ from ae_core.checkpoints.folder import (
 )
 from ae_core.data.trust import check_uploaded_spec
 from ae_core.system import limits
-from ae_core.system.paths import user_data_dir
+from ae_core.system.paths import owner_hash, user_data_dir
 
 ALLOWED_FILES = (CONFIG, WEIGHTS, OPTIMIZER)
 
@@ -60,6 +60,8 @@ def import_zip(
     destination: str | os.PathLike,
     *,
     trusted: bool = False,
+    owner: str | None = None,
+    teacher: bool = False,
     data_dir: str | os.PathLike | None = None,
 ) -> Path:
     """Unpack an uploaded checkpoint zip into ``destination`` after checking every entry.
@@ -67,8 +69,9 @@ def import_zip(
     Only ``config.json`` and ``*.safetensors`` files are accepted (at the top level or in one
     folder); anything else -- pickles, paths that climb out, encrypted or oddly compressed
     members, sizes over ``ae_core.system.limits`` -- is refused and nothing is written. Unless
-    ``trusted`` (the command line), the config may name only a built-in dataset or a file in
-    ``data_dir`` (default: the app's upload folder), and it is marked as coming from an upload.
+    ``trusted`` (the command line), the config may name only a built-in dataset or a file that
+    the browser ``owner`` uploaded (its folder of ``data_dir``, default the app's data folder;
+    any uploaded file if ``teacher``), and it is marked as uploaded, by whom.
     """
     data = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
@@ -85,7 +88,7 @@ def import_zip(
                 (staging / name).write_bytes(_read_member(archive, member))
             config = parse_config(staging)
             if not trusted:
-                config = _as_upload(config, staging, data_dir)
+                config = _as_upload(config, staging, data_dir, "teacher" if teacher else owner and owner_hash(owner))
             model = build_checked(config.model)
             load_weights(model, staging / WEIGHTS)
             target = Path(destination)
@@ -144,10 +147,25 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
         raise CheckpointError(f"{member.filename!r} in the zip is damaged ({exc})") from None
 
 
-def _as_upload(config: CheckpointConfig, staging: Path, data_dir) -> CheckpointConfig:
-    """Check what an uploaded config may name, and mark it as uploaded."""
-    if config.dataset:
-        check_uploaded_spec(config.dataset, data_dir or user_data_dir())
-    raw = {**config.raw, "extra": {**config.extra, "origin": "upload"}}
-    (staging / CONFIG).write_text(json.dumps(raw, indent=2))
-    return CheckpointConfig.parse(raw)
+def check_upload_dataset(
+    config: CheckpointConfig, data_dir: str | os.PathLike | None = None, *, teacher: bool = False
+) -> None:
+    """For a model that came from a browser: ``ValueError`` unless its dataset is built-in or a
+    file its uploader uploaded (any uploaded file when the uploader, or ``teacher``, is the teacher).
+    Models trained on this server name what they like; they are not checked."""
+    if config.origin != "upload" or not config.dataset:
+        return
+    uploader = config.extra.get("uploader")
+    teacher = teacher or uploader == "teacher"
+    check_uploaded_spec(config.dataset, data_dir or user_data_dir(), uploader, teacher=teacher)
+
+
+def _as_upload(config: CheckpointConfig, staging: Path, data_dir, uploader: str | None) -> CheckpointConfig:
+    """Check what an uploaded config may name, and mark it as uploaded by ``uploader`` (a hashed
+    browser id, "teacher" or None)."""
+    extra = {key: value for key, value in config.extra.items() if key not in ("origin", "uploader")}
+    extra = {**extra, "origin": "upload", **({"uploader": uploader} if uploader else {})}
+    checked = CheckpointConfig.parse({**config.raw, "extra": extra})
+    check_upload_dataset(checked, data_dir)
+    (staging / CONFIG).write_text(json.dumps(checked.raw, indent=2))
+    return checked

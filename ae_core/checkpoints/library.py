@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -13,7 +12,7 @@ from typing import Any
 
 from ae_core.checkpoints.config import CheckpointConfig
 from ae_core.checkpoints.folder import CheckpointError, parse_config
-from ae_core.system.paths import user_models_dir
+from ae_core.system.paths import owner_hash, user_models_dir
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
 DEFAULT_MODEL = "mnist-sample-conv"  # 28x28 digits: legible on a projector; digits-* are the tiny 8x8 option
@@ -148,7 +147,7 @@ def claim_model(name: str, owner: str, folder: Path | None = None) -> None:
         return
     file = _owner_file(folder or user_models_dir(), name)
     file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(_hash(owner))
+    file.write_text(owner_hash(owner))
 
 
 def may_manage(entry: ModelEntry, owner: str, teacher: bool = False) -> bool:
@@ -159,12 +158,8 @@ def may_manage(entry: ModelEntry, owner: str, teacher: bool = False) -> bool:
     if teacher:
         return True
     file = _owner_file(entry.path.parent, entry.name)
-    return bool(owner) and file.is_file() and file.read_text().strip() == _hash(owner)
+    return bool(owner) and file.is_file() and file.read_text().strip() == owner_hash(owner)
 
 
 def _owner_file(folder: Path, name: str) -> Path:
     return folder / ".owners" / name
-
-
-def _hash(owner: str) -> str:
-    return hashlib.sha256(owner.encode()).hexdigest()

@@ -1,7 +1,7 @@
 """What one upload or one file may cost, checked before the work is done.
 
 Every loader asks here before it allocates: decoded pixels, array sizes from a header, a model's
-parameter count from its configuration, users x items of a ratings matrix, config and archive
+parameter count from its configuration, ratings and users x items of a ratings matrix, config and archive
 sizes. The defaults keep one classroom upload well under 1.5 GB of memory; a bigger server raises
 them with environment variables (``LATENT_LAB_LIMIT_<NAME>``, e.g. ``LATENT_LAB_LIMIT_ARCHIVE_PIXEL_BYTES=4e9``).
 """
@@ -21,7 +21,8 @@ LIMITS: dict[str, tuple[float, str]] = {
     "table_bytes": (100e6, "one CSV or ratings file"),
     "config_bytes": (2e6, "one checkpoint's config.json"),
     "parameters": (50e6, "parameters of one model (4 bytes each)"),
-    "rating_cells": (30e6, "users x items of one ratings matrix"),
+    "ratings": (5e6, "ratings of one ratings file (kept sparse: about 30 bytes each)"),
+    "rating_cells": (30e6, "users x items of one ratings matrix (not stored: the cells each training epoch computes)"),
 }
 
 

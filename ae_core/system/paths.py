@@ -4,6 +4,7 @@ datasets, computed maps) in ``cache/``, which $LATENT_LAB_CACHE alone may move e
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -19,8 +20,22 @@ def user_models_dir() -> Path:
 
 
 def user_data_dir() -> Path:
-    """Where uploaded training data is kept (models name it in their dataset spec)."""
+    """Where uploaded training data is kept (models name it in their dataset spec): one folder
+    per browser (``upload_dir``); files directly in it are uploads from before that."""
     return home_dir() / "data"
+
+
+def upload_dir(owner: str) -> Path:
+    """The folder of the data folder where the browser with id ``owner`` keeps its uploads."""
+    if not owner:
+        raise ValueError("an upload needs the id of the browser it comes from")
+    return user_data_dir() / owner_hash(owner)
+
+
+def owner_hash(owner: str) -> str:
+    """A browser's id as it is kept on disk: beside the models it claims and as the name of its
+    upload folder. Hashed, so that neither gives the id itself away."""
+    return hashlib.sha256(owner.encode()).hexdigest()
 
 
 def cache_dir(*parts: str) -> Path:

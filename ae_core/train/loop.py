@@ -49,8 +49,9 @@ def fit(
         The model to train; a model with ``optimizer = "lbfgs"`` (linear) takes
         ``LBFGS_STEPS_PER_EPOCH`` full-batch L-BFGS iterations per epoch instead of AdamW
         minibatches (``batch_size``, ``lr`` and ``schedule`` are then unused).
-    x_train : array or tensor
-        float32 data shaped ``(N, *model.input_shape)``.
+    x_train : array, tensor or SparseRows
+        float32 data shaped ``(N, *model.input_shape)``, or ``SparseRows`` (a mostly missing
+        matrix, cut into dense batches as it trains; give ``x_val`` with it).
     settings : TrainingSettings, optional
         Epochs, batch size, learning rate, schedule, patience, time budget, seed and validation
         share; ``TrainingSettings()`` if not given.

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import torch
 
+from ae_core.data.sparse_rows import SparseRows
 from ae_core.models import Autoencoder
 
 
@@ -17,8 +18,9 @@ def split_validation(x_train, x_val, val_fraction: float | None, seed: int, inpu
 
     Parameters
     ----------
-    x_train, x_val : array or tensor
-        The data; ``x_val`` None holds out ``val_fraction`` of ``x_train`` (seeded).
+    x_train, x_val : array, tensor or SparseRows
+        The data; ``x_val`` None holds out ``val_fraction`` of ``x_train`` (seeded). Sparse rows
+        (a mostly missing matrix, made dense one batch at a time) need ``x_val``.
     val_fraction : float or None
         None validates on the training data itself.
     seed : int
@@ -31,21 +33,29 @@ def split_validation(x_train, x_val, val_fraction: float | None, seed: int, inpu
     ValueError
         For data of the wrong shape, or fewer than 2 samples to split.
     """
-    x = torch.as_tensor(np.asarray(x_train, dtype=np.float32)) if not torch.is_tensor(x_train) else x_train.float()
+    x = as_rows(x_train)
     if tuple(x.shape[1:]) != tuple(input_shape):
         raise ValueError(
             f"training data has samples of shape {tuple(x.shape[1:])}, the model expects {tuple(input_shape)}"
         )
     if x_val is not None:
-        xv = torch.as_tensor(np.asarray(x_val, dtype=np.float32)) if not torch.is_tensor(x_val) else x_val.float()
-        return x, xv
+        return x, as_rows(x_val)
     if val_fraction is None:
         return x, x
+    if isinstance(x, SparseRows):
+        raise ValueError("sparse training rows need x_val (a held-out split of them would be made dense)")
     if len(x) < 2:
         raise ValueError(f"need at least 2 training samples to hold out a validation split, got {len(x)}")
     perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     n_val = min(max(1, round(len(x) * val_fraction)), len(x) - 1)
     return x[perm[n_val:]], x[perm[:n_val]]
+
+
+def as_rows(x) -> torch.Tensor | SparseRows:
+    """``x`` as a float32 tensor; ``SparseRows`` stay sparse (their batches are made dense)."""
+    if isinstance(x, SparseRows):
+        return x
+    return torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
 
 
 def learning_rate(lr: float, schedule: str, progress: float) -> float:

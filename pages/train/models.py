@@ -110,7 +110,7 @@ with upload:
     if file is not None and st.button(_("Add to my models"), icon=":material/upload:"):
         try:
             name = check_model_name(name, user_models_dir())
-            import_zip(file.getvalue(), user_models_dir() / name)
+            import_zip(file.getvalue(), user_models_dir() / name, owner=browser_id(), teacher=is_teacher())
         except (CheckpointError, ValueError) as exc:
             st.error(_("Not added: {reason}", reason=exc))
         else:

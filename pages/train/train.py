@@ -5,9 +5,9 @@ import streamlit as st
 from ae_core.data import store_upload
 from ae_core.models import MODELS
 from ae_core.models.guide import option_fields
-from ae_core.system.paths import user_data_dir
 from ae_core.train.request import TrainingRequest, data_options
 from ae_core.train.settings import TrainingSettings
+from ui.access import upload_folder
 from ui.i18n import N_, _, integer, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue
@@ -43,7 +43,7 @@ with left:
             st.info(_("Upload a zip of images (subfolders are classes), an npz (x, y) or a numeric CSV."))
             st.stop()
         try:
-            data = store_upload(upload.getvalue(), upload.name, user_data_dir())
+            data = store_upload(upload.getvalue(), upload.name, upload_folder())
         except ValueError as exc:
             st.error(_("This file cannot be used: {error}", error=exc))
             st.stop()

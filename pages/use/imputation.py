@@ -13,7 +13,7 @@ from ae_core.apps.imputation import (
 )
 from ae_core.checkpoints.library import list_models
 from ae_core.data import store_upload
-from ae_core.system.paths import user_data_dir
+from ui.access import upload_folder
 from ui.i18n import _
 from ui.state import dataset, load_entry
 from ui.widgets import show_samples
@@ -68,7 +68,7 @@ else:
         _("A numeric CSV or npz (default: scikit-learn's wine table)"), type=["csv", "npz"], key="imp_upload"
     )
     try:
-        truth = rows_of(store_upload(upload.getvalue(), upload.name, user_data_dir())) if upload else example_table()
+        truth = rows_of(store_upload(upload.getvalue(), upload.name, upload_folder())) if upload else example_table()
     except ValueError as exc:
         st.error(_("This file cannot be used: {error}", error=exc))
         st.stop()

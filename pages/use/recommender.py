@@ -99,7 +99,12 @@ else:
     if st.session_state.get("rec_key") != key:
         if not st.button(_("Train the ratings autoencoder"), type="primary", icon=":material/play_arrow:"):
             st.stop()
-        st.session_state["rec_key"], st.session_state["rec_model"] = key, fit_recommender(train, epochs, show_progress)
+        try:
+            st.session_state["rec_model"] = fit_recommender(train, epochs, show_progress)
+        except ValueError as exc:
+            st.error(_("These ratings cannot be used: {error}", error=exc))
+            st.stop()
+        st.session_state["rec_key"] = key
     model = st.session_state["rec_model"]
 slot.empty()
 
