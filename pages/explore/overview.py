@@ -5,7 +5,7 @@ import streamlit as st
 
 from ae_core.models.metrics import reconstruction_errors
 from ui.i18n import _, integer
-from ui.plots import loss_curves
+from ui.plots import CLASS_COLORS, loss_table
 from ui.state import current
 from ui.widgets import show_samples
 
@@ -29,6 +29,14 @@ rows = data.random_test_rows(count, int(seed))
 x = data.x_test[rows]
 x_hat = model.reconstruct(x)
 errors = reconstruction_errors(model, x)
+
+if data.kind == "image":
+    st.subheader(_("Inputs (top) and reconstructions (bottom)"))
+    show_samples(np.concatenate([x, x_hat]), columns=len(x))
+    st.caption(_("Errors: {errors}", errors="  ·  ".join(f"{e:.2f}" for e in errors)))
+else:
+    st.subheader(_("Inputs and reconstructions"))
+    st.dataframe({_("sample"): rows, _("reconstruction error"): errors})
 
 info, metrics = st.columns(2)
 with info:
@@ -54,14 +62,17 @@ with metrics:
         st.metric(_("Squared error per sample"), f"{stored['sse_per_sample']:.3f}")
         st.caption(_("per pixel/feature: MSE {mse}, BCE {bce}", mse=f"{stored['mse']:.5f}", bce=f"{stored['bce']:.4f}"))
 
-if data.kind == "image":
-    st.subheader(_("Inputs (top) and reconstructions (bottom)"))
-    show_samples(np.concatenate([x, x_hat]), columns=len(x))
-    st.caption(_("Errors: {errors}", errors="  ·  ".join(f"{e:.2f}" for e in errors)))
-else:
-    st.subheader(_("Inputs and reconstructions"))
-    st.dataframe({_("sample"): rows, _("reconstruction error"): errors})
-
 if config.history:
     st.subheader(_("Training curve"))
-    st.plotly_chart(loss_curves(config.history))
+    # Vega-Lite (st.line_chart), not Plotly: the first page then loads no Plotly code, and its
+    # pictures show about a second sooner (bench/first_visit.py).
+    curves = loss_table(config.history)
+    st.line_chart(
+        curves,
+        x="epoch",
+        y=list(curves)[1:],
+        color=list(CLASS_COLORS[:2]),
+        x_label=_("epoch"),
+        y_label=_("loss"),
+        height=320,
+    )
