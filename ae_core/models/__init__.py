@@ -65,6 +65,22 @@ def build_model(name: str, input_shape, latent_dim: int, seed: int | None = None
 
 
 def validate_input_shape(input_shape) -> tuple[int, ...]:
+    """Check and normalise a model's input shape.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        (C, H, W) for images, with 1 or 3 channels, or (D,) for vectors.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    ValueError
+        If it is not a sequence of 1 or 3 positive integers, or an image has other than 1 or 3 channels.
+    """
     try:
         shape = tuple(int(s) for s in input_shape)
     except (TypeError, ValueError):

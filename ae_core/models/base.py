@@ -70,6 +70,19 @@ class Autoencoder(nn.Module):
         return self._activate(self.decoder(z))
 
     def forward(self, x: torch.Tensor) -> AEOutput:
+        """Encode, sample the code (variational models, training mode only) and decode.
+
+        Parameters
+        ----------
+        x : tensor
+            A batch, shape (N, *input_shape).
+
+        Returns
+        -------
+        AEOutput
+            The reconstruction, the decoder's raw output (logits), the code ``z`` used, and ``mu``/``logvar``
+            (None for deterministic models).
+        """
         mu, logvar = self.encode_distribution(x)
         z = mu
         if logvar is not None and self.training:

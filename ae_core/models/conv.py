@@ -16,11 +16,20 @@ UPSAMPLING = ("transpose", "nearest", "bilinear")
 
 @dataclass(frozen=True)
 class ConvOptions(AEOptions):
+    """Options of the convolutional autoencoders: feature maps per stride-2 layer, up-sampling, activation."""
+
     channels: tuple[int, ...] = (32, 64, 128)  # feature maps per stride-2 convolution, from input to code
     upsample: str = "transpose"  # decoder: "transpose" (transposed convolutions) or "nearest"/"bilinear" + conv
     activation: str = "relu"
 
     def validate(self) -> None:
+        """Check the shared options, the channel widths, the up-sampling mode and the activation.
+
+        Raises
+        ------
+        ValueError
+            Naming the first option out of range.
+        """
         super().validate()
         if not self.channels or any(c <= 0 for c in self.channels):
             raise ValueError(f"channels must be a non-empty list of positive widths, got {list(self.channels)}")
@@ -30,6 +39,12 @@ class ConvOptions(AEOptions):
 
 
 class ConvAE(Autoencoder):
+    """Strided 3x3 convolutions down to a dense code; transposed convolutions (or up-sampling) back.
+
+    Takes images (C, H, W) of any size: each layer halves the sides (rounding up) and the decoder restores
+    the exact size. Raises ValueError for input that is not an image shape.
+    """
+
     Options = ConvOptions
     description = "Strided convolutions down to a dense code; transposed convolutions (or up-sampling) back."
 
@@ -70,15 +85,26 @@ class ConvAE(Autoencoder):
 
 @dataclass(frozen=True)
 class ConvVAEOptions(ConvOptions):
+    """Options of the convolutional VAE: the convolutional ones and the KL weight ``beta``."""
+
     beta: float = 1.0  # weight of the KL term (beta-VAE)
 
     def validate(self) -> None:
+        """Check the convolutional options and that ``beta`` is not negative.
+
+        Raises
+        ------
+        ValueError
+            Naming the first option out of range.
+        """
         super().validate()
         if self.beta < 0:
             raise ValueError(f"beta must be >= 0, got {self.beta}")
 
 
 class ConvVAE(ConvAE):
+    """Variational autoencoder with a convolutional encoder and decoder."""
+
     Options = ConvVAEOptions
     variational = True
     description = "Variational autoencoder with a convolutional encoder and decoder."

@@ -28,6 +28,8 @@ from ae_core.models.options import AEOptions
 
 @dataclass(frozen=True)
 class DenoiserOptions(AEOptions):
+    """Options of the photo denoiser: training noise range, stack depth, share of synthetic camera noise."""
+
     recon_loss: str = "mse"  # denoising is judged by PSNR, i.e. squared error
     output: str = "linear"  # the image is predicted directly; values are clipped when shown
     noise: str = "gaussian"  # additive white Gaussian noise while training
@@ -36,6 +38,13 @@ class DenoiserOptions(AEOptions):
     camera_noise: float = 0.0  # fraction of training images given synthetic camera noise instead
 
     def validate(self) -> None:
+        """Check the shared options, that the noise is Gaussian, ``depth`` >= 2 and ``camera_noise`` in [0, 1].
+
+        Raises
+        ------
+        ValueError
+            Naming the first option out of range.
+        """
         super().validate()
         if self.noise != "gaussian":
             raise ValueError(f"the photo denoiser is trained on gaussian noise, got noise {self.noise!r}")
@@ -98,6 +107,18 @@ class PhotoDenoiser(Autoencoder):
         return copy
 
     def encode_distribution(self, x):
+        """Features of the image, with its noise level estimated from it.
+
+        Parameters
+        ----------
+        x : tensor
+            Images (N, C, H, W) with even sides.
+
+        Returns
+        -------
+        tuple
+            ``(features, None)``: the features have shape (N, latent_dim, H/2, W/2).
+        """
         return self.encode(x), None
 
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:

@@ -26,6 +26,23 @@ ACTIVATIONS = {
 
 
 def activation(name: str) -> nn.Module:
+    """A new activation layer from its name.
+
+    Parameters
+    ----------
+    name : str
+        One of the keys of ``ACTIVATIONS`` ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "linear").
+
+    Returns
+    -------
+    nn.Module
+        A fresh instance (``nn.Identity`` for "linear").
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known activation.
+    """
     if name not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
     return ACTIVATIONS[name]()
@@ -33,11 +50,20 @@ def activation(name: str) -> nn.Module:
 
 @dataclass(frozen=True)
 class DenseOptions(AEOptions):
+    """Options of the fully connected autoencoders: hidden widths and activations."""
+
     hidden_dims: tuple[int, ...] = (256, 128)  # encoder widths from input to code; the decoder mirrors them
     activation: str = "relu"  # activation of the hidden layers
     code_activation: str = "linear"  # activation of the code layer itself
 
     def validate(self) -> None:
+        """Check the shared options, that every hidden width is positive and that both activations exist.
+
+        Raises
+        ------
+        ValueError
+            Naming the first option out of range.
+        """
         super().validate()
         if any(d <= 0 for d in self.hidden_dims):
             raise ValueError(f"hidden_dims must be positive, got {list(self.hidden_dims)}")
@@ -72,6 +98,8 @@ class DenseAE(Autoencoder):
 
 @dataclass(frozen=True)
 class LinearOptions(AEOptions):
+    """Options of the linear autoencoder: squared error and a linear output, as in PCA."""
+
     recon_loss: str = "mse"  # PCA minimises squared error
     output: str = "linear"  # no squashing: the decoder is an affine map, as in PCA
 
@@ -114,22 +142,36 @@ class LinearAE(DenseAE):
 
 @dataclass(frozen=True)
 class VanillaOptions(DenseOptions):
+    """Options of the one-hidden-layer autoencoder: no hidden layers besides a sigmoid code."""
+
     hidden_dims: tuple[int, ...] = ()  # the code is the one hidden layer: h = f(W x + b)
     code_activation: str = "sigmoid"  # f in h = f(W x + b)
 
 
 class VanillaAE(DenseAE):
+    """One hidden layer ``h = f(W x + b)`` decoded by ``x_hat = g(W' h + b')``; the code is that layer."""
+
     Options = VanillaOptions
     description = "One hidden layer h = f(Wx + b), x_hat = g(W'h + b'); the code is that layer."
 
 
 @dataclass(frozen=True)
 class SparseOptions(VanillaOptions):
+    """Options of the sparse autoencoder: penalty kind (KL or L1), target rate and weight."""
+
     sparsity: str = "kl"  # "kl": KL(rho || rho_hat) per unit (Ng's notes); "l1": L1 norm of the code
     sparsity_target: float = 0.05  # rho, the wanted mean activation of each code unit (kl only)
     sparsity_weight: float = 0.5  # weight of the sparsity term in the loss
 
     def validate(self) -> None:
+        """Check the vanilla options and the sparsity penalty's settings.
+
+        Raises
+        ------
+        ValueError
+            If ``sparsity`` is not "kl" or "l1", ``sparsity_target`` is outside (0, 1), ``sparsity_weight`` is
+            negative, or ``sparsity`` is "kl" without a sigmoid code.
+        """
         super().validate()
         if self.sparsity not in ("kl", "l1"):
             raise ValueError(f"sparsity must be 'kl' or 'l1', got {self.sparsity!r}")
@@ -142,10 +184,27 @@ class SparseOptions(VanillaOptions):
 
 
 class SparseAE(VanillaAE):
+    """Vanilla autoencoder with a sparsity penalty on the code: L1, or KL to a target mean activation."""
+
     Options = SparseOptions
     description = "Vanilla autoencoder with a sparsity penalty on the code: L1, or KL to a target rate."
 
     def penalties(self, x_in, out):
+        """The sparsity penalty of one batch.
+
+        Parameters
+        ----------
+        x_in : tensor
+            The (possibly corrupted) input the model saw; unused.
+        out : AEOutput
+            What ``forward`` returned; its code ``out.z`` has shape (N, latent_dim).
+
+        Returns
+        -------
+        dict
+            ``{"sparsity": weight * value}``, a scalar tensor: for "l1" the batch mean of each code's L1 norm,
+            for "kl" the sum over code units of ``KL(rho || rho_hat)``, ``rho_hat`` being the unit's batch mean.
+        """
         opts = self.options
         if opts.sparsity == "l1":
             value = out.z.abs().sum(dim=1).mean()
@@ -158,41 +217,90 @@ class SparseAE(VanillaAE):
 
 @dataclass(frozen=True)
 class DenoisingOptions(DenseOptions):
+    """Options of the denoising autoencoder: one hidden layer of 256 and Gaussian noise of 0.3 by default."""
+
     hidden_dims: tuple[int, ...] = (256,)
     noise: str = "gaussian"  # corruption applied to the input while training
     noise_level: float = 0.3
 
     def validate(self) -> None:
+        """Check the dense options and that some noise is set.
+
+        Raises
+        ------
+        ValueError
+            If ``noise`` is "none", or another option is out of range.
+        """
         super().validate()
         if self.noise == "none":
             raise ValueError("a denoising autoencoder needs a noise kind other than 'none'")
 
 
 class DenoisingAE(DenseAE):
+    """Sees corrupted inputs while training and is scored against the clean ones (Vincent et al. 2008)."""
+
     Options = DenoisingOptions
     description = "Sees corrupted inputs while training, is scored against the clean ones (Vincent et al. 2008)."
 
 
 @dataclass(frozen=True)
 class ContractiveOptions(VanillaOptions):
+    """Options of the contractive autoencoder: the weight of the Jacobian penalty."""
+
     contractive_weight: float = 0.1  # lambda in lambda * ||J_f(x)||_F^2
 
     def validate(self) -> None:
+        """Check the vanilla options and that ``contractive_weight`` is not negative.
+
+        Raises
+        ------
+        ValueError
+            Naming the first option out of range.
+        """
         super().validate()
         if self.contractive_weight < 0:
             raise ValueError(f"contractive_weight must be >= 0, got {self.contractive_weight}")
 
 
 class ContractiveAE(VanillaAE):
+    """Penalises the squared Frobenius norm of the encoder's Jacobian (Rifai et al. 2011)."""
+
     Options = ContractiveOptions
     penalty_needs_grad = True
     description = "Penalises the squared Frobenius norm of the encoder's Jacobian (Rifai et al. 2011)."
 
     def penalties(self, x_in, out):
+        """The contractive penalty of one batch.
+
+        Parameters
+        ----------
+        x_in : tensor
+            The input the model saw, shape (N, D).
+        out : AEOutput
+            What ``forward`` returned; unused.
+
+        Returns
+        -------
+        dict
+            ``{"contractive": contractive_weight * mean ||J_f(x)||_F^2}``, a scalar tensor.
+        """
         return {"contractive": self.options.contractive_weight * self.jacobian_norm(x_in).mean()}
 
     def jacobian_norm(self, x_in: torch.Tensor) -> torch.Tensor:
-        """``||J_f(x)||_F^2`` per sample, exactly: in closed form for the one-layer sigmoid code."""
+        """``||J_f(x)||_F^2`` per sample, exactly: in closed form for the one-layer sigmoid code.
+
+        Other encoders get the Jacobian by automatic differentiation, one per sample.
+
+        Parameters
+        ----------
+        x_in : tensor
+            Inputs, shape (N, D).
+
+        Returns
+        -------
+        tensor
+            Shape (N,).
+        """
         layers = list(self.encoder)
         if len(layers) == 3 and isinstance(layers[2], nn.Sigmoid):
             # h = sigmoid(W x + b): dh_j/dx_i = h_j (1 - h_j) W_ji, so ||J||^2 = sum_j (h_j (1 - h_j))^2 ||W_j||^2
@@ -212,16 +320,27 @@ class ContractiveAE(VanillaAE):
 
 @dataclass(frozen=True)
 class VAEOptions(DenseOptions):
+    """Options of the variational autoencoder: hidden widths and the KL weight ``beta``."""
+
     hidden_dims: tuple[int, ...] = (256, 128)
     beta: float = 1.0  # weight of KL(q(z|x) || N(0, I)); beta > 1 is the beta-VAE of Higgins et al. 2017
 
     def validate(self) -> None:
+        """Check the dense options and that ``beta`` is not negative.
+
+        Raises
+        ------
+        ValueError
+            Naming the first option out of range.
+        """
         super().validate()
         if self.beta < 0:
             raise ValueError(f"beta must be >= 0, got {self.beta}")
 
 
 class VAE(DenseAE):
+    """Variational autoencoder: Gaussian code with reparameterization, analytic KL weighted by ``beta``."""
+
     Options = VAEOptions
     variational = True
     description = "Variational autoencoder: Gaussian code with reparameterization, analytic KL, weight beta."
@@ -229,6 +348,8 @@ class VAE(DenseAE):
 
 @dataclass(frozen=True)
 class MaskedOptions(DenseOptions):
+    """Options of the masked autoencoder (AutoRec): linear output, squared error, the share hidden while training."""
+
     recon_loss: str = "mse"  # squared error on the observed entries only
     output: str = "linear"  # ratings and standardised features are not in [0, 1]
     hidden_dims: tuple[int, ...] = ()  # AutoRec: the code is the one hidden layer
@@ -236,6 +357,13 @@ class MaskedOptions(DenseOptions):
     hide_fraction: float = 0.0  # observed entries hidden from the input while training (learns to fill gaps)
 
     def validate(self) -> None:
+        """Check the dense options and that ``hide_fraction`` lies in [0, 1).
+
+        Raises
+        ------
+        ValueError
+            Naming the first option out of range.
+        """
         super().validate()
         if not 0.0 <= self.hide_fraction < 1.0:
             raise ValueError(f"hide_fraction must be in [0, 1), got {self.hide_fraction}")
@@ -253,15 +381,57 @@ class MaskedAE(DenseAE):
     description = "Data with missing values (NaN): loss on observed entries only (AutoRec; imputation)."
 
     def encode_distribution(self, x):
+        """Encode with missing values (NaN) read as 0.
+
+        Parameters
+        ----------
+        x : tensor
+            Inputs, shape (N, D), NaN where a value is missing.
+
+        Returns
+        -------
+        tuple
+            ``(code, None)``: the model is deterministic.
+        """
         return super().encode_distribution(torch.nan_to_num(x, nan=0.0))
 
     def corrupt(self, x, generator=None):
+        """Hide a random ``hide_fraction`` of the entries (set them to NaN) for training.
+
+        Parameters
+        ----------
+        x : tensor
+            A batch, NaN where missing.
+        generator : torch.Generator, optional
+            A CPU generator for the random mask.
+
+        Returns
+        -------
+        tensor
+            ``x`` itself when ``hide_fraction`` is 0, else a copy with the hidden entries set to NaN.
+        """
         if self.options.hide_fraction == 0:
             return x
         hide = torch.rand(x.shape, generator=generator, device="cpu").to(x.device) < self.options.hide_fraction
         return x.masked_fill(hide, float("nan"))
 
     def loss(self, x, out, x_in=None):
+        """Squared error over the observed (non-NaN) entries of ``x`` only.
+
+        Parameters
+        ----------
+        x : tensor
+            The target, NaN where missing.
+        out : AEOutput
+            What ``forward`` returned.
+        x_in : tensor, optional
+            Unused.
+
+        Returns
+        -------
+        dict
+            ``{"recon": r, "loss": r}``: the error summed over features and averaged over the batch.
+        """
         observed = ~torch.isnan(x)
         error = torch.where(observed, out.recon - torch.nan_to_num(x, nan=0.0), torch.zeros_like(out.recon)) ** 2
         recon = error.flatten(1).sum(dim=1).mean()
@@ -270,10 +440,19 @@ class MaskedAE(DenseAE):
 
 @dataclass(frozen=True)
 class HashingOptions(DenseOptions):
+    """Options of the semantic hashing autoencoder: a sigmoid code and the noise added before it."""
+
     code_activation: str = "sigmoid"  # codes in (0, 1), read as bits at 0.5
     code_noise: float = 4.0  # std of Gaussian noise added before the code's sigmoid while training
 
     def validate(self) -> None:
+        """Check the dense options, that the code is a sigmoid and ``code_noise`` is not negative.
+
+        Raises
+        ------
+        ValueError
+            Naming the first option out of range.
+        """
         super().validate()
         if self.code_activation != "sigmoid":
             raise ValueError("a hashing autoencoder needs code_activation 'sigmoid' (its code units are read as bits)")
@@ -291,11 +470,34 @@ class HashingAE(DenseAE):
     )
 
     def encode_distribution(self, x):
+        """The code in (0, 1); while training, Gaussian noise of std ``code_noise`` is added before the sigmoid.
+
+        Parameters
+        ----------
+        x : tensor
+            Inputs, shape (N, D).
+
+        Returns
+        -------
+        tuple
+            ``(code, None)``, the code of shape (N, latent_dim).
+        """
         logits = self.encoder[:-1](x)
         if self.training and self.options.code_noise > 0:
             logits = logits + self.options.code_noise * torch.randn_like(logits)
         return torch.sigmoid(logits), None
 
     def bits(self, x) -> np.ndarray:
-        """The binary code of each input (code units above 0.5)."""
+        """The binary code of each input (code units above 0.5).
+
+        Parameters
+        ----------
+        x : array or tensor
+            Inputs, as ``embed`` takes them.
+
+        Returns
+        -------
+        np.ndarray
+            Shape (N, latent_dim), dtype uint8, 0 or 1.
+        """
         return (self.embed(x) > 0.5).astype(np.uint8)

@@ -22,6 +22,14 @@ class AEOptions:
     noise_level: float = 0.0  # sigma, fraction masked, or amount, depending on `noise`
 
     def validate(self) -> None:
+        """Check the shared options: loss, output, noise kind and level.
+
+        Raises
+        ------
+        ValueError
+            If ``recon_loss`` or ``output`` is unknown, "bce" is asked with a linear output, ``noise`` is unknown,
+            or ``noise_level`` is outside [0, 1].
+        """
         if self.recon_loss not in RECON_LOSSES:
             raise ValueError(f"recon_loss must be one of {RECON_LOSSES}, got {self.recon_loss!r}")
         if self.output not in OUTPUTS:

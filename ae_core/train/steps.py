@@ -94,6 +94,20 @@ class LossModule(torch.nn.Module):
         self.model = model
 
     def forward(self, x, generator=None):
+        """The model's training loss on one batch.
+
+        Parameters
+        ----------
+        x : tensor
+            A batch of training data.
+        generator : torch.Generator, optional
+            For the noise and masks drawn while training.
+
+        Returns
+        -------
+        dict
+            Named loss parts and ``"loss"``, their total, as scalar tensors.
+        """
         return self.model.training_loss(x, generator)
 
 
