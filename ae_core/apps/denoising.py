@@ -34,10 +34,34 @@ def noise_level(image: np.ndarray) -> float:
 
 
 def to_opponent(image: np.ndarray) -> np.ndarray:
+    """RGB to the opponent colour planes: luminance, then two chroma planes offset by 0.5.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        Float32 RGB, shape (..., 3), values in [0, 1].
+
+    Returns
+    -------
+    np.ndarray
+        Same shape: ``image @ OPPONENT.T`` plus (0, 0.5, 0.5).
+    """
     return image @ OPPONENT.T + _OFFSET
 
 
 def from_opponent(planes: np.ndarray) -> np.ndarray:
+    """Opponent colour planes back to RGB (the inverse of ``to_opponent``).
+
+    Parameters
+    ----------
+    planes : np.ndarray
+        Shape (..., 3), as ``to_opponent`` returns.
+
+    Returns
+    -------
+    np.ndarray
+        RGB, same shape, float32; not clipped.
+    """
     return (planes - _OFFSET) @ np.linalg.inv(OPPONENT).T.astype(np.float32)
 
 

@@ -35,10 +35,12 @@ class Ratings:
 
     @property
     def n_users(self) -> int:
+        """The number of distinct users."""
         return len(self.user_ids)
 
     @property
     def n_items(self) -> int:
+        """The number of distinct items."""
         return len(self.item_ids)
 
     def __len__(self) -> int:
@@ -148,6 +150,22 @@ def synthetic_ratings(n_users=600, n_items=400, rank=4, density=0.12, seed=0) ->
 
 
 def split_ratings(frame: pd.DataFrame, test_fraction: float = 0.2, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split ratings at random into a training and a test frame.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        One rating per row.
+    test_fraction : float, default 0.2
+        Share of the rows for the test frame.
+    seed : int, default 0
+        Seeds the shuffle.
+
+    Returns
+    -------
+    tuple of pd.DataFrame
+        ``(train, test)``, each with a fresh 0..n-1 index.
+    """
     order = np.random.default_rng(seed).permutation(len(frame))
     cut = int(len(frame) * (1 - test_fraction))
     return frame.iloc[order[:cut]].reset_index(drop=True), frame.iloc[order[cut:]].reset_index(drop=True)

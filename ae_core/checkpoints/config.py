@@ -38,6 +38,13 @@ class ModelConfig:
         return (self.options.get("noise") or "none") != "none"
 
     def as_dict(self) -> dict[str, Any]:
+        """The model's part of ``config.json``, as plain JSON values.
+
+        Returns
+        -------
+        dict
+            ``name``, ``input_shape`` (a list), ``latent_dim`` and a copy of ``options``.
+        """
         return {
             "name": self.name,
             "input_shape": list(self.input_shape),

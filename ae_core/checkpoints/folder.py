@@ -33,6 +33,8 @@ class CheckpointError(ValueError):
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """A loaded checkpoint: the model (weights in place), its ``config.json`` as a dict, and its folder."""
+
     model: Autoencoder
     config: dict[str, Any]
     path: Path
@@ -44,14 +46,17 @@ class Checkpoint:
 
     @property
     def dataset(self) -> str | None:
+        """The spec of the dataset it was trained on, or None."""
         return self.parsed.dataset
 
     @property
     def scaler(self) -> dict[str, Any] | None:
+        """The stored scaler of a tabular model (``Scaler.to_dict()``), or None."""
         return self.parsed.scaler
 
     @property
     def metrics(self) -> dict[str, Any]:
+        """The metrics saved with it (name to value; a value may be None)."""
         return self.parsed.metrics
 
 
@@ -174,6 +179,21 @@ def load_training_state(directory, model: Autoencoder, optimizer: torch.optim.Op
 
 
 def load_weights(model: Autoencoder, file: Path) -> None:
+    """Load a safetensors weights file into ``model``, after checking that it fits.
+
+    Parameters
+    ----------
+    model : Autoencoder
+        Built from the checkpoint's config; its parameters are replaced in place.
+    file : Path
+        The ``weights.safetensors`` file.
+
+    Raises
+    ------
+    CheckpointError
+        (a ValueError) if the file is missing or unreadable, or its tensors' names or shapes do not match
+        the model's (the message lists up to four of each).
+    """
     if not file.is_file():
         raise CheckpointError(f"checkpoint {str(file.parent)!r} has no {WEIGHTS}")
     try:

@@ -22,6 +22,8 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 @dataclass(frozen=True)
 class ModelEntry:
+    """One model of the library: name, folder, source ("pretrained" or "saved") and its parsed config."""
+
     name: str
     path: Path
     source: str  # "pretrained" or "saved"
@@ -31,10 +33,12 @@ class ModelEntry:
 
     @property
     def broken(self) -> bool:
+        """Whether its config could not be read (``error`` says why)."""
         return self.error is not None
 
     @property
     def label(self) -> str:
+        """What a picker shows: ``name (model type, code size, source)``, or ``name (broken)``."""
         if self.parsed is None:
             return f"{self.name} (broken)"
         model = self.parsed.model

@@ -17,6 +17,19 @@ from ae_core.models import MODELS
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    int
+        The exit status: the command's, or 2 after a ValueError or OSError (printed as one line on stderr)
+        or an interrupt.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -16,6 +16,13 @@ from ae_core.train.runtime import DEVICES, resolve_device, set_threads
 
 
 def register(commands) -> None:
+    """Add the ``evaluate``, ``score``, ``denoise`` and ``recommend`` subcommands.
+
+    Parameters
+    ----------
+    commands : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers`` returned.
+    """
     ev = commands.add_parser("evaluate", help="reconstruction metrics of a checkpoint as JSON")
     ev.add_argument("checkpoint")
     ev.add_argument("--dataset", default=None, help="dataset spec (default: the checkpoint's)")

@@ -33,14 +33,17 @@ class Dataset:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of one sample: (C, H, W) or (D,)."""
         return tuple(self.x_train.shape[1:])
 
     @property
     def kind(self) -> str:
+        """ "image" for (C, H, W) samples, "tabular" otherwise."""
         return "image" if len(self.shape) == 3 else "tabular"
 
     @property
     def has_labels(self) -> bool:
+        """Whether it has class labels."""
         return self.y_train is not None
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:

@@ -14,6 +14,18 @@ MNIST_SAMPLE_PATH = Path(__file__).resolve().parent / "bundled" / "mnist_sample.
 
 
 def load_digits_dataset(options: dict[str, str]) -> Dataset:
+    """scikit-learn's 1,797 digits (8x8, values in [0, 1]) with a seeded 80/20 split.
+
+    Parameters
+    ----------
+    options : dict
+        The spec's options; ``seed`` (default 0) seeds the split.
+
+    Returns
+    -------
+    Dataset
+        Images (N, 1, 8, 8), labels 0-9.
+    """
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
@@ -95,6 +107,24 @@ def _sdf(kind: str, px: np.ndarray, py: np.ndarray) -> np.ndarray:
 
 
 def load_shapes_dataset(options: dict[str, str]) -> Dataset:
+    """Procedural shape images with known generating factors, split 80/20.
+
+    Parameters
+    ----------
+    options : dict
+        ``n`` (default 6000) images of ``size`` x ``size`` pixels (default 32, from 8 to 512), ``seed``
+        (default 0) for the shapes and the split.
+
+    Returns
+    -------
+    Dataset
+        Images (N, 1, size, size) in [0, 1], labelled by kind, with ``factors`` (train then test order).
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is out of range or the images would exceed the ``dataset_bytes`` limit.
+    """
     n = option(options, "n", 6000)
     size = option(options, "size", 32)
     seed = option(options, "seed", 0)
@@ -154,6 +184,24 @@ def photo(name: str) -> np.ndarray:
 
 
 def load_photos_dataset(options: dict[str, str]) -> Dataset:
+    """Random square patches of the bundled photos; the test patches come from held-out photos.
+
+    Parameters
+    ----------
+    options : dict
+        ``patch`` side in pixels (default 32, from 4 to 256), ``n`` training patches (default 8000; the test
+        set gets n // 5), ``color`` 0 (gray, default) or 1, ``seed`` (default 0).
+
+    Returns
+    -------
+    Dataset
+        Unlabelled images (N, 1 or 3, patch, patch) in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If an option is out of range or the patches would exceed the ``dataset_bytes`` limit.
+    """
     patch = option(options, "patch", 32)
     n = option(options, "n", 8000)
     color = option(options, "color", 0)

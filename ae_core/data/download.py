@@ -73,6 +73,27 @@ def mirror_for(name: str, options: dict[str, str]) -> str:
 
 
 def load_idx_family(name: str, local_dir: str | None, options: dict[str, str]) -> Dataset:
+    """An MNIST-format dataset (IDX files): from a local folder, or downloaded once and checked.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``FAMILIES`` (e.g. "mnist", "fashion-mnist").
+    local_dir : str or None
+        A folder holding the four IDX files (gzipped or not); None downloads them.
+    options : dict
+        ``cache`` and ``mirror`` for the download.
+
+    Returns
+    -------
+    Dataset
+        Images (N, 1, 28, 28) in [0, 1] with the family's own train/test split and labels.
+
+    Raises
+    ------
+    ValueError
+        If a file is missing, fails its checksum, or image and label files disagree in length.
+    """
     mirror, checksums, label_names = FAMILIES[name]
     if local_dir:
         paths = [_local_file(Path(local_dir), f) for f in FILES]

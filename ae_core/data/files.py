@@ -31,6 +31,30 @@ ZIP_ERRORS = (
 
 
 def load_npz(path: str, options: dict[str, str], scaler: dict | None = None) -> Dataset:
+    """A dataset from a NumPy ``.npz`` archive (never unpickled).
+
+    It holds ``x_train`` and ``x_test`` (optionally ``y_train``, ``y_test``), or ``x`` (optionally ``y``),
+    which gets a seeded split. Tables (N, D) are scaled; images become (N, C, H, W) in [0, 1].
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    options : dict
+        ``test`` (share, default 0.2) and ``seed`` (default 0) for a split; ``scale`` for tables.
+    scaler : dict, optional
+        A model's stored scaler: tables are scaled with it instead of a new one.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        If the file is not a readable .npz, holds object arrays, lacks the arrays above, or its values are
+        not finite numbers.
+    """
     file = _existing(path)
     if not zipfile.is_zipfile(file):
         raise ValueError(f"{file}: not a readable .npz file (an .npz is a zip archive of .npy arrays)")
@@ -69,6 +93,29 @@ def load_npz(path: str, options: dict[str, str], scaler: dict | None = None) -> 
 
 
 def load_csv(path: str, options: dict[str, str], scaler: dict | None = None) -> Dataset:
+    """A dataset from a CSV table with a header line: numeric feature columns and an optional label.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    options : dict
+        ``label`` names the label column (default: the first called label, labels, y, class or target); ``test``
+        (default 0.2) and ``seed`` (default 0) set the split; ``scale`` the scaling.
+    scaler : dict, optional
+        A model's stored scaler, used instead of fitting a new one.
+
+    Returns
+    -------
+    Dataset
+        Scaled float32 rows (N, D), labels coded 0..k-1 in sorted order, with feature and label names.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a readable CSV, has fewer than two rows, a feature column holds text, the label
+        column is missing, or a size limit is exceeded.
+    """
     import pandas as pd
 
     file = _existing(path)
@@ -115,6 +162,26 @@ def load_csv(path: str, options: dict[str, str], scaler: dict | None = None) -> 
 
 
 def load_image_folder(path: str, options: dict[str, str]) -> Dataset:
+    """A dataset of the images in a folder and its subfolders; a subfolder's name is its images' class.
+
+    Parameters
+    ----------
+    path : str
+        The folder.
+    options : dict
+        ``size`` (side in pixels, 2 to 1024; default the most common size, capped), ``gray`` (1 for one
+        channel), ``test`` (default 0.2) and ``seed`` (default 0).
+
+    Returns
+    -------
+    Dataset
+        Images (N, C, H, W) in [0, 1], all resized to one size.
+
+    Raises
+    ------
+    ValueError
+        If the folder does not exist, an image cannot be read, or a size limit is exceeded.
+    """
     root = Path(path)
     if not root.is_dir():
         raise ValueError(f"{root}: no such folder")
@@ -125,6 +192,25 @@ def load_image_folder(path: str, options: dict[str, str]) -> Dataset:
 
 
 def load_image_zip(path: str, options: dict[str, str]) -> Dataset:
+    """A dataset of the images in a zip archive; a folder's name inside it is its images' class.
+
+    Parameters
+    ----------
+    path : str
+        The zip file.
+    options : dict
+        As for ``load_image_folder``.
+
+    Returns
+    -------
+    Dataset
+        Images (N, C, H, W) in [0, 1], all resized to one size.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a readable zip, an image cannot be read, or a size limit is exceeded.
+    """
     file = _existing(path)
     try:
         with zipfile.ZipFile(file) as archive:

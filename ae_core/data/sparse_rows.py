@@ -31,14 +31,17 @@ class SparseRows:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
         return self.matrix.shape
 
     @property
     def nnz(self) -> int:
+        """The number of stored (non-missing) cells."""
         return self.matrix.nnz
 
     @property
     def nbytes(self) -> int:
+        """Memory held by the CSR arrays (values, column indices, row pointers), in bytes."""
         matrix = self.matrix
         return matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes
 
@@ -58,4 +61,5 @@ class SparseRows:
         return self
 
     def float(self) -> SparseRows:
+        """Itself: its values are float32 already (stands in for ``Tensor.float``)."""
         return self
