@@ -42,6 +42,19 @@ def load_view(folder: Path, name: str, **params) -> Any | None:
 
 
 def save_view(folder: Path, name: str, result: Any, **params) -> None:
+    """Store the result of ``name`` for these parameters in the folder's ``views.json`` (atomically).
+
+    Parameters
+    ----------
+    folder : Path
+        A checkpoint folder.
+    name : str
+        The view's name.
+    result : any
+        A JSON-serialisable value; replaces an earlier one for the same name and parameters.
+    **params
+        The parameters it was computed with (part of the key).
+    """
     views = _read_views(folder) | {_key(name, params): result}
     _write_atomically(Path(folder) / VIEWS_FILE, lambda h: h.write(json.dumps(views, indent=1).encode()))
 
@@ -54,6 +67,23 @@ def map_rows(n: int, limit: int) -> np.ndarray:
 
 
 def map_name(method: str, dims: int, split: str, limit: int) -> str:
+    """The key of a shipped map: ``"{method}-{dims}d-{split}-{limit}"``.
+
+    Parameters
+    ----------
+    method : str
+        The projection method.
+    dims : int
+        2 or 3.
+    split : str
+        "train", "test" or "all".
+    limit : int
+        The most points the map shows.
+
+    Returns
+    -------
+    str
+    """
     return f"{method}-{dims}d-{split}-{limit}"
 
 
@@ -71,6 +101,19 @@ def load_map(folder: Path, name: str, codes: np.ndarray) -> np.ndarray | None:
 
 
 def save_map(folder: Path, name: str, codes: np.ndarray, embedding: np.ndarray) -> None:
+    """Store an embedding in the folder's ``maps.npz`` (atomically), with the first 16 codes to check it.
+
+    Parameters
+    ----------
+    folder : Path
+        A checkpoint folder.
+    name : str
+        As ``map_name`` makes it; replaces an earlier map of that name.
+    codes : np.ndarray
+        The codes it was made from, shape (N, latent_dim).
+    embedding : np.ndarray
+        Shape (N, dims), stored as float32.
+    """
     path = Path(folder) / MAPS_FILE
     arrays = {}
     if path.exists():

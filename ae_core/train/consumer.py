@@ -23,6 +23,15 @@ KEEP_SECONDS = 24 * 3600  # ended runs older than this leave the table
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the consumer until it is stopped (or, with ``--parent``, until that process is gone and all is idle).
+
+    Returns at once, doing nothing, when another consumer holds the lock and ``--wait`` is not given.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        ``--models``, ``--workers``, ``--wait``, ``--parent``; ``sys.argv[1:]`` when None.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=None, help="the models folder (default: the data folder's)")
     parser.add_argument("--workers", type=int, default=None, help="runs at once (default: 1 below 8 cores)")

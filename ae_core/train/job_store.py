@@ -61,12 +61,36 @@ class JobStore:
 
     # -- records -----------------------------------------------------------------------------
     def new_id(self) -> int:
+        """A fresh run id (a counter in the store, so unique across processes).
+
+        Returns
+        -------
+        int
+        """
         return int(self._records.incr("next-id"))
 
     def put(self, record: dict[str, Any]) -> None:
+        """Write (or overwrite) a run's record, keyed by its ``id``.
+
+        Parameters
+        ----------
+        record : dict
+            JSON-serialisable; must hold ``id``.
+        """
         self._records.put_data(f"job:{record['id']}", json.dumps(record).encode())
 
     def record(self, job_id: int) -> dict[str, Any] | None:
+        """A run's record.
+
+        Parameters
+        ----------
+        job_id : int
+
+        Returns
+        -------
+        dict or None
+            None when there is no such run.
+        """
         data = self._records.peek_data(f"job:{job_id}")
         return None if data is EmptyData else json.loads(data)
 
@@ -85,6 +109,14 @@ class JobStore:
         return sorted(found, key=lambda r: r["id"])
 
     def forget(self, job_id: int, maps: int = 0) -> None:
+        """Delete a run's record and its live data (history, preview, stop flag, maps).
+
+        Parameters
+        ----------
+        job_id : int
+        maps : int, default 0
+            How many map snapshots it stored (``map:0`` ... ``map:{maps-1}`` are deleted).
+        """
         self._records.delete_data(f"job:{job_id}")
         for key in ("history", "preview", "stop", *(f"map:{n}" for n in range(maps))):
             self._live.delete_data(f"{key}:{job_id}")
@@ -101,6 +133,19 @@ class JobStore:
         self._live.put_data(f"{key}:{job_id}", data)
 
     def live(self, job_id: int, key: str) -> Any:
+        """A run's live value stored by ``put_live``.
+
+        Parameters
+        ----------
+        job_id : int
+        key : str
+            E.g. "history", "preview", "map:0".
+
+        Returns
+        -------
+        any
+            The JSON value, a dict of arrays for ``.npz`` data, or None when nothing is stored.
+        """
         data = self._live.peek_data(f"{key}:{job_id}")
         if data is EmptyData:
             return None
@@ -110,13 +155,36 @@ class JobStore:
         return json.loads(data[4:])
 
     def request_stop(self, job_id: int) -> None:
+        """Ask a run to stop (sets its stop flag; the run checks it between batches).
+
+        Parameters
+        ----------
+        job_id : int
+        """
         self._live.put_data(f"stop:{job_id}", b"1")
 
     def stop_requested(self, job_id: int) -> bool:
+        """Whether a stop was asked for the run.
+
+        Parameters
+        ----------
+        job_id : int
+
+        Returns
+        -------
+        bool
+        """
         return self._live.has_data_for_key(f"stop:{job_id}")
 
     # -- the consumer's sign of life ---------------------------------------------------------
     def beat(self, pid: int) -> None:
+        """Record the consumer's sign of life: its pid, host name and the time now.
+
+        Parameters
+        ----------
+        pid : int
+            The consumer's process id.
+        """
         self._records.put_data(
             "consumer", json.dumps({"pid": pid, "host": os.uname().nodename, "at": time.time()}).encode()
         )

@@ -102,6 +102,7 @@ class Job:
 
     @property
     def active(self) -> bool:
+        """Whether the run is queued or running."""
         return self.state in ("queued", "running")
 
     @property
@@ -194,6 +195,17 @@ class TrainingQueue:
         return found
 
     def get(self, job_id: int) -> Job | None:
+        """A run by id, read afresh from the store.
+
+        Parameters
+        ----------
+        job_id : int
+
+        Returns
+        -------
+        Job or None
+            None when there is no such run.
+        """
         return next((j for j in self.jobs() if j.id == job_id), None)
 
     def place(self, job: Job) -> int:

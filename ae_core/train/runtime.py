@@ -11,6 +11,13 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity on Linux, else all of them).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -54,6 +61,24 @@ class Distributed:
 
     @classmethod
     def from_environment(cls, device: str = "auto") -> Distributed:
+        """The process group torchrun set up (WORLD_SIZE > 1), else a single-process no-op.
+
+        Joins the group if none is initialised (NCCL on CUDA, else gloo); on CUDA it uses GPU ``LOCAL_RANK``.
+
+        Parameters
+        ----------
+        device : str, default "auto"
+            "auto", "cpu", "cuda" or "mps", as ``resolve_device`` takes it.
+
+        Returns
+        -------
+        Distributed
+
+        Raises
+        ------
+        ValueError
+            If ``device`` is unknown or not available here.
+        """
         world_size = int(os.environ.get("WORLD_SIZE", "1"))
         if world_size <= 1:
             return cls()
@@ -69,13 +94,25 @@ class Distributed:
 
     @property
     def active(self) -> bool:
+        """Whether more than one process trains (WORLD_SIZE > 1)."""
         return self.world_size > 1
 
     @property
     def is_main(self) -> bool:
+        """Whether this is rank 0, the process that logs and saves."""
         return self.rank == 0
 
     def wrap(self, module: torch.nn.Module) -> torch.nn.Module:
+        """The module in DistributedDataParallel when active, else the module itself.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+
+        Returns
+        -------
+        torch.nn.Module
+        """
         if not self.active:
             return module
         ids = [self.device.index] if self.device.type == "cuda" else None
@@ -91,6 +128,17 @@ class Distributed:
         return perm[self.rank * per_rank : (self.rank + 1) * per_rank]
 
     def mean(self, values: dict[str, float]) -> dict[str, float]:
+        """The mean of each value over all ranks (the values themselves when not active).
+
+        Parameters
+        ----------
+        values : dict of str to float
+            The same keys on every rank.
+
+        Returns
+        -------
+        dict of str to float
+        """
         if not self.active:
             return values
         keys = sorted(values)
@@ -107,6 +155,7 @@ class Distributed:
         return bool(flag.item() > 0)
 
     def close(self) -> None:
+        """Wait for every rank and destroy the process group, if this object initialised it."""
         if self.active and self.owns_group:
             torch_dist.barrier()
             torch_dist.destroy_process_group()
