@@ -34,7 +34,25 @@ ALLOWED_FILES = (CONFIG, WEIGHTS, OPTIMIZER)
 
 
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load a checkpoint folder, or a zip of one, into an eval-mode model."""
+    """Load a checkpoint folder, or a zip of one, into an eval-mode model.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A checkpoint folder or a zip file (unpacked into a temporary folder, trusted).
+    device : str or torch.device, default "cpu"
+        Where the model is put.
+
+    Returns
+    -------
+    Checkpoint
+        Its ``path`` is the one given.
+
+    Raises
+    ------
+    CheckpointError
+        (a ValueError) if the checkpoint is missing or damaged.
+    """
     path = Path(path)
     if not (path.is_file() and zipfile.is_zipfile(path)):
         return load_folder(path, device)
@@ -45,7 +63,23 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
 
 
 def export_zip(directory: str | os.PathLike) -> bytes:
-    """The checkpoint's files (config and weights only) as zip bytes, for download."""
+    """The checkpoint's files (config and weights only) as zip bytes, for download.
+
+    Parameters
+    ----------
+    directory : str or PathLike
+        A checkpoint folder.
+
+    Returns
+    -------
+    bytes
+        A deflated zip of ``config.json`` and ``weights.safetensors``.
+
+    Raises
+    ------
+    CheckpointError
+        If the folder's config is missing or not valid.
+    """
     path = recover(Path(directory))
     read_config(path)
     buffer = io.BytesIO()
@@ -72,6 +106,32 @@ def import_zip(
     ``trusted`` (the command line), the config may name only a built-in dataset or a file that
     the browser ``owner`` uploaded (its folder of ``data_dir``, default the app's data folder;
     any uploaded file if ``teacher``), and it is marked as uploaded, by whom.
+
+    Parameters
+    ----------
+    source : str, PathLike or bytes
+        The zip file, or its bytes.
+    destination : str or PathLike
+        The checkpoint folder to create; it must not exist or be empty.
+    trusted : bool, default False
+        Skip the dataset check and the upload mark.
+    owner : str, optional
+        The uploading browser's id.
+    teacher : bool, default False
+        The uploader is the teacher.
+    data_dir : str or PathLike, optional
+        The folder of uploaded data.
+
+    Returns
+    -------
+    Path
+        ``destination``.
+
+    Raises
+    ------
+    CheckpointError
+        (a ValueError) if the zip is unreadable, holds a refused entry, its config or weights are not
+        valid, it names a dataset the uploader may not use, or ``destination`` already holds files.
     """
     data = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
@@ -152,7 +212,22 @@ def check_upload_dataset(
 ) -> None:
     """For a model that came from a browser: ``ValueError`` unless its dataset is built-in or a
     file its uploader uploaded (any uploaded file when the uploader, or ``teacher``, is the teacher).
-    Models trained on this server name what they like; they are not checked."""
+    Models trained on this server name what they like; they are not checked.
+
+    Parameters
+    ----------
+    config : CheckpointConfig
+        The model's parsed config.
+    data_dir : str or PathLike, optional
+        The folder of uploaded data (default: the app's).
+    teacher : bool, default False
+        Whether the person using it is the teacher.
+
+    Raises
+    ------
+    ValueError
+        If an uploaded model names a dataset file its uploader did not upload.
+    """
     if config.origin != "upload" or not config.dataset:
         return
     uploader = config.extra.get("uploader")

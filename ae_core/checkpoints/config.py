@@ -71,7 +71,23 @@ class CheckpointConfig:
 
     @classmethod
     def parse(cls, raw: Any) -> CheckpointConfig:
-        """Check every field's type; ``ValueError`` names the first bad one."""
+        """Check every field's type; ``ValueError`` names the first bad one.
+
+        Parameters
+        ----------
+        raw : any
+            The decoded ``config.json``.
+
+        Returns
+        -------
+        CheckpointConfig
+            With ``raw`` kept as given.
+
+        Raises
+        ------
+        ValueError
+            If it is not a Latent Lab config, is from a newer format, or a field has the wrong type.
+        """
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise ValueError("it is not a Latent Lab checkpoint config")
         version = raw.get("format_version", 0)
@@ -109,7 +125,13 @@ class CheckpointConfig:
         return (self.training or {}).get("history") or []
 
     def status(self) -> str:
-        """How its training ended, in words: "completed", "interrupted (epoch 3 of 20)", ..."""
+        """How its training ended, in words: "completed", "interrupted (epoch 3 of 20)", ...
+
+        Returns
+        -------
+        str
+            "unknown" when the config does not say.
+        """
         training = self.training or {}
         stopped = training.get("stopped") or "unknown"
         if stopped in ("interrupted", "non_finite"):
@@ -120,7 +142,21 @@ class CheckpointConfig:
 
 
 def parameter_count(model: ModelConfig) -> int:
-    """The model's parameter count, from its settings alone (built on the ``meta`` device)."""
+    """The model's parameter count, from its settings alone (built on the ``meta`` device).
+
+    Parameters
+    ----------
+    model : ModelConfig
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If the settings are not valid.
+    """
     with torch.device("meta"):
         return sum(
             p.numel()
@@ -129,7 +165,22 @@ def parameter_count(model: ModelConfig) -> int:
 
 
 def build_checked(model: ModelConfig) -> Autoencoder:
-    """The model, once its parameter count is known to be within ``limits``."""
+    """The model, once its parameter count is known to be within ``limits``.
+
+    Parameters
+    ----------
+    model : ModelConfig
+
+    Returns
+    -------
+    Autoencoder
+        Untrained.
+
+    Raises
+    ------
+    ValueError
+        If the settings are not valid or the model has more parameters than the ``parameters`` limit.
+    """
     limits.check("parameters", parameter_count(model), "this model has {amount}", unit="parameters")
     return build_model(model.name, model.input_shape, model.latent_dim, **model.options)
 

@@ -75,7 +75,31 @@ def save_checkpoint(
     """Write ``model`` and its metadata to ``directory``, replacing it atomically.
 
     The new checkpoint is written beside the target and swapped in by renames, so a crash at
-    any moment leaves either the old checkpoint or the new one, never a mix.
+    any moment leaves either the old checkpoint or the new one, never a mix. Snapshots already in
+    the folder are carried over.
+
+    Parameters
+    ----------
+    model : Autoencoder
+    directory : str or PathLike
+        The checkpoint folder (created with its parents).
+    dataset : str, optional
+        The spec of the training data.
+    scaler : dict, optional
+        A tabular model's ``Scaler.to_dict()``.
+    label_names : list of str, optional
+    metrics : dict, optional
+    training : dict, optional
+        Epochs, history, stop reason, ...
+    optimizer : torch.optim.Optimizer, optional
+        Saved too (``optimizer.safetensors``) so training can resume.
+    extra : dict, optional
+        Anything else JSON-serialisable.
+
+    Returns
+    -------
+    Path
+        ``directory``.
     """
     target = Path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +142,22 @@ def save_checkpoint(
 def load_folder(directory: str | os.PathLike, device: str | torch.device = "cpu") -> Checkpoint:
     """Load a checkpoint directory into a model prepared for inference (``for_inference``: eval
     mode, channels-last on a CPU for images), so it can be shared as it is (zips:
-    ``archive.load_checkpoint``)."""
+    ``archive.load_checkpoint``).
+
+    Parameters
+    ----------
+    directory : str or PathLike
+    device : str or torch.device, default "cpu"
+
+    Returns
+    -------
+    Checkpoint
+
+    Raises
+    ------
+    CheckpointError
+        (a ValueError) if the folder, its config or its weights are missing, damaged or do not fit.
+    """
     path = recover(Path(directory))
     config = parse_config(path)
     try:
@@ -131,12 +170,41 @@ def load_folder(directory: str | os.PathLike, device: str | torch.device = "cpu"
 
 
 def read_config(directory: str | os.PathLike) -> dict[str, Any]:
-    """The validated ``config.json`` of a checkpoint directory, as a dict."""
+    """The validated ``config.json`` of a checkpoint directory, as a dict.
+
+    Parameters
+    ----------
+    directory : str or PathLike
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    CheckpointError
+        As ``parse_config``.
+    """
     return parse_config(directory).raw
 
 
 def parse_config(directory: str | os.PathLike) -> CheckpointConfig:
-    """The ``config.json`` of a checkpoint directory, size- and type-checked."""
+    """The ``config.json`` of a checkpoint directory, size- and type-checked.
+
+    Parameters
+    ----------
+    directory : str or PathLike
+
+    Returns
+    -------
+    CheckpointConfig
+
+    Raises
+    ------
+    CheckpointError
+        (a ValueError) if the folder or its config is missing, the config is over the ``config_bytes``
+        limit, is not JSON, or a field is not valid.
+    """
     path = Path(directory)
     if not path.is_dir():
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist or is not a directory")
@@ -153,7 +221,22 @@ def parse_config(directory: str | os.PathLike) -> CheckpointConfig:
 
 
 def check_compatible(config: dict[str, Any], sample_shape, what: str = "the data") -> None:
-    """Raise a clear error when a checkpoint's model does not take samples of ``sample_shape``."""
+    """Raise a clear error when a checkpoint's model does not take samples of ``sample_shape``.
+
+    Parameters
+    ----------
+    config : dict
+        The checkpoint's config.
+    sample_shape : sequence of int
+        The shape of one sample of the data.
+    what : str, default "the data"
+        Names the data in the message.
+
+    Raises
+    ------
+    CheckpointError
+        (a ValueError) if the shapes differ.
+    """
     expected = tuple(config["model"]["input_shape"])
     if tuple(sample_shape) != expected:
         raise CheckpointError(
@@ -163,7 +246,27 @@ def check_compatible(config: dict[str, Any], sample_shape, what: str = "the data
 
 def load_training_state(directory, model: Autoencoder, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     """Put a checkpoint's weights and optimizer state into ``model`` and ``optimizer``; return its
-    ``training`` section (epoch count, history, best epoch) as saved."""
+    ``training`` section (epoch count, history, best epoch) as saved.
+
+    Parameters
+    ----------
+    directory : str or PathLike
+        The checkpoint folder.
+    model : Autoencoder
+        Of the same type and input shape.
+    optimizer : torch.optim.Optimizer
+        Its state is restored only when the checkpoint saved one.
+
+    Returns
+    -------
+    dict
+        Empty when the checkpoint has no training section.
+
+    Raises
+    ------
+    CheckpointError
+        If the checkpoint is of another model type or shape, or its weights do not fit.
+    """
     path = recover(Path(directory))
     config = read_config(path)
     check_compatible(config, model.input_shape, "the model being trained")
@@ -227,7 +330,18 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
 
 
 def recover(path: Path) -> Path:
-    """If a save was interrupted between its two renames, put the previous checkpoint back."""
+    """If a save was interrupted between its two renames, put the previous checkpoint back.
+
+    Parameters
+    ----------
+    path : Path
+        A checkpoint folder.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     if not path.exists() and path.parent.is_dir():
         olds = sorted(path.parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
         if olds:

@@ -93,7 +93,23 @@ def validate_input_shape(input_shape) -> tuple[int, ...]:
 
 
 def model_from_config(config: dict[str, Any]) -> Autoencoder:
-    """Rebuild a model (untrained) from the ``config`` property of another."""
+    """Rebuild a model (untrained) from the ``config`` property of another.
+
+    Parameters
+    ----------
+    config : dict
+        ``name``, ``input_shape``, ``latent_dim`` and optionally ``options``.
+
+    Returns
+    -------
+    Autoencoder
+        With fresh random weights.
+
+    Raises
+    ------
+    ValueError
+        If the name, shape, code size or an option is not valid.
+    """
     return build_model(config["name"], config["input_shape"], int(config["latent_dim"]), **config.get("options", {}))
 
 

@@ -54,7 +54,18 @@ class Autoencoder(nn.Module):
 
     # -- the four methods of the model surface -------------------------------------------------
     def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Return ``(mu, logvar)``; ``logvar`` is None for deterministic models."""
+        """Return ``(mu, logvar)``; ``logvar`` is None for deterministic models.
+
+        Parameters
+        ----------
+        x : tensor
+            A batch, shape (N, *input_shape).
+
+        Returns
+        -------
+        tuple
+            ``mu`` of shape (N, latent_dim) and ``logvar`` of the same shape, clamped to [-20, 10], or None.
+        """
         h = self.encoder(x)
         if self.variational:
             mu, logvar = h.chunk(2, dim=1)
@@ -62,11 +73,33 @@ class Autoencoder(nn.Module):
         return h, None
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """The code of ``x`` (the posterior mean for variational models)."""
+        """The code of ``x`` (the posterior mean for variational models).
+
+        Parameters
+        ----------
+        x : tensor
+            A batch, shape (N, *input_shape).
+
+        Returns
+        -------
+        tensor
+            Shape (N, latent_dim) (a feature map for models with ``spatial_code``).
+        """
         return self.encode_distribution(x)[0]
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Decode codes into data space."""
+        """Decode codes into data space.
+
+        Parameters
+        ----------
+        z : tensor
+            Codes, shape (N, latent_dim).
+
+        Returns
+        -------
+        tensor
+            Shape (N, *input_shape), after the output activation (sigmoid or none).
+        """
         return self._activate(self.decoder(z))
 
     def forward(self, x: torch.Tensor) -> AEOutput:
@@ -120,29 +153,99 @@ class Autoencoder(nn.Module):
 
     # -- hooks for variants ---------------------------------------------------------------------
     def prepare(self, x_train: torch.Tensor) -> None:
-        """A data-dependent initialisation before training starts (none by default)."""
+        """A data-dependent initialisation before training starts (none by default).
+
+        Parameters
+        ----------
+        x_train : tensor
+            All the training data.
+        """
 
     def penalties(self, x_in: torch.Tensor, out: AEOutput) -> dict[str, torch.Tensor]:
-        """Extra loss terms (already weighted), e.g. sparsity or contraction."""
+        """Extra loss terms (already weighted), e.g. sparsity or contraction.
+
+        Parameters
+        ----------
+        x_in : tensor
+            The (possibly corrupted) input the model saw.
+        out : AEOutput
+            What ``forward`` returned for it.
+
+        Returns
+        -------
+        dict
+            Name to scalar tensor; empty by default.
+        """
         return {}
 
     def weighted(self, name: str, value: torch.Tensor) -> torch.Tensor:
-        """The weight of a named part in the total; the KL term is scaled by beta."""
+        """The weight of a named part in the total; the KL term is scaled by beta.
+
+        Parameters
+        ----------
+        name : str
+            The loss part's name ("recon", "kl", ...).
+        value : tensor
+            Its unweighted value.
+
+        Returns
+        -------
+        tensor
+            ``value * beta`` for "kl" (beta defaults to 1), else ``value``.
+        """
         return value * getattr(self.options, "beta", 1.0) if name == "kl" else value
 
     def corrupt(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """The training input: ``x`` with the configured noise (denoising), else ``x`` itself."""
+        """The training input: ``x`` with the configured noise (denoising), else ``x`` itself.
+
+        Parameters
+        ----------
+        x : tensor
+            A clean batch.
+        generator : torch.Generator, optional
+            For the noise.
+
+        Returns
+        -------
+        tensor
+        """
         if self.options.noise == "none" or self.options.noise_level == 0:
             return x
         return add_noise(x, self.options.noise, self.options.noise_level, generator=generator)
 
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """One training objective for every model: corrupt, reconstruct, compare to the clean x."""
+        """One training objective for every model: corrupt, reconstruct, compare to the clean x.
+
+        Parameters
+        ----------
+        x : tensor
+            A clean batch.
+        generator : torch.Generator, optional
+            For the corruption.
+
+        Returns
+        -------
+        dict
+            Named loss parts and ``"loss"``, their total, as ``loss`` returns them.
+        """
         x_in = self.corrupt(x, generator)
         return self.loss(x, self(x_in), x_in)
 
     def validation_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """What the best epoch is chosen by: reconstructing clean inputs (no noise, no sampling)."""
+        """What the best epoch is chosen by: reconstructing clean inputs (no noise, no sampling).
+
+        Parameters
+        ----------
+        x : tensor
+            A clean batch.
+        generator : torch.Generator, optional
+            Unused here; subclasses that add seeded noise use it.
+
+        Returns
+        -------
+        dict
+            Named loss parts and ``"loss"``.
+        """
         return self.loss(x, self(x), x)
 
     # -- shared conveniences --------------------------------------------------------------------
@@ -283,7 +386,21 @@ def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str, output
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(q(z|x) || N(0, I)) per code dimension, shaped like ``mu``: sum over dimensions for a
-    sample's KL, average over samples for how much a dimension is used."""
+    """KL(q(z|x) || N(0, I)) per code dimension, shaped like ``mu``.
+
+    Sum over dimensions for a sample's KL, average over samples for how much a dimension is used.
+
+    Parameters
+    ----------
+    mu : tensor
+        Posterior means, shape (N, latent_dim).
+    logvar : tensor
+        Posterior log-variances, same shape.
+
+    Returns
+    -------
+    tensor
+        Same shape as ``mu``, in nats.
+    """
     # Analytic for a diagonal Gaussian against the standard normal (Kingma & Welling 2014, appendix B).
     return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())

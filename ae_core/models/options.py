@@ -88,7 +88,17 @@ def make_options(cls: type[AEOptions], values: dict[str, Any], model_name: str) 
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` with its tuples turned into lists, at any depth (for JSON)."""
+    """``value`` with its tuples turned into lists, at any depth (for JSON).
+
+    Parameters
+    ----------
+    value : any
+        Tuples, dicts and anything else; dicts are copied, other values are kept as they are.
+
+    Returns
+    -------
+    any
+    """
     if isinstance(value, tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, dict):
