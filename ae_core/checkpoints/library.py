@@ -55,6 +55,19 @@ def list_models(*folders: Path, broken: bool = False) -> list[ModelEntry]:
     A damaged checkpoint never breaks the list: it is left out, or with ``broken`` listed with
     the reason it cannot be used (so it can be deleted). Half-done saves are recovered and
     leftovers of interrupted saves, imports and deletes are cleaned first.
+
+    Parameters
+    ----------
+    *folders : Path
+        Folders of checkpoint folders; missing ones are skipped. ``PRETRAINED_DIR`` lists as "pretrained",
+        any other as "saved" (and is tidied).
+    broken : bool, default False
+        Also list damaged checkpoints, with ``error`` set.
+
+    Returns
+    -------
+    list of ModelEntry
+        By folder, then by name; hidden folders are skipped.
     """
     folders = folders or (PRETRAINED_DIR, user_models_dir())
     entries = []
@@ -80,7 +93,18 @@ def list_models(*folders: Path, broken: bool = False) -> list[ModelEntry]:
 
 def tidy(folder: Path, now: float | None = None) -> None:
     """Put back a checkpoint whose save stopped between its two renames; remove stale leftovers
-    (``.NAME.tmp-*``, ``.NAME.old-*``, ``.NAME.deleted-*``, ``.import-*``)."""
+    (``.NAME.tmp-*``, ``.NAME.old-*``, ``.NAME.deleted-*``, ``.import-*``).
+
+    A lone ``.old`` is put back after 30 seconds; temporary and import leftovers are removed after
+    10 minutes, deleted ones at once.
+
+    Parameters
+    ----------
+    folder : Path
+        A folder of saved models.
+    now : float, optional
+        The time in seconds since the epoch (default: now; for tests).
+    """
     now = time.time() if now is None else now
     for path in sorted(folder.glob(".*")):
         match = re.match(r"^\.(.+)\.(old|tmp|deleted)-[^.]+$", path.name)
@@ -97,7 +121,25 @@ def tidy(folder: Path, now: float | None = None) -> None:
 
 
 def check_model_name(name: str, folder: Path) -> str:
-    """A valid, unused folder name for a new model; raises ValueError otherwise."""
+    """A valid, unused folder name for a new model; raises ValueError otherwise.
+
+    Parameters
+    ----------
+    name : str
+        Stripped of surrounding spaces; 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.
+    folder : Path
+        The models folder it would go in.
+
+    Returns
+    -------
+    str
+        The stripped name.
+
+    Raises
+    ------
+    ValueError
+        If the name is not allowed or a model of that name exists.
+    """
     name = (name or "").strip()
     if not NAME_PATTERN.match(name):
         raise ValueError(
@@ -109,7 +151,23 @@ def check_model_name(name: str, folder: Path) -> str:
 
 
 def saved_model_path(name: str, folder: Path | None = None) -> Path:
-    """The folder of a saved (not shipped) model; ValueError if there is none by that name."""
+    """The folder of a saved (not shipped) model; ValueError if there is none by that name.
+
+    Parameters
+    ----------
+    name : str
+    folder : Path, optional
+        The models folder (default: the user's).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    ValueError
+        If the name holds "/", starts with "." or has no checkpoint config.
+    """
     path = (folder or user_models_dir()) / name
     if "/" in name or name.startswith(".") or not (path / "config.json").is_file():
         raise ValueError(f"there is no saved model named {name!r}")
@@ -117,7 +175,27 @@ def saved_model_path(name: str, folder: Path | None = None) -> Path:
 
 
 def rename_model(name: str, new_name: str, folder: Path | None = None) -> Path:
-    """Rename a saved model (one atomic rename); ValueError for a bad or taken new name."""
+    """Rename a saved model (one atomic rename); ValueError for a bad or taken new name.
+
+    Its owner record moves with it.
+
+    Parameters
+    ----------
+    name : str
+    new_name : str
+    folder : Path, optional
+        The models folder (default: the user's).
+
+    Returns
+    -------
+    Path
+        The model's new folder.
+
+    Raises
+    ------
+    ValueError
+        If there is no saved model ``name`` or ``new_name`` is not allowed or taken.
+    """
     path = saved_model_path(name, folder)
     target = path.parent / check_model_name(new_name, path.parent)
     os.replace(path, target)
@@ -129,7 +207,19 @@ def rename_model(name: str, new_name: str, folder: Path | None = None) -> Path:
 
 def delete_model(name: str, folder: Path | None = None) -> None:
     """Delete a saved model (a broken one too): renamed to a hidden name first (one atomic
-    step), then removed."""
+    step), then removed, with its owner record.
+
+    Parameters
+    ----------
+    name : str
+    folder : Path, optional
+        The models folder (default: the user's).
+
+    Raises
+    ------
+    ValueError
+        If there is no such model folder.
+    """
     path = (folder or user_models_dir()) / name
     if "/" in name or name.startswith(".") or not path.is_dir():
         raise ValueError(f"there is no saved model named {name!r}")
@@ -146,7 +236,17 @@ def delete_model(name: str, folder: Path | None = None) -> None:
 
 
 def claim_model(name: str, owner: str, folder: Path | None = None) -> None:
-    """Record ``owner`` (a browser's id) as the owner of saved model ``name``."""
+    """Record ``owner`` (a browser's id) as the owner of saved model ``name``.
+
+    The id is stored hashed; an empty ``owner`` records nothing.
+
+    Parameters
+    ----------
+    name : str
+    owner : str
+    folder : Path, optional
+        The models folder (default: the user's).
+    """
     if not owner:
         return
     file = _owner_file(folder or user_models_dir(), name)
@@ -156,7 +256,19 @@ def claim_model(name: str, owner: str, folder: Path | None = None) -> None:
 
 def may_manage(entry: ModelEntry, owner: str, teacher: bool = False) -> bool:
     """Whether a browser with id ``owner`` may rename and delete ``entry``: never a shipped
-    model; any saved one for the teacher; otherwise only the ones it trained or uploaded."""
+    model; any saved one for the teacher; otherwise only the ones it trained or uploaded.
+
+    Parameters
+    ----------
+    entry : ModelEntry
+    owner : str
+        The browser's id (unhashed).
+    teacher : bool, default False
+
+    Returns
+    -------
+    bool
+    """
     if entry.source == "pretrained":
         return False
     if teacher:

@@ -14,7 +14,20 @@ from ae_core.models import Autoencoder
 
 def save_snapshot(model: Autoencoder, directory: str | os.PathLike, epoch: int) -> Path:
     """Keep the weights of one epoch in ``directory/snapshots/epoch-NNNN.safetensors`` (written to
-    a temporary name and renamed, so a half-written snapshot never exists)."""
+    a temporary name and renamed, so a half-written snapshot never exists).
+
+    Parameters
+    ----------
+    model : Autoencoder
+    directory : str or PathLike
+        The checkpoint folder.
+    epoch : int
+
+    Returns
+    -------
+    Path
+        The snapshot file.
+    """
     folder = Path(directory) / SNAPSHOTS
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"epoch-{epoch:04d}.safetensors"
@@ -25,7 +38,18 @@ def save_snapshot(model: Autoencoder, directory: str | os.PathLike, epoch: int) 
 
 
 def list_snapshots(directory: str | os.PathLike) -> dict[int, Path]:
-    """Epoch -> weights file of the snapshots kept in a checkpoint."""
+    """Epoch -> weights file of the snapshots kept in a checkpoint.
+
+    Parameters
+    ----------
+    directory : str or PathLike
+        The checkpoint folder.
+
+    Returns
+    -------
+    dict of int to Path
+        Empty when it kept none.
+    """
     folder = Path(directory) / SNAPSHOTS
     found = {}
     for file in sorted(folder.glob("epoch-*.safetensors")) if folder.is_dir() else []:
@@ -37,7 +61,23 @@ def list_snapshots(directory: str | os.PathLike) -> dict[int, Path]:
 
 
 def load_snapshot(checkpoint: Checkpoint, epoch: int) -> Autoencoder:
-    """The checkpoint's model with the weights it had after ``epoch``."""
+    """The checkpoint's model with the weights it had after ``epoch``.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint
+    epoch : int
+
+    Returns
+    -------
+    Autoencoder
+        A new model, prepared for inference.
+
+    Raises
+    ------
+    CheckpointError
+        (a ValueError) if no snapshot of that epoch was kept or it does not fit.
+    """
     snapshots = list_snapshots(checkpoint.path)
     if epoch not in snapshots:
         raise CheckpointError(
