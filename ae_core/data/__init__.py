@@ -61,6 +61,25 @@ def store_upload(data: bytes, filename: str, folder: str | os.PathLike) -> Datas
 
     The file is stored under a name derived from its content, so the same upload is kept once
     and a model's dataset spec keeps pointing at it. A file that does not load is not kept.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    filename : str
+        Its name in the browser; the suffix (.zip, .npz, .csv) picks the loader.
+    folder : str or PathLike
+        Where uploads are kept (created if needed).
+
+    Returns
+    -------
+    Dataset
+        Its spec names the stored file.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is not accepted or the file does not load (the message names ``filename``).
     """
     suffix = Path(filename).suffix.lower()
     if suffix not in UPLOAD_KINDS:
@@ -96,6 +115,22 @@ def load_dataset(spec: str, scaler: dict | None = None) -> Dataset:
 
     Any dataset takes ``normal=A,B``: the training split keeps only those classes (a one-class
     set-up for anomaly detection) while the test split keeps every class.
+
+    Parameters
+    ----------
+    spec : str
+        The dataset spec.
+    scaler : dict, optional
+        A checkpoint's stored scaler.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        If the spec, an option or the data is not valid, or a limit is exceeded.
     """
     name, argument, options = parse_spec(spec)
     if "normal" in options:
@@ -105,7 +140,29 @@ def load_dataset(spec: str, scaler: dict | None = None) -> Dataset:
 
 
 def keep_classes(dataset: Dataset, classes: str, spec: str) -> Dataset:
-    """The one-class version of ``dataset``: training samples of ``classes`` only."""
+    """The one-class version of ``dataset``: training samples of ``classes`` only.
+
+    The test split is kept whole; the spec gets ``normal=`` with the sorted class numbers, and
+    ``extra["normal_classes"]`` lists them.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A labelled dataset.
+    classes : str
+        Comma-separated class names or numbers, e.g. ``"0,1"`` or ``"cat,dog"``.
+    spec : str
+        The spec asked for; unused.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        If the dataset has no labels or an item is not one of its classes.
+    """
     if dataset.y_train is None:
         raise ValueError(f"dataset {dataset.spec!r} has no labels, so normal={classes!r} cannot pick classes")
     names = dataset.label_names or []

@@ -22,7 +22,21 @@ from ae_core.system.parameters import check_parameter
 
 
 def check_codes(codes) -> np.ndarray:
-    """``codes`` as a float32 ``(N, latent_dim)`` array of at least 3 rows, or a ValueError."""
+    """``codes`` as a float32 ``(N, latent_dim)`` array of at least 3 rows, or a ValueError.
+
+    Parameters
+    ----------
+    codes : array-like
+
+    Returns
+    -------
+    np.ndarray
+
+    Raises
+    ------
+    ValueError
+        If it is not 2-D or has fewer than 3 rows.
+    """
     codes = np.asarray(codes, np.float32)
     if codes.ndim != 2 or len(codes) < 3:
         raise ValueError(f"need at least 3 codes as an (N, latent_dim) array, got shape {codes.shape}")
@@ -61,12 +75,42 @@ class Projector(BaseEstimator):
         return check_codes(codes)
 
     def transform(self, codes) -> np.ndarray:
-        """Positions on the map of new ``codes``, shape ``(N, n_components)``."""
+        """Positions on the map of new ``codes``, shape ``(N, n_components)``.
+
+        Parameters
+        ----------
+        codes : array-like of shape (N, latent_dim)
+
+        Returns
+        -------
+        np.ndarray
+            Float32, shape (N, n_components).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         check_is_fitted(self, "embedding_")
         return self._transform(np.asarray(codes, np.float32))
 
     def inverse_transform(self, points) -> np.ndarray:
-        """Codes for map positions ``points`` (exact when ``exact_inverse``), shape ``(N, latent_dim)``."""
+        """Codes for map positions ``points`` (exact when ``exact_inverse``), shape ``(N, latent_dim)``.
+
+        Parameters
+        ----------
+        points : array-like of shape (N, n_components)
+
+        Returns
+        -------
+        np.ndarray
+            Float32, shape (N, latent_dim).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         check_is_fitted(self, "embedding_")
         return self._inverse_transform(np.asarray(points, np.float32))
 
@@ -80,7 +124,24 @@ class PCAProjector(Projector):
     name = "PCA"
 
     def fit(self, codes, y=None) -> PCAProjector:
-        """Fit PCA to ``codes`` ``(N, latent_dim)`` and place them; returns ``self``."""
+        """Fit PCA to ``codes`` ``(N, latent_dim)`` and place them; returns ``self``.
+
+        Parameters
+        ----------
+        codes : array-like of shape (N, latent_dim)
+        y : ignored
+
+        Returns
+        -------
+        PCAProjector
+            ``self``, with ``pca_`` and ``embedding_`` set.
+
+        Raises
+        ------
+        ValueError
+            If ``n_components`` is not 2 or 3, ``seed`` is not a valid seed, or ``codes`` is not an
+            (N, latent_dim) array of at least 3 rows, or has fewer than ``n_components`` columns.
+        """
         codes = self._validate(codes)
         if codes.shape[1] < self.n_components:
             raise ValueError(
@@ -106,7 +167,24 @@ class RawProjector(Projector):
     name = "raw code"
 
     def fit(self, codes, y=None) -> RawProjector:
-        """Take ``codes`` as the map (they must have ``n_components`` numbers); returns ``self``."""
+        """Take ``codes`` as the map (they must have ``n_components`` numbers); returns ``self``.
+
+        Parameters
+        ----------
+        codes : array-like of shape (N, n_components)
+        y : ignored
+
+        Returns
+        -------
+        RawProjector
+            ``self``; ``embedding_`` is a copy of the codes.
+
+        Raises
+        ------
+        ValueError
+            If ``n_components`` is not 2 or 3, ``seed`` is not a valid seed, or ``codes`` is not an
+            (N, latent_dim) array of at least 3 rows, or has other than ``n_components`` columns.
+        """
         codes = self._validate(codes)
         if codes.shape[1] != self.n_components:
             raise ValueError(
@@ -133,7 +211,26 @@ class NeighbourProjector(Projector):
     exact_inverse = False
 
     def fit(self, codes, y=None, embedding=None) -> NeighbourProjector:
-        """Compute the map of ``codes`` (or take ``embedding``, its map computed earlier); returns ``self``."""
+        """Compute the map of ``codes`` (or take ``embedding``, its map computed earlier); returns ``self``.
+
+        Parameters
+        ----------
+        codes : array-like of shape (N, latent_dim)
+        y : ignored
+        embedding : array-like of shape (N, n_components), optional
+            A map of these codes computed earlier.
+
+        Returns
+        -------
+        NeighbourProjector
+            ``self``, with ``embedding_``, ``codes_`` and 8-nearest-neighbour indexes of both.
+
+        Raises
+        ------
+        ValueError
+            If ``n_components`` is not 2 or 3, ``seed`` is not a valid seed, or ``codes`` is not an
+            (N, latent_dim) array of at least 3 rows, or ``embedding`` has the wrong shape.
+        """
         codes = self._validate(codes)
         if embedding is None:
             embedding = self._embed(codes)
@@ -192,7 +289,25 @@ class UMAPProjector(NeighbourProjector):
             return self.umap_.fit_transform(codes).astype(np.float32)
 
     def fit(self, codes, y=None, embedding=None) -> UMAPProjector:
-        """Compute the UMAP map of ``codes`` (or take ``embedding``, computed earlier); returns ``self``."""
+        """Compute the UMAP map of ``codes`` (or take ``embedding``, computed earlier); returns ``self``.
+
+        Parameters
+        ----------
+        codes : array-like of shape (N, latent_dim)
+        y : ignored
+        embedding : array-like of shape (N, n_components), optional
+            A map of these codes computed earlier; ``umap_`` is then None.
+
+        Returns
+        -------
+        UMAPProjector
+
+        Raises
+        ------
+        ValueError
+            If ``n_components`` is not 2 or 3, ``seed`` is not a valid seed, or ``codes`` is not an
+            (N, latent_dim) array of at least 3 rows, or ``embedding`` has the wrong shape.
+        """
         super().fit(codes, y, embedding)  # computing the map sets umap_
         if embedding is not None:
             self.umap_ = None
@@ -202,7 +317,22 @@ class UMAPProjector(NeighbourProjector):
     # takes about 15 s per call on a 10,000-point map on 2 cores, too slow for click-to-decode.
 
     def umap_inverse_transform(self, points) -> np.ndarray:
-        """UMAP's own inverse transform (slow); needs a map computed by this projector's ``fit``."""
+        """UMAP's own inverse transform (slow); needs a map computed by this projector's ``fit``.
+
+        Parameters
+        ----------
+        points : array-like of shape (N, n_components)
+
+        Returns
+        -------
+        np.ndarray
+            Float32 codes, shape (N, latent_dim).
+
+        Raises
+        ------
+        ValueError
+            If the map was given to ``fit`` as ``embedding`` rather than computed.
+        """
         check_is_fitted(self, "embedding_")
         if self.umap_ is None:
             raise ValueError("this UMAP map was read from the cache; recompute it to use UMAP's own inverse transform")
@@ -225,7 +355,18 @@ class TSNEProjector(NeighbourProjector):
         return tsne.fit_transform(codes).astype(np.float32)
 
     def transform(self, codes):
-        """Always a ValueError: t-SNE cannot place new points on an existing map."""
+        """Always a ValueError: t-SNE cannot place new points on an existing map.
+
+        Parameters
+        ----------
+        codes : array-like
+            Ignored.
+
+        Raises
+        ------
+        ValueError
+            Always.
+        """
         raise ValueError("t-SNE cannot place new points on an existing map; use PCA or UMAP for that")
 
 
