@@ -164,7 +164,28 @@ class TrainingQueue:
         self._checked_consumer = 0.0
 
     def submit(self, name: str, request: TrainingRequest, owner: str = "") -> Job:
-        """Validate and queue a run; raises ValueError for a bad name or setting."""
+        """Validate and queue a run; raises ValueError for a bad name or setting.
+
+        The model name is claimed for ``owner`` and a consumer is started if none is alive.
+
+        Parameters
+        ----------
+        name : str
+            The name of the model it will save (a new, unused model name).
+        request : TrainingRequest
+        owner : str, default ""
+            The submitting browser's id; it alone (or the teacher) may then rename or delete the model.
+
+        Returns
+        -------
+        Job
+            The queued run.
+
+        Raises
+        ------
+        ValueError
+            If the name is not allowed, taken or already being trained, or the request is not valid.
+        """
         name = check_model_name(name, self.models_dir)
         if name in self.training_names():
             raise ValueError(f"a training named {name!r} is already queued or running")
@@ -188,7 +209,14 @@ class TrainingQueue:
         return self._job(record)
 
     def jobs(self) -> list[Job]:
-        """Every run in the store, oldest first, read afresh."""
+        """Every run in the store, oldest first, read afresh.
+
+        Starts a consumer if a run is queued and none is alive.
+
+        Returns
+        -------
+        list of Job
+        """
         found = [self._job(record) for record in self._records(fresh=True)]
         if any(j.state == "queued" for j in found):
             self.ensure_consumer()
@@ -209,16 +237,36 @@ class TrainingQueue:
         return next((j for j in self.jobs() if j.id == job_id), None)
 
     def place(self, job: Job) -> int:
-        """1 for the next run to start, 2 after it...; 0 when not waiting."""
+        """1 for the next run to start, 2 after it...; 0 when not waiting.
+
+        Parameters
+        ----------
+        job : Job
+
+        Returns
+        -------
+        int
+        """
         waiting = [r["id"] for r in self._records() if r["state"] == "queued"]
         return waiting.index(job.id) + 1 if job.id in waiting else 0
 
     def training_names(self) -> set[str]:
-        """Models being written right now (not to be renamed or deleted)."""
+        """Models being written right now (not to be renamed or deleted).
+
+        Returns
+        -------
+        set of str
+            The names of the queued and running runs.
+        """
         return {j.name for j in self.jobs() if j.active}
 
     def stop(self, job: Job) -> None:
-        """A queued run is dropped; a running one stops after its current batch and keeps its best epoch."""
+        """A queued run is dropped; a running one stops after its current batch and keeps its best epoch.
+
+        Parameters
+        ----------
+        job : Job
+        """
         self.store.request_stop(job.id)
         record = self.store.record(job.id)
         if record is not None and record["state"] == "queued":
@@ -226,7 +274,19 @@ class TrainingQueue:
         job._read_at, self._listing = 0.0, (-1.0, [])
 
     def wait(self, job: Job, timeout: float | None = None) -> bool:
-        """Block until the job has ended (for scripts and tests); False on timeout."""
+        """Block until the job has ended (for scripts and tests); False on timeout.
+
+        Parameters
+        ----------
+        job : Job
+        timeout : float, optional
+            Seconds; None waits as long as it takes.
+
+        Returns
+        -------
+        bool
+            True once the job is neither queued nor running.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         while job.active:
             if deadline is not None and time.monotonic() > deadline:
@@ -236,14 +296,36 @@ class TrainingQueue:
         return True
 
     def check_alive(self, record: dict[str, Any]) -> dict[str, Any]:
-        """A running record without a sign of life for ``stale_after`` seconds: its consumer died."""
+        """A running record without a sign of life for ``stale_after`` seconds: its consumer died.
+
+        Such a record is marked "failed" in the store.
+
+        Parameters
+        ----------
+        record : dict
+            A run's record.
+
+        Returns
+        -------
+        dict
+            The record, updated if it was marked failed.
+        """
         if record["state"] == "running" and time.time() - record.get("beat", 0) > self.stale_after:
             record = self.store.update(record["id"], state="failed", error=CONSUMER_LOST, ended=time.time()) or record
         return record
 
     def ensure_consumer(self, force: bool = False) -> None:
         """Start a consumer (a child process) when none has shown a sign of life lately. The
-        consumer takes a lock file first, so several app processes never run two."""
+        consumer takes a lock file first, so several app processes never run two.
+
+        Does nothing unless ``autostart``; checks at most every 2 seconds unless ``force``. A consumer
+        counts as alive if its last sign of life is under 6 seconds old.
+
+        Parameters
+        ----------
+        force : bool, default False
+            Check now even if checked within the last 2 seconds.
+        """
         if not self.autostart or (not force and time.monotonic() - self._checked_consumer < 2.0):
             return
         self._checked_consumer = time.monotonic()

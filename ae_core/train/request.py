@@ -57,7 +57,14 @@ class TrainingRequest:
     save_epochs: tuple[int, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """The request as one flat JSON-able dict (the settings beside the other fields)."""
+        """The request as one flat JSON-able dict (the settings beside the other fields).
+
+        Returns
+        -------
+        dict
+            ``dataset``, ``model``, ``latent_dim``, ``options``, every training setting, ``map_every`` and
+            ``save_epochs`` (a list).
+        """
         return {
             "dataset": self.dataset,
             "model": self.model,
@@ -71,6 +78,15 @@ class TrainingRequest:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingRequest:
         """Read what ``as_dict`` wrote, also the flat dicts of older runs (which lack some settings).
+
+        Parameters
+        ----------
+        values : dict
+            A flat dict as ``as_dict`` writes it; missing settings take their defaults.
+
+        Returns
+        -------
+        TrainingRequest
 
         Raises
         ------
