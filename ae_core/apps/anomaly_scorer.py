@@ -64,6 +64,16 @@ class ThresholdRule(BaseEstimator):
     def parse(cls, text: str) -> ThresholdRule:
         """A checked, unfitted rule from ``"mad"``, ``"mad:3"``, ``"manual:0.02"`` or the JSON the page exports.
 
+        Parameters
+        ----------
+        text : str
+            ``STRATEGY[:VALUE]`` (without a value, the strategy's default from ``DEFAULT_VALUES``), or a JSON
+            object with ``strategy`` and ``value``.
+
+        Returns
+        -------
+        ThresholdRule
+
         Raises
         ------
         ValueError
@@ -87,11 +97,39 @@ class ThresholdRule(BaseEstimator):
         return rule
 
     def to_json(self, score: str = "reconstruction") -> str:
-        """The rule (and which score it applies to) as JSON, for ``parse`` and the CLI."""
+        """The rule (and which score it applies to) as JSON, for ``parse`` and the CLI.
+
+        Parameters
+        ----------
+        score : str, default "reconstruction"
+            The score it thresholds.
+
+        Returns
+        -------
+        str
+            ``{"strategy": ..., "value": ..., "score": ...}``.
+        """
         return json.dumps({**self.get_params(), "score": score})
 
     def fit(self, scores: np.ndarray, y=None) -> ThresholdRule:
-        """Set ``threshold_`` from ``scores`` (higher = more anomalous); returns ``self``."""
+        """Set ``threshold_`` from ``scores`` (higher = more anomalous); returns ``self``.
+
+        Parameters
+        ----------
+        scores : array-like
+            Flattened to one dimension.
+        y : ignored
+
+        Returns
+        -------
+        ThresholdRule
+            ``self``.
+
+        Raises
+        ------
+        ValueError
+            If the strategy or value is not valid, or ``scores`` is empty.
+        """
         self._validate()
         scores = np.asarray(scores, np.float64).ravel()
         if len(scores) == 0:
@@ -100,7 +138,22 @@ class ThresholdRule(BaseEstimator):
         return self
 
     def predict(self, scores: np.ndarray) -> np.ndarray:
-        """1 where a score is above ``threshold_`` (an anomaly), else 0."""
+        """1 where a score is above ``threshold_`` (an anomaly), else 0.
+
+        Parameters
+        ----------
+        scores : array-like
+
+        Returns
+        -------
+        np.ndarray
+            Ints, shaped like ``scores``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         check_is_fitted(self, "threshold_")
         return flag(scores, self.threshold_).astype(int)
 
@@ -174,7 +227,24 @@ class ReconstructionScorer(BaseEstimator):
         return self.score or default_score(self.model)
 
     def fit(self, x: np.ndarray, y=None) -> ReconstructionScorer:
-        """Score ``x`` (normal data, or data with the expected contamination) and set the threshold; returns ``self``."""
+        """Score ``x`` (normal data, or data with the expected contamination) and set the threshold; returns ``self``.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, *model.input_shape)
+        y : ignored
+
+        Returns
+        -------
+        ReconstructionScorer
+            ``self``, with ``decision_scores_``, ``rule_`` and ``threshold_`` set (and the combined score's state).
+
+        Raises
+        ------
+        ValueError
+            If ``score``, ``rule`` or ``batch_size`` is not valid, ``x`` does not fit the model or is empty, or the
+            combined score gets fewer than 2 samples.
+        """
         if self.score is not None and self.score not in SCORES:
             raise ValueError(f"score must be one of {', '.join(SCORES)}, got {self.score!r}")
         if self.rule is not None and not isinstance(self.rule, ThresholdRule):
@@ -202,22 +272,82 @@ class ReconstructionScorer(BaseEstimator):
         return self
 
     def decision_function(self, x: np.ndarray) -> np.ndarray:
-        """Anomaly score per sample (higher = more anomalous), shape ``(n_samples,)``."""
+        """Anomaly score per sample (higher = more anomalous), shape ``(n_samples,)``.
+
+        For "reconstruction" it is the mean squared error per sample; for "combined", Fisher's combination of
+        the robust z-scores of its parts.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, *model.input_shape)
+
+        Returns
+        -------
+        np.ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            If ``x`` does not fit the model or is empty.
+        """
         check_is_fitted(self, "decision_scores_")
         return self._scores(x)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """1 for an anomaly, 0 for normal (PyOD's convention)."""
+        """1 for an anomaly, 0 for normal (PyOD's convention).
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, *model.input_shape)
+
+        Returns
+        -------
+        np.ndarray of shape (n_samples,)
+            Ints: 1 where the score is above ``threshold_``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         check_is_fitted(self, "threshold_", msg="call fit before predict: the threshold comes from the fitted scores")
         return self.rule_.predict(self.decision_function(x))
 
     def error_map(self, x: np.ndarray) -> np.ndarray:
-        """Squared error per pixel or per feature, shaped like ``x`` (the model's alone: no fit needed)."""
+        """Squared error per pixel or per feature, shaped like ``x`` (the model's alone: no fit needed).
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, *model.input_shape)
+
+        Returns
+        -------
+        np.ndarray
+            Float32, shaped like ``x``.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` does not fit the model or is empty.
+        """
         x = _check(x, self.model)
         return (self.model.reconstruct(x, self.batch_size) - x) ** 2
 
     def heatmaps(self, x: np.ndarray) -> np.ndarray:
-        """Where each image's error is, scaled to [0, 1] per image (channels averaged), shaped like ``x``."""
+        """Where each image's error is, scaled to [0, 1] per image (channels averaged), shaped like ``x``.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, C, H, W)
+            Images the model takes.
+
+        Returns
+        -------
+        np.ndarray
+            Shaped like ``x``; every channel holds the same map.
+        """
         errors = self.error_map(x).mean(axis=1, keepdims=True)
         peak = errors.reshape(len(x), -1).max(axis=1).reshape(-1, 1, 1, 1)
         return np.repeat(errors / np.maximum(peak, 1e-12), x.shape[1], axis=1)
