@@ -44,6 +44,15 @@ def default_score(model: Autoencoder) -> str:
     distance sees; a row between or beside the groups of clustered data is far from its nearest
     codes. On the tables of ``bench/anomaly.py`` the combined score is the one near Isolation
     Forest and above PyOD's AutoEncoder. Images keep the plain error, whose maps show where a sample is odd.
+
+    Parameters
+    ----------
+    model : Autoencoder
+
+    Returns
+    -------
+    str
+        A key of ``SCORES``.
     """
     return "combined" if len(model.input_shape) == 1 else "reconstruction"
 
@@ -60,6 +69,18 @@ def detector_request(dataset: Dataset, steps: int | None = None) -> TrainingRequ
     of an eighth of it) and about 1,000 steps, images about 3,000: on the small contaminated
     tables of ``bench/anomaly.py`` a wider code or longer training learns to rebuild the
     anomalies too.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    steps : int, optional
+        Optimizer steps to aim for (default 3,000 for images, 1,000 for tables); epochs are kept
+        within 10-500 at batch size 64.
+
+    Returns
+    -------
+    TrainingRequest
+        With no latent-map snapshots.
     """
     steps = steps or (3000 if dataset.kind == "image" else 1000)
     batches = max(1, -(-int(len(dataset.x_train) * 0.9) // 64))
@@ -74,7 +95,19 @@ def detector_request(dataset: Dataset, steps: int | None = None) -> TrainingRequ
 
 def anomaly_labels(dataset: Dataset, split: str = "test") -> np.ndarray | None:
     """1 where a sample is an anomaly, when the dataset says: a one-class set-up (``normal=``:
-    other classes are anomalies) or labels that are exactly 0/1 (1 = anomaly). Else None."""
+    other classes are anomalies) or labels that are exactly 0/1 (1 = anomaly). Else None.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    split : str, default "test"
+        "train", "test" or "all".
+
+    Returns
+    -------
+    np.ndarray or None
+        Ints 0/1, one per sample of the split.
+    """
     _, y = dataset.split(split)
     if y is None:
         return None
@@ -88,17 +121,55 @@ def anomaly_labels(dataset: Dataset, split: str = "test") -> np.ndarray | None:
 
 def flag(scores: np.ndarray, threshold: float) -> np.ndarray:
     """True where a score is above ``threshold``: the decision ``ReconstructionScorer.predict``
-    makes with its fitted ``threshold_``, for a threshold set by another rule or by hand."""
+    makes with its fitted ``threshold_``, for a threshold set by another rule or by hand.
+
+    Parameters
+    ----------
+    scores : array-like
+    threshold : float
+
+    Returns
+    -------
+    np.ndarray
+        Booleans, shaped like ``scores``.
+    """
     return np.asarray(scores) > threshold
 
 
 def most_anomalous(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` highest scores, highest first."""
+    """Indices of the ``k`` highest scores, highest first.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n,)
+    k : int
+
+    Returns
+    -------
+    np.ndarray
+        At most ``k`` indices.
+    """
     return np.argsort(-np.asarray(scores))[:k]
 
 
 def detection_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
-    """AUROC, average precision, and precision/recall/F1 and the confusion matrix at ``threshold``."""
+    """AUROC, average precision, and precision/recall/F1 and the confusion matrix at ``threshold``.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n,)
+        1 for an anomaly, 0 for normal.
+    scores : array-like of shape (n,)
+        Higher = more anomalous.
+    threshold : float
+        Scores above it are flagged.
+
+    Returns
+    -------
+    dict
+        ``auroc``, ``average_precision`` (NaN unless both classes occur), ``precision``, ``recall``,
+        ``f1`` (floats) and ``tp``, ``fp``, ``tn``, ``fn`` (ints).
+    """
     from sklearn import metrics as skm  # scikit-learn is imported where it is used: not on a page's first view
 
     labels = np.asarray(labels, int)
@@ -119,7 +190,19 @@ def detection_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) 
 
 
 def curves(labels: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
-    """ROC (fpr, tpr) and precision-recall curves, for plotting."""
+    """ROC (fpr, tpr) and precision-recall curves, for plotting.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n,)
+        1 for an anomaly, 0 for normal.
+    scores : array-like of shape (n,)
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        ``fpr``, ``tpr``, ``precision``, ``recall``.
+    """
     from sklearn import metrics as skm
 
     fpr, tpr, _ = skm.roc_curve(labels, scores)
@@ -128,7 +211,21 @@ def curves(labels: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def top_features(error_rows: np.ndarray, names: list[str] | None, k: int = 3) -> list[str]:
-    """For tables: the ``k`` features that contribute most to each row's score, as text."""
+    """For tables: the ``k`` features that contribute most to each row's score, as text.
+
+    Parameters
+    ----------
+    error_rows : np.ndarray of shape (n, D)
+        Squared error per feature.
+    names : list of str or None
+        Feature names (default "feature 0", ...).
+    k : int, default 3
+
+    Returns
+    -------
+    list of str
+        One per row, e.g. ``"alcohol (41%), ash (20%), hue (9%)"``: each feature's share of the row's error.
+    """
     names = names or [f"feature {i}" for i in range(error_rows.shape[1])]
     share = error_rows / np.maximum(error_rows.sum(axis=1, keepdims=True), 1e-12)
     order = np.argsort(-error_rows, axis=1)[:, :k]
@@ -137,7 +234,23 @@ def top_features(error_rows: np.ndarray, names: list[str] | None, k: int = 3) ->
 
 def flagged_table(dataset: Dataset, split: str, scores: np.ndarray, threshold: float):
     """The flagged samples of a split as a pandas DataFrame: index, score, the label when known,
-    and for tables the features in their original units (the dataset's scaler undone)."""
+    and for tables the features in their original units (the dataset's scaler undone).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    split : str
+        "train", "test" or "all".
+    scores : np.ndarray of shape (n,)
+        The split's scores.
+    threshold : float
+        Scores above it are flagged.
+
+    Returns
+    -------
+    pd.DataFrame
+        Highest score first; an ``anomaly`` column when ``anomaly_labels`` knows.
+    """
     import pandas as pd
 
     from ae_core.data.scaling import Scaler
