@@ -13,7 +13,25 @@ from ae_core.train.loop import fit
 
 
 def hide_values(x: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
-    """A copy of ``x`` with ``fraction`` of its values set to NaN at random (the truth is ``x``)."""
+    """A copy of ``x`` with ``fraction`` of its values set to NaN at random (the truth is ``x``).
+
+    Parameters
+    ----------
+    x : array-like
+    fraction : float
+        In (0, 1): each value is hidden with this probability.
+    seed : int, default 0
+
+    Returns
+    -------
+    np.ndarray
+        Float32, shaped like ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``fraction`` is not in (0, 1).
+    """
     if not 0 < fraction < 1:
         raise ValueError(f"fraction must be in (0, 1), got {fraction}")
     hidden = np.asarray(x, np.float32).copy()
@@ -22,7 +40,26 @@ def hide_values(x: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:
 
 
 def hide_box(images: np.ndarray, top: int, left: int, size: int) -> np.ndarray:
-    """A copy of ``(N, C, H, W)`` images with a square region set to NaN (to be inpainted)."""
+    """A copy of ``(N, C, H, W)`` images with a square region set to NaN (to be inpainted).
+
+    Parameters
+    ----------
+    images : array-like of shape (N, C, H, W)
+    top, left : int
+        The box's top-left pixel.
+    size : int
+        Its side in pixels (cut off at the image's edge).
+
+    Returns
+    -------
+    np.ndarray
+        Float32, shaped like ``images``.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is below 1.
+    """
     if size < 1:
         raise ValueError(f"the box needs a positive size, got {size}")
     hidden = np.asarray(images, np.float32).copy()
@@ -58,7 +95,26 @@ class AutoencoderImputer(BaseEstimator):
         self.threads = threads
 
     def fit(self, x_with_gaps: np.ndarray, y=None) -> AutoencoderImputer:
-        """Train on ``x_with_gaps`` (NaN where a value is missing); returns ``self``."""
+        """Train on ``x_with_gaps`` (NaN where a value is missing); returns ``self``.
+
+        The model is a ``masked`` autoencoder with one hidden layer of 128 ReLU units, trained with
+        batch size 64 and learning rate 3e-3.
+
+        Parameters
+        ----------
+        x_with_gaps : array-like of shape (N, ...)
+        y : ignored
+
+        Returns
+        -------
+        AutoencoderImputer
+            ``self``, with ``model_``.
+
+        Raises
+        ------
+        ValueError
+            If a parameter is not valid or the data has no samples or no known value.
+        """
         check_parameter(self.latent_dim, "latent_dim", min_val=1)
         check_parameter(self.epochs, "epochs", min_val=1)
         check_parameter(self.seed, "seed")
@@ -89,7 +145,22 @@ class AutoencoderImputer(BaseEstimator):
         return self
 
     def transform(self, x_with_gaps: np.ndarray) -> np.ndarray:
-        """``x_with_gaps`` with its NaNs filled by the trained autoencoder (known values stay)."""
+        """``x_with_gaps`` with its NaNs filled by the trained autoencoder (known values stay).
+
+        Parameters
+        ----------
+        x_with_gaps : array-like of shape (N, ...)
+
+        Returns
+        -------
+        np.ndarray
+            Float32, same shape.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         check_is_fitted(self, "model_")
         return impute(np.asarray(x_with_gaps, np.float32), "autoencoder", self.model_)
 
@@ -98,7 +169,29 @@ def impute(
     x_with_gaps: np.ndarray, method: str, model: Autoencoder | None = None, reference: np.ndarray | None = None
 ) -> np.ndarray:
     """Fill the NaNs of ``x_with_gaps`` by "autoencoder" (needs ``model``), "mean" or "knn"
-    (scikit-learn's imputers, fitted on ``reference``, default the data itself); known values stay."""
+    (scikit-learn's imputers, fitted on ``reference``, default the data itself); known values stay.
+
+    Parameters
+    ----------
+    x_with_gaps : np.ndarray of shape (N, ...)
+        NaN where a value is missing.
+    method : str
+        "autoencoder", "mean" or "knn" (5 neighbours).
+    model : Autoencoder, optional
+        The trained model, for "autoencoder".
+    reference : np.ndarray, optional
+        Extra samples the mean and kNN imputers are fitted on, besides the data itself.
+
+    Returns
+    -------
+    np.ndarray
+        Float32, same shape.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, or "autoencoder" without a model.
+    """
     from sklearn.impute import KNNImputer, SimpleImputer
 
     shape = x_with_gaps.shape
@@ -121,7 +214,26 @@ def impute(
 
 
 def imputation_error(truth: np.ndarray, x_with_gaps: np.ndarray, filled: np.ndarray) -> float:
-    """Root mean squared error over the values that were missing."""
+    """Root mean squared error over the values that were missing.
+
+    Parameters
+    ----------
+    truth : np.ndarray
+        The complete data.
+    x_with_gaps : np.ndarray
+        The same with NaN gaps.
+    filled : np.ndarray
+        The gaps filled.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``x_with_gaps`` has no missing value.
+    """
     gaps = np.isnan(x_with_gaps)
     if not gaps.any():
         raise ValueError("there are no missing values to score")
@@ -129,7 +241,12 @@ def imputation_error(truth: np.ndarray, x_with_gaps: np.ndarray, filled: np.ndar
 
 
 def example_table() -> np.ndarray:
-    """scikit-learn's wine measurements (178 x 13), each column scaled to [0, 1]: an offline table."""
+    """scikit-learn's wine measurements (178 x 13), each column scaled to [0, 1]: an offline table.
+
+    Returns
+    -------
+    np.ndarray of shape (178, 13)
+    """
     from sklearn.datasets import load_wine
 
     from ae_core.data.scaling import Scaler
@@ -139,7 +256,22 @@ def example_table() -> np.ndarray:
 
 
 def rows_of(dataset) -> np.ndarray:
-    """All rows (train and test) of a tabular dataset, as the imputation page's table."""
+    """All rows (train and test) of a tabular dataset, as the imputation page's table.
+
+    Parameters
+    ----------
+    dataset : Dataset
+
+    Returns
+    -------
+    np.ndarray of shape (N, D)
+        Training rows, then test rows.
+
+    Raises
+    ------
+    ValueError
+        If the dataset holds images.
+    """
     if dataset.kind != "tabular":
         raise ValueError(f"imputation of a table needs tabular data; {dataset.spec!r} holds images")
     return np.concatenate([dataset.x_train, dataset.x_test])
@@ -151,7 +283,24 @@ def compare_imputers(
     """Each of "autoencoder", "mean" and "knn": its filled values, RMSE on the hidden values and
     the seconds it took (kNN compares every sample with every reference sample, which shows).
     Each method first fills one sample untimed, so one-off set-up (torch's first call) is not
-    counted."""
+    counted.
+
+    Parameters
+    ----------
+    truth : np.ndarray
+        The complete data.
+    x_with_gaps : np.ndarray
+        The same with NaN gaps.
+    model : Autoencoder
+        A trained model for "autoencoder".
+    reference : np.ndarray, optional
+        Extra samples for the mean and kNN imputers.
+
+    Returns
+    -------
+    dict
+        Method to ``{"filled": array, "rmse": float, "seconds": float}``.
+    """
     import time
 
     results = {}
