@@ -117,7 +117,28 @@ class Recommender(BaseEstimator):
             raise ValueError(f"a recommender is fitted on non-empty Ratings (see index_ratings), got {train!r}")
 
     def fit(self, train: Ratings, y=None) -> Recommender:
-        """Train AutoRec and the baselines on ``train``; returns ``self``."""
+        """Train AutoRec and the baselines on ``train``; returns ``self``.
+
+        AutoRec is a ``masked`` autoencoder over each item's ratings by every user (batch size 32); the
+        best epoch is chosen on the training ratings themselves.
+
+        Parameters
+        ----------
+        train : Ratings
+            Non-empty, as ``index_ratings`` makes them.
+        y : ignored
+
+        Returns
+        -------
+        Recommender
+            ``self``, with the attributes above.
+
+        Raises
+        ------
+        ValueError
+            If a parameter is not valid, ``train`` is not non-empty ``Ratings``, or the model would exceed
+            the ``parameters`` limit.
+        """
         self._validate(train)
         # An input and an output weight per user: the model's size is checked before it exists.
         limits.check(
@@ -169,7 +190,26 @@ class Recommender(BaseEstimator):
 
     def predict(self, users: np.ndarray, items: np.ndarray, method: str = "autorec") -> np.ndarray:
         """Predicted ratings for (user, item) index pairs by "autorec" or a baseline
-        ("global", "user", "item" mean)."""
+        ("global", "user", "item" mean).
+
+        Parameters
+        ----------
+        users, items : array-like of int, shape (n,)
+            User and item indices (0-based, as in ``Ratings``).
+        method : str, default "autorec"
+
+        Returns
+        -------
+        np.ndarray of shape (n,)
+            Float32; AutoRec's are clipped to 1-5.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            For an unknown method.
+        """
         check_is_fitted(self, "codes_")
         if method == "autorec":
             return self._predicted(items, users)
@@ -182,14 +222,36 @@ class Recommender(BaseEstimator):
         raise ValueError(f"method must be autorec, global, user or item, got {method!r}")
 
     def rmse(self, test: Ratings) -> dict[str, float]:
-        """Test RMSE of AutoRec and of each baseline."""
+        """Test RMSE of AutoRec and of each baseline.
+
+        Parameters
+        ----------
+        test : Ratings
+            Indexed like the training ratings.
+
+        Returns
+        -------
+        dict of str to float
+            ``autorec``, ``global``, ``user`` and ``item``.
+        """
         return {
             method: float(np.sqrt(np.mean((self.predict(test.users, test.items, method) - test.ratings) ** 2)))
             for method in ("autorec", "global", "user", "item")
         }
 
     def known(self, user: int) -> pd.DataFrame:
-        """The training ratings of user index ``user`` with what the model predicts for them."""
+        """The training ratings of user index ``user`` with what the model predicts for them.
+
+        Parameters
+        ----------
+        user : int
+            A user index.
+
+        Returns
+        -------
+        pd.DataFrame
+            ``item`` (original id), ``rating`` and ``predicted``, highest rating first.
+        """
         check_is_fitted(self, "codes_")
         rows = self.train_.users == user
         items = self.train_.items[rows]
@@ -203,7 +265,19 @@ class Recommender(BaseEstimator):
         return table.sort_values("rating", ascending=False, kind="stable").reset_index(drop=True)
 
     def recommend(self, user: int, n: int = 10) -> pd.DataFrame:
-        """The ``n`` unrated items with the highest predicted rating for user index ``user``."""
+        """The ``n`` unrated items with the highest predicted rating for user index ``user``.
+
+        Parameters
+        ----------
+        user : int
+            A user index.
+        n : int, default 10
+
+        Returns
+        -------
+        pd.DataFrame
+            ``item`` (original id) and ``predicted``, highest first.
+        """
         check_is_fitted(self, "codes_")
         rated = set(self.train_.items[self.train_.users == user].tolist())
         scores = self._predicted(np.arange(self.train_.n_items), np.full(self.train_.n_items, user))
