@@ -47,13 +47,40 @@ class Ratings:
         return len(self.ratings)
 
     def rows(self) -> SparseRows:
-        """Items x users, sparse: one row per item, NaN where there is no rating."""
+        """Items x users, sparse: one row per item, NaN where there is no rating.
+
+        Returns
+        -------
+        SparseRows
+            Shape (n_items, n_users).
+        """
         return SparseRows(self.items, self.users, self.ratings, (self.n_items, self.n_users))
 
 
 def read_ratings(source: str | os.PathLike | bytes, name: str = "ratings") -> pd.DataFrame:
     """A MovieLens ratings file as a DataFrame (user, item, rating): ``u.data`` (tab-separated,
-    no header), ``ratings.csv`` (``userId,movieId,rating,...``) or ``ratings.dat`` (``::``)."""
+    no header), ``ratings.csv`` (``userId,movieId,rating,...``) or ``ratings.dat`` (``::``).
+
+    The format is told from the first line; columns after the third are dropped.
+
+    Parameters
+    ----------
+    source : str, PathLike or bytes
+        The file, or its content (read as Latin-1).
+    name : str, default "ratings"
+        Names the data in messages when ``source`` is bytes (else the file's name does).
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``user``, ``item`` (as in the file) and ``rating`` (float32).
+
+    Raises
+    ------
+    ValueError
+        If the file is over the ``table_bytes`` limit, not in one of the three formats, has fewer than
+        three columns, a rating that is not a finite number, a row without user or item, or no rows.
+    """
     name = name if isinstance(source, bytes) else Path(source).name
     size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
     limits.check("table_bytes", size, f"{name} is {{amount}}")
@@ -91,7 +118,25 @@ def read_ratings(source: str | os.PathLike | bytes, name: str = "ratings") -> pd
 
 
 def index_ratings(frame: pd.DataFrame, like: Ratings | None = None) -> Ratings:
-    """Map ids to 0-based indices (``like``'s indices, for a test file; unknown ids dropped)."""
+    """Map ids to 0-based indices (``like``'s indices, for a test file; unknown ids dropped).
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        Columns ``user``, ``item``, ``rating``, as ``read_ratings`` returns.
+    like : Ratings, optional
+        The training ratings whose indices to use.
+
+    Returns
+    -------
+    Ratings
+        Ids sorted, indices in that order.
+
+    Raises
+    ------
+    ValueError
+        Without ``like``: if there are no ratings, or the ``ratings`` or ``rating_cells`` limit is exceeded.
+    """
     if like is None:
         if len(frame) == 0:
             raise ValueError("there are no ratings to train on")
@@ -122,7 +167,17 @@ def index_ratings(frame: pd.DataFrame, like: Ratings | None = None) -> Ratings:
 
 def movielens_archive(cache: str | os.PathLike | None = None) -> Path:
     """Where the MovieLens 100k zip is kept: in ``cache``, or in the data folder's cache
-    (``ae_core.system.paths.cache_dir``)."""
+    (``ae_core.system.paths.cache_dir``).
+
+    Parameters
+    ----------
+    cache : str or PathLike, optional
+
+    Returns
+    -------
+    Path
+        The zip's path (it need not exist yet).
+    """
     return Path(cache) / MOVIELENS_ZIP if cache is not None else cache_dir(MOVIELENS_ZIP)
 
 
@@ -131,7 +186,24 @@ def movielens_100k(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The u1 split of MovieLens 100k (``u1.base``, ``u1.test``), downloaded once into
     ``movielens_archive(cache)`` and checked against its published MD5 (``url``: a mirror;
-    ``md5`` None skips the check)."""
+    ``md5`` None skips the check).
+
+    Parameters
+    ----------
+    cache : str or PathLike, optional
+    url : str, optional
+    md5 : str or None
+
+    Returns
+    -------
+    tuple of pd.DataFrame
+        ``(train, test)``, as ``read_ratings`` returns them (80,000 and 20,000 ratings).
+
+    Raises
+    ------
+    ValueError
+        If the download fails its checksum or a file is not a ratings file.
+    """
     archive = fetch(url or MOVIELENS_100K[0], movielens_archive(cache), md5)
     with zipfile.ZipFile(archive) as bundle:
         base = bundle.read("ml-100k/u1.base")
@@ -140,7 +212,23 @@ def movielens_100k(
 
 
 def synthetic_ratings(n_users=600, n_items=400, rank=4, density=0.12, seed=0) -> pd.DataFrame:
-    """Ratings 1-5 from a random low-rank taste model, observed at random: for offline demos and tests."""
+    """Ratings 1-5 from a random low-rank taste model, observed at random: for offline demos and tests.
+
+    Parameters
+    ----------
+    n_users : int, default 600
+    n_items : int, default 400
+    rank : int, default 4
+        Rank of the taste model.
+    density : float, default 0.12
+        Probability that a (user, item) pair is rated.
+    seed : int, default 0
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``user`` and ``item`` (ids from 1) and ``rating`` (float32 whole numbers 1-5).
+    """
     rng = np.random.default_rng(seed)
     taste = rng.normal(size=(n_users, rank)) @ rng.normal(size=(rank, n_items)) / np.sqrt(rank)
     bias = rng.normal(0, 0.5, n_items)[None] + rng.normal(0, 0.3, n_users)[:, None]
