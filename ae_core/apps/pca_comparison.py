@@ -38,7 +38,24 @@ class PCABaseline(BaseEstimator):
         self.n_components = n_components
 
     def fit(self, x_train: np.ndarray, y=None) -> PCABaseline:
-        """Fit PCA to ``x_train`` (samples of any shape); returns ``self``."""
+        """Fit PCA to ``x_train`` (samples of any shape); returns ``self``.
+
+        Parameters
+        ----------
+        x_train : array-like of shape (N, ...)
+            Flattened to vectors.
+        y : ignored
+
+        Returns
+        -------
+        PCABaseline
+            ``self``, with ``pca_`` and ``shape_``.
+
+        Raises
+        ------
+        ValueError
+            If ``n_components`` is not an integer in 1..min(samples, features).
+        """
         flat = _flat(x_train)
         k = self.n_components
         if not isinstance(k, numbers.Integral) or not 1 <= k <= min(flat.shape):
@@ -48,17 +65,61 @@ class PCABaseline(BaseEstimator):
         return self
 
     def embed(self, x: np.ndarray) -> np.ndarray:
-        """The codes of ``x``: its first ``n_components`` principal components."""
+        """The codes of ``x``: its first ``n_components`` principal components.
+
+        Parameters
+        ----------
+        x : array-like of shape (N, ...)
+
+        Returns
+        -------
+        np.ndarray of shape (N, n_components)
+            Float32.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         check_is_fitted(self, "pca_")
         return self.pca_.transform(_flat(x)).astype(np.float32)
 
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
-        """``x`` rebuilt from its codes, shaped like ``x``."""
+        """``x`` rebuilt from its codes, shaped like ``x``.
+
+        Parameters
+        ----------
+        x : array-like of shape (N, ...)
+
+        Returns
+        -------
+        np.ndarray
+            Float32, shape (N, *shape_).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         codes = self.embed(x)
         return self.pca_.inverse_transform(codes).reshape(len(x), *self.shape_).astype(np.float32)
 
     def errors(self, x: np.ndarray) -> np.ndarray:
-        """Summed squared error per sample, as ``evaluation.reconstruction_errors``."""
+        """Summed squared error per sample, as ``evaluation.reconstruction_errors``.
+
+        Parameters
+        ----------
+        x : array-like of shape (N, ...)
+
+        Returns
+        -------
+        np.ndarray of shape (N,)
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         return ((self.reconstruct(x) - x) ** 2).reshape(len(x), -1).sum(axis=1)
 
 
@@ -67,6 +128,23 @@ def principal_angles(model: Autoencoder, baseline: PCABaseline) -> np.ndarray:
 
     All near 0 means the autoencoder found PCA's subspace (Baldi & Hornik 1989), though not
     necessarily PCA's axes within it.
+
+    Parameters
+    ----------
+    model : Autoencoder
+        A ``linear`` model.
+    baseline : PCABaseline
+        Fitted, with as many components as the model's code.
+
+    Returns
+    -------
+    np.ndarray of shape (latent_dim,)
+        Largest first (``scipy.linalg.subspace_angles``).
+
+    Raises
+    ------
+    ValueError
+        If the model is not ``linear`` or the code sizes differ.
     """
     if not isinstance(model, LinearAE):
         raise ValueError(f"principal angles need a 'linear' model, got {model.registry_name!r}")
@@ -80,7 +158,21 @@ def principal_angles(model: Autoencoder, baseline: PCABaseline) -> np.ndarray:
 
 def train_linear_autoencoder(x_train: np.ndarray, k: int, seed: int = 0, threads: int | None = None) -> LinearAE:
     """A ``linear`` autoencoder trained by ``fit``'s default recipe for it, which is the CLI's:
-    full-batch L-BFGS on exactly PCA's data (see ``LinearAE``)."""
+    full-batch L-BFGS on exactly PCA's data (see ``LinearAE``).
+
+    Parameters
+    ----------
+    x_train : np.ndarray of shape (N, ...)
+    k : int
+        Code size.
+    seed : int, default 0
+    threads : int, optional
+        CPU threads for training.
+
+    Returns
+    -------
+    LinearAE
+    """
     model = build_model("linear", x_train.shape[1:], int(k), seed=seed)
     fit(model, x_train, seed=seed, threads=threads)
     return model
@@ -100,6 +192,29 @@ def error_against_code_size(
     autoencoder of type ``model`` trained for each code size (the course exercise).
 
     ``on_size(i, total)`` is called after each size, for a progress bar.
+
+    Parameters
+    ----------
+    x_train, x_test : np.ndarray
+        Training and test samples.
+    sizes : list of int
+        Code sizes, each >= 1.
+    model : str, default "deep"
+        A model type of ``MODELS``.
+    epochs : int, default 40
+    seed : int, default 0
+    threads : int, optional
+    on_size : callable, optional
+
+    Returns
+    -------
+    dict
+        ``code_size``, ``pca`` and ``autoencoder``: lists in the order of ``sizes``.
+
+    Raises
+    ------
+    ValueError
+        If ``sizes`` is empty or holds a size below 1.
     """
     if not sizes or min(sizes) < 1:
         raise ValueError(f"code sizes must be positive integers, got {sizes}")
