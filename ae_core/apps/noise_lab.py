@@ -20,6 +20,17 @@ def lab_models(entries: Iterable[ModelEntry], dataset: str) -> tuple[list[str], 
     Both lists hold the autoencoders trained on exactly that dataset spec (photo denoisers,
     which take whole photos, are left out); the denoising ones were trained on corrupted
     inputs (a ``noise`` option), the plain ones on clean inputs.
+
+    Parameters
+    ----------
+    entries : iterable of ModelEntry
+        As ``list_models`` returns them; broken ones are skipped.
+    dataset : str
+        A dataset spec.
+
+    Returns
+    -------
+    tuple of list of str
     """
     same_data = [
         e
@@ -38,6 +49,20 @@ def corrupt(
 
     For ``"occlusion"`` with a ``corner`` (top, left, in pixels) the box is placed there, a
     square whose side is ``level`` times the shorter image side; without one it lands at random.
+
+    Parameters
+    ----------
+    clean : np.ndarray of shape (N, C, H, W)
+    kind : str
+        A noise kind of ``models.noise``.
+    level : float
+    seed : int, default 0
+    corner : tuple of int, optional
+
+    Returns
+    -------
+    np.ndarray
+        Shaped like ``clean``.
     """
     if kind == "occlusion" and corner is not None:
         side = max(1, round(level * min(clean.shape[-2:])))
@@ -46,7 +71,19 @@ def corrupt(
 
 
 def batch_quality(clean: np.ndarray, images: np.ndarray) -> dict[str, float]:
-    """Mean PSNR/SSIM over a batch of ``(N, C, H, W)`` images against their clean versions."""
+    """Mean PSNR/SSIM over a batch of ``(N, C, H, W)`` images against their clean versions.
+
+    Parameters
+    ----------
+    clean : np.ndarray of shape (N, C, H, W)
+    images : np.ndarray of the same shape
+        Clipped to [0, 1] before scoring.
+
+    Returns
+    -------
+    dict
+        ``psnr`` (dB) and ``ssim``.
+    """
     rows = [quality(c.transpose(1, 2, 0), i.transpose(1, 2, 0)) for c, i in zip(clean, images)]
     return {metric: float(np.mean([r[metric] for r in rows])) for metric in ("psnr", "ssim")}
 
@@ -56,7 +93,19 @@ def compare_on(
 ) -> dict[str, tuple[np.ndarray, dict[str, float] | None]]:
     """What the lab shows side by side: name -> (images, their PSNR/SSIM against ``clean``),
     for ``"clean"`` (no scores), ``"noisy"`` and each model's reconstruction of ``noisy``
-    (clipped to [0, 1], as a picture is shown)."""
+    (clipped to [0, 1], as a picture is shown).
+
+    Parameters
+    ----------
+    models : dict of str to Autoencoder
+    clean : np.ndarray of shape (N, C, H, W)
+    noisy : np.ndarray of the same shape
+
+    Returns
+    -------
+    dict
+        Name to ``(images, scores or None)``.
+    """
     outputs = {name: np.clip(model.reconstruct(noisy), 0, 1) for name, model in models.items()}
     return {
         "clean": (clean, None),
@@ -66,7 +115,18 @@ def compare_on(
 
 def sweep_levels(kind: str, count: int = 10) -> np.ndarray:
     """The noise levels of the lab's curve: up to 0.9, or 0.6 for occlusion (a box of 0.9 of
-    the side leaves nothing to rebuild from)."""
+    the side leaves nothing to rebuild from).
+
+    Parameters
+    ----------
+    kind : str
+    count : int, default 10
+
+    Returns
+    -------
+    np.ndarray of shape (count,)
+        Evenly spaced from 0.05.
+    """
     return np.linspace(0.05, 0.9 if kind != "occlusion" else 0.6, count)
 
 
@@ -74,7 +134,24 @@ def psnr_against_noise(
     models: dict[str, Autoencoder], x: np.ndarray, kind: str, levels, seed: int = 0
 ) -> dict[str, list[float]]:
     """Mean PSNR of each model's reconstruction of noisy ``x`` at each noise level (and of the
-    noisy input itself), for the noise lab's curve."""
+    noisy input itself), for the noise lab's curve.
+
+    Parameters
+    ----------
+    models : dict of str to Autoencoder
+    x : np.ndarray of shape (N, C, H, W)
+        Clean images in [0, 1].
+    kind : str
+        A noise kind.
+    levels : iterable of float
+    seed : int, default 0
+        The same noise seed at every level.
+
+    Returns
+    -------
+    dict of str to list of float
+        "noisy input" and each model name, one PSNR (dB) per level.
+    """
 
     def psnr(images: np.ndarray) -> float:
         mse = ((np.clip(images, 0, 1) - x) ** 2).reshape(len(x), -1).mean(axis=1)
