@@ -12,7 +12,22 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
 def photo_files(folder: str | Path) -> list[Path]:
-    """The image files of ``folder``, sorted by name."""
+    """The image files of ``folder``, sorted by name.
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    list of Path
+        Files ending in one of ``IMAGE_SUFFIXES`` (subfolders are not searched).
+
+    Raises
+    ------
+    ValueError
+        If it is not a folder or holds no such file.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"{str(folder)!r} is not a folder of photos")
@@ -23,7 +38,25 @@ def photo_files(folder: str | Path) -> list[Path]:
 
 
 def split_held_out(files: list[Path], count: int = 20, seed: int = 16) -> tuple[list[Path], list[Path]]:
-    """(training, held-out): ``count`` files drawn with a fixed seed, so every script holds out the same."""
+    """(training, held-out): ``count`` files drawn with a fixed seed, so every script holds out the same.
+
+    Parameters
+    ----------
+    files : list of Path
+    count : int, default 20
+        From 1 to ``len(files) - 1``.
+    seed : int, default 16
+
+    Returns
+    -------
+    tuple of list of Path
+        Each in the order of ``files``.
+
+    Raises
+    ------
+    ValueError
+        If ``count`` is out of range.
+    """
     if not 0 < count < len(files):
         raise ValueError(f"held-out count must be in [1, {len(files) - 1}], got {count}")
     chosen = set(np.random.default_rng(seed).choice(len(files), count, replace=False).tolist())
@@ -31,7 +64,16 @@ def split_held_out(files: list[Path], count: int = 20, seed: int = 16) -> tuple[
 
 
 def read_gray(path: str | Path) -> np.ndarray:
-    """A photo as float32 (H, W, 1) in [0, 1] (colour ones averaged to gray)."""
+    """A photo as float32 (H, W, 1) in [0, 1] (colour ones averaged to gray).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    np.ndarray of shape (H, W, 1)
+    """
     from PIL import Image
 
     with Image.open(path) as image:
@@ -41,7 +83,27 @@ def read_gray(path: str | Path) -> np.ndarray:
 
 def training_patches(images: list[np.ndarray], count: int, patch: int, seed: int = 0) -> np.ndarray:
     """``count`` random ``patch`` x ``patch`` crops (N, 1, patch, patch), flipped and rotated at
-    random (the eight symmetries of the square, as DnCNN augments), drawn evenly from ``images``."""
+    random (the eight symmetries of the square, as DnCNN augments), drawn evenly from ``images``.
+
+    Parameters
+    ----------
+    images : list of np.ndarray
+        (H, W, 1) photos; those smaller than ``patch`` are skipped.
+    count : int
+    patch : int
+        Side in pixels.
+    seed : int, default 0
+
+    Returns
+    -------
+    np.ndarray of shape (count, 1, patch, patch)
+        Float32.
+
+    Raises
+    ------
+    ValueError
+        If no image is large enough.
+    """
     rng = np.random.default_rng(seed)
     usable = [im for im in images if min(im.shape[:2]) >= patch]
     if not usable:
@@ -57,7 +119,21 @@ def training_patches(images: list[np.ndarray], count: int, patch: int, seed: int
 
 def eight_bit_noisy(clean: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     """``clean`` plus white Gaussian noise of std ``sigma``, saved as an 8-bit photo would be
-    (clipped to [0, 1], rounded to 1/255): the convention of the issue's measurements."""
+    (clipped to [0, 1], rounded to 1/255): the convention of the issue's measurements.
+
+    Parameters
+    ----------
+    clean : np.ndarray
+        Values in [0, 1].
+    sigma : float
+        In [0, 1] units.
+    seed : int
+
+    Returns
+    -------
+    np.ndarray
+        Shaped like ``clean``.
+    """
     noise = np.random.default_rng(seed).standard_normal(clean.shape).astype(np.float32)
     return np.round(np.clip(clean + sigma * noise, 0, 1) * 255) / 255
 
@@ -67,6 +143,25 @@ def noisy_versions(photos: dict[str, np.ndarray], kind: str, sigma: float = 25 /
 
     ``gaussian``: white noise of std ``sigma``, saved as 8-bit, against the photo; ``camera``: a
     random camera of ``ae_core.models.camera_noise`` per photo, against that camera's noise-free output.
+
+    Parameters
+    ----------
+    photos : dict of str to np.ndarray
+        Clean (H, W, C) images in [0, 1].
+    kind : str
+        "gaussian" or "camera".
+    sigma : float, default 25/255
+        For "gaussian".
+
+    Returns
+    -------
+    tuple of dict
+        Both keyed by the photos' names.
+
+    Raises
+    ------
+    ValueError
+        For another ``kind``.
     """
     from ae_core.models.camera_noise import camera_pair, random_camera
 
@@ -87,6 +182,21 @@ def compare(methods: dict, photos: dict[str, np.ndarray], noisy: dict[str, np.nd
 
     ``methods`` maps a name to ``f(noisy_image, sigma) -> image``; ``sigma`` is what each is told
     (None: each estimates it, or is told the noise-level estimate).
+
+    Parameters
+    ----------
+    methods : dict of str to callable
+    photos : dict of str to np.ndarray
+        The references.
+    noisy : dict of str to np.ndarray
+        The noisy copies, by the same names.
+    sigma : float or None
+
+    Returns
+    -------
+    dict
+        "noisy input" to ``{"psnr"}``; each method to ``{"psnr", "worse", "s_per_photo"}`` (PSNR in dB,
+        rounded to 3 decimals).
     """
     import time
 
