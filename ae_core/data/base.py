@@ -47,7 +47,23 @@ class Dataset:
         return self.y_train is not None
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """``(x, y)`` of "train", "test" or "all"."""
+        """``(x, y)`` of "train", "test" or "all".
+
+        Parameters
+        ----------
+        name : str
+            "all" is the training samples followed by the test samples.
+
+        Returns
+        -------
+        tuple
+            The samples and their labels (None when unlabelled).
+
+        Raises
+        ------
+        ValueError
+            For another name.
+        """
         if name == "train":
             return self.x_train, self.y_train
         if name == "test":
@@ -59,13 +75,39 @@ class Dataset:
 
     def random_test_rows(self, count: int, seed: int = 0) -> np.ndarray:
         """``count`` distinct test samples' row numbers picked at random by ``seed`` (all of
-        them, shuffled, when the test split is smaller): the same rows for the same seed."""
+        them, shuffled, when the test split is smaller): the same rows for the same seed.
+
+        Parameters
+        ----------
+        count : int
+        seed : int, default 0
+
+        Returns
+        -------
+        np.ndarray
+            Row numbers into ``x_test``.
+        """
         n = len(self.x_test)
         return np.random.default_rng(seed).choice(n, size=min(count, n), replace=False)
 
 
 def parse_spec(spec: str) -> tuple[str, str | None, dict[str, str]]:
-    """``"name[:argument][?key=value&...]"`` -> (name, argument, options)."""
+    """``"name[:argument][?key=value&...]"`` -> (name, argument, options).
+
+    Parameters
+    ----------
+    spec : str
+
+    Returns
+    -------
+    tuple
+        The name (lower-cased), the argument (None without a colon) and the options as strings.
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is not a non-empty string.
+    """
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"dataset spec must be a non-empty string like 'digits' or 'npz:PATH', got {spec!r}")
     head, _, query = spec.strip().partition("?")
@@ -75,7 +117,26 @@ def parse_spec(spec: str) -> tuple[str, str | None, dict[str, str]]:
 
 
 def option(options: dict[str, str], key: str, default, cast=int):
-    """A typed option from a spec, with an error naming the bad value."""
+    """A typed option from a spec, with an error naming the bad value.
+
+    Parameters
+    ----------
+    options : dict of str to str
+        As ``parse_spec`` returns them.
+    key : str
+    default : any
+        Returned as it is when the option is not given.
+    cast : callable, default int
+
+    Returns
+    -------
+    any
+
+    Raises
+    ------
+    ValueError
+        If the value cannot be cast.
+    """
     if key not in options:
         return default
     try:
@@ -85,7 +146,26 @@ def option(options: dict[str, str], key: str, default, cast=int):
 
 
 def seeded_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic train/test indices."""
+    """Deterministic train/test indices.
+
+    Parameters
+    ----------
+    n : int
+        Samples, at least 2.
+    test_fraction : float
+        In (0, 1); the test split gets at least 1 and at most ``n - 1`` samples.
+    seed : int
+
+    Returns
+    -------
+    tuple of np.ndarray
+        Sorted training and test indices.
+
+    Raises
+    ------
+    ValueError
+        If ``test_fraction`` is out of range or ``n`` < 2.
+    """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test fraction must be in (0, 1), got {test_fraction}")
     if n < 2:

@@ -32,7 +32,23 @@ class Scaler(BaseEstimator):
         self.kind = kind
 
     def fit(self, x: np.ndarray, y=None) -> Scaler:
-        """Find each feature's offset and scale in ``x`` ``(N, features)``; returns ``self``."""
+        """Find each feature's offset and scale in ``x`` ``(N, features)``; returns ``self``.
+
+        Parameters
+        ----------
+        x : array-like of shape (N, features)
+        y : ignored
+
+        Returns
+        -------
+        Scaler
+            ``self``, with ``offset_`` and ``scale_``.
+
+        Raises
+        ------
+        ValueError
+            If ``kind`` is not "minmax" or "standard".
+        """
         if self.kind not in KINDS:
             raise ValueError(f"scaling must be 'minmax' or 'standard', got {self.kind!r}")
         x = np.asarray(x, dtype=np.float64)
@@ -44,7 +60,26 @@ class Scaler(BaseEstimator):
         return self
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        """``x`` scaled, float32."""
+        """``x`` scaled, float32.
+
+        "minmax" values are clipped to [0, 1], also where new data leaves the training range.
+
+        Parameters
+        ----------
+        x : array-like of shape (..., features)
+
+        Returns
+        -------
+        np.ndarray
+            Float32, same shape.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            If the feature count differs from the fitted one.
+        """
         check_is_fitted(self, "offset_")
         x = np.asarray(x, dtype=np.float64)
         if x.shape[-1] != len(self.offset_):
@@ -54,18 +89,55 @@ class Scaler(BaseEstimator):
         return (out.clip(0, 1) if self.kind == "minmax" else out).astype(np.float32)
 
     def inverse_transform(self, x: np.ndarray) -> np.ndarray:
-        """Scaled values back in the original units, float64."""
+        """Scaled values back in the original units, float64.
+
+        Parameters
+        ----------
+        x : array-like of shape (..., features)
+
+        Returns
+        -------
+        np.ndarray
+            Float64, same shape.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         check_is_fitted(self, "offset_")
         return np.asarray(x, dtype=np.float64) * self.scale_ + self.offset_
 
     def to_dict(self) -> dict[str, Any]:
-        """The fitted scaler as JSON-ready data (what a checkpoint stores)."""
+        """The fitted scaler as JSON-ready data (what a checkpoint stores).
+
+        Returns
+        -------
+        dict
+            ``kind``, ``offset`` and ``scale`` (lists of floats).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
         check_is_fitted(self, "offset_")
         return {"kind": self.kind, "offset": self.offset_.tolist(), "scale": self.scale_.tolist()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scaler:
-        """The fitted scaler that ``to_dict`` wrote (as unpickling would give it back)."""
+        """The fitted scaler that ``to_dict`` wrote (as unpickling would give it back).
+
+        Parameters
+        ----------
+        data : dict
+            ``kind``, ``offset`` and ``scale``.
+
+        Returns
+        -------
+        Scaler
+            Fitted.
+        """
         scaler = cls(data["kind"])
         scaler.offset_ = np.asarray(data["offset"], np.float64)
         scaler.scale_ = np.asarray(data["scale"], np.float64)
