@@ -23,7 +23,24 @@ Source = bytes | str | os.PathLike | IO[bytes]
 
 def image_size(source: Source, *, name: str | None = None) -> tuple[int, int, int]:
     """``(height, width, bands)`` of an image as shown (EXIF rotation applied), read from its
-    header without decoding it; ``bands`` is 1 for grey modes, else 3."""
+    header without decoding it; ``bands`` is 1 for grey modes, else 3.
+
+    Parameters
+    ----------
+    source : bytes, str, PathLike or binary file
+        The image's bytes, its path, or an open file.
+    name : str, optional
+        Names the image in error messages.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    ValueError
+        If it is not a readable image, is animated, or has more pixels than the ``image_pixels`` limit.
+    """
     with _opened(source, name) as (image, label):
         width, height = image.size
         # EXIF sits in the header of these formats (a PNG's may follow its pixels: not read here).
@@ -46,6 +63,24 @@ def read_image(
     than ``max_pixels`` (default ``limits``' ``image_pixels``) are refused with a ``ValueError``
     naming the file. ``size`` (height, width) resizes while still in Pillow, so a large image
     costs its 8-bit pixels once, not float copies of them.
+
+    Parameters
+    ----------
+    source : bytes, str, PathLike or binary file
+        The image's bytes, its path, or an open file.
+    name : str, optional
+        Names the image in error messages.
+    max_pixels : int, optional
+    size : tuple of int, optional
+
+    Returns
+    -------
+    np.ndarray of shape (H, W, C)
+
+    Raises
+    ------
+    ValueError
+        As said above, and for a damaged or truncated file.
     """
     with _opened(source, name, max_pixels) as (image, label):
         try:
@@ -141,7 +176,28 @@ def to_chw(image: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray, 
 
 
 def image_for_model(data: bytes, name: str, input_shape: tuple[int, ...]) -> tuple[np.ndarray, str]:
-    """An uploaded image as a batch of one model input, and a note on what was changed."""
+    """An uploaded image as a batch of one model input, and a note on what was changed.
+
+    Parameters
+    ----------
+    data : bytes
+        The image file.
+    name : str
+        Its name, for messages.
+    input_shape : tuple of int
+        The model's (C, H, W).
+
+    Returns
+    -------
+    tuple
+        The batch, float32 of shape (1, C, H, W) in [0, 1], and the note (e.g. "resized from 640x480 to
+        28x28; converted to grayscale"; empty when nothing changed).
+
+    Raises
+    ------
+    ValueError
+        If the model takes table rows, or the image cannot be read.
+    """
     if len(input_shape) != 3:
         raise ValueError(f"this model takes table rows of {input_shape[0]} numbers, not images")
     image = read_image(data, name=name)
@@ -156,7 +212,17 @@ def image_for_model(data: bytes, name: str, input_shape: tuple[int, ...]) -> tup
 
 def encode_png(image: np.ndarray) -> bytes:
     """A picture as 8-bit PNG bytes: an ``(H, W, C)`` float image in [0, 1] (C = 1 or 3), or
-    the ``uint8`` picture ``image_grid`` makes (``(H, W)`` or ``(H, W, 3)``), written as it is."""
+    the ``uint8`` picture ``image_grid`` makes (``(H, W)`` or ``(H, W, 3)``), written as it is.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        Float values are clipped to [0, 1].
+
+    Returns
+    -------
+    bytes
+    """
     array = np.asarray(image)
     if array.dtype != np.uint8:
         array = (np.clip(array, 0, 1) * 255).round().astype(np.uint8)
@@ -170,7 +236,26 @@ def encode_png(image: np.ndarray) -> bytes:
 def crop_at(image: np.ndarray, across: float, down: float, side: int) -> np.ndarray:
     """The ``side`` x ``side`` part of an (H, W, ...) image (all of a shorter side) whose
     position is given in percent: 0 at the left or top edge, 100 at the right or bottom,
-    50 the centre."""
+    50 the centre.
+
+    Parameters
+    ----------
+    image : np.ndarray of shape (H, W, ...)
+    across, down : float
+        Percent, 0 to 100.
+    side : int
+        Pixels.
+
+    Returns
+    -------
+    np.ndarray
+        A view of ``image``.
+
+    Raises
+    ------
+    ValueError
+        If a position is outside 0-100.
+    """
     if not (0 <= across <= 100 and 0 <= down <= 100):
         raise ValueError(f"a crop's position is in percent, 0 to 100; got across={across}, down={down}")
     height, width = image.shape[:2]
@@ -181,7 +266,25 @@ def crop_at(image: np.ndarray, across: float, down: float, side: int) -> np.ndar
 def drawing_for_model(drawing: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
     """A drawn digit (2-D grey levels, ink bright on black) as a batch of one model input,
     framed the way MNIST and scikit-learn's digits are: the ink's bounding box, centred in a
-    square with a margin of a fifth of its side, resized to the model's input."""
+    square with a margin of a fifth of its side, resized to the model's input.
+
+    Parameters
+    ----------
+    drawing : np.ndarray of shape (H, W)
+        Values in [0, 1]; ink is above 0.05.
+    input_shape : tuple of int
+        The model's (C, H, W).
+
+    Returns
+    -------
+    np.ndarray of shape (1, C, H, W)
+        Float32.
+
+    Raises
+    ------
+    ValueError
+        If the model takes table rows or the drawing is empty.
+    """
     if len(input_shape) != 3:
         raise ValueError(f"this model takes table rows of {input_shape[0]} numbers, not drawings")
     drawing = np.asarray(drawing, np.float32)
@@ -203,6 +306,26 @@ def image_grid(images: np.ndarray, columns: int | None = None, pad: int = 1, min
 
     Small images are enlarged by an integer factor (nearest neighbour, so pixels stay crisp)
     until each tile is at least ``min_side`` pixels high.
+
+    Parameters
+    ----------
+    images : np.ndarray of shape (N, C, H, W)
+        C is 1 or 3; values are clipped to [0, 1].
+    columns : int, optional
+        Tiles per row (default: all in one row).
+    pad : int, default 1
+        White pixels between tiles.
+    min_side : int, default 64
+
+    Returns
+    -------
+    np.ndarray
+        uint8, (height, width) for grey images or (height, width, 3) for colour.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is not (N, C, H, W) with 1 or 3 channels.
     """
     images = np.asarray(images, np.float32)
     if images.ndim != 4 or images.shape[1] not in (1, 3):
