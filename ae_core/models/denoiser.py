@@ -79,6 +79,21 @@ class PhotoDenoiser(Autoencoder):
         ``sigma`` is the noise level in [0, 1] units: a number, one per image, or a noise-level
         map (N, 1, h, w) of any size (resized to the half-resolution grid, as FFDNet's map is);
         estimated from the image if not given.
+
+        Parameters
+        ----------
+        x : tensor of shape (N, C, H, W)
+            H and W even.
+        sigma : tensor or float, optional
+
+        Returns
+        -------
+        tensor of shape (N, latent_dim, H/2, W/2)
+
+        Raises
+        ------
+        ValueError
+            If a side of the image is odd.
         """
         if x.shape[-1] % 2 or x.shape[-2] % 2:
             raise ValueError(f"the photo denoiser needs even image sides, got {tuple(x.shape[-2:])}; pad first")
@@ -93,7 +108,13 @@ class PhotoDenoiser(Autoencoder):
         return self.encoder(torch.cat([halves, level.contiguous(memory_format=torch.channels_last)], dim=1))
 
     def fused(self) -> PhotoDenoiser:
-        """An inference copy with each batch norm folded into its convolution (same outputs, faster)."""
+        """An inference copy with each batch norm folded into its convolution (same outputs, faster).
+
+        Returns
+        -------
+        PhotoDenoiser
+            A new model in eval mode; this one is not changed.
+        """
         from torch.nn.utils.fusion import fuse_conv_bn_eval
 
         copy = copy_module(self).eval()
@@ -125,7 +146,20 @@ class PhotoDenoiser(Autoencoder):
         """Each image gets its own sigma from [0, noise_level] and is told it (FFDNet's training);
         a ``camera_noise`` fraction instead gets a random camera's noise (ae_core.models.camera_noise),
         is told what the estimator reads on it, as at use time, and is judged against the same
-        camera's noise-free output."""
+        camera's noise-free output.
+
+        Parameters
+        ----------
+        x : tensor of shape (N, C, H, W)
+            Clean patches.
+        generator : torch.Generator, optional
+            A CPU generator for sigma, the noise and the camera choice.
+
+        Returns
+        -------
+        dict
+            ``recon`` and ``loss`` (squared error), scalar tensors.
+        """
         sigma = torch.rand(len(x), generator=generator, device="cpu").to(x.device) * self.options.noise_level
         noise = torch.randn(x.shape, generator=generator, device="cpu").to(x.device)
         noisy = x + sigma.reshape(-1, 1, 1, 1) * noise
@@ -146,5 +180,16 @@ class PhotoDenoiser(Autoencoder):
         return self.loss(target, AEOutput(logits, logits, logits))
 
     def validation_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
-        """Denoising, not copying, picks the best epoch: the same objective, with seeded noise."""
+        """Denoising, not copying, picks the best epoch: the same objective, with seeded noise.
+
+        Parameters
+        ----------
+        x : tensor of shape (N, C, H, W)
+        generator : torch.Generator, optional
+
+        Returns
+        -------
+        dict
+            As ``training_loss``.
+        """
         return self.training_loss(x, generator)

@@ -10,7 +10,18 @@ from ae_core.models import Autoencoder
 
 @torch.no_grad()
 def reconstruction_errors(model: Autoencoder, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """Summed squared error of each sample's reconstruction (no noise, no sampling)."""
+    """Summed squared error of each sample's reconstruction (no noise, no sampling).
+
+    Parameters
+    ----------
+    model : Autoencoder
+    x : np.ndarray of shape (N, *model.input_shape)
+    batch_size : int, default 1024
+
+    Returns
+    -------
+    np.ndarray of shape (N,)
+    """
     x_hat = model.reconstruct(x, batch_size)
     return ((x_hat - np.asarray(x, np.float32)) ** 2).reshape(len(x), -1).sum(axis=1)
 

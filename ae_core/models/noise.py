@@ -50,7 +50,27 @@ def add_noise(
 
 
 def occlude(x: torch.Tensor | np.ndarray, top: int, left: int, height: int, width: int, value: float = 0.0):
-    """Cover a user-placed box of an image (..., H, W) with ``value``."""
+    """Cover a user-placed box of an image (..., H, W) with ``value``.
+
+    Parameters
+    ----------
+    x : tensor or np.ndarray of shape (..., H, W)
+    top, left : int
+        The box's top-left pixel (negative values are cut at the edge).
+    height, width : int
+        Positive sizes in pixels.
+    value : float, default 0.0
+
+    Returns
+    -------
+    tensor or np.ndarray
+        A copy, of the same type as ``x`` (numpy output is float32).
+
+    Raises
+    ------
+    ValueError
+        If the box has no positive size.
+    """
     if min(height, width) <= 0:
         raise ValueError(f"occlusion box must have a positive size, got {height}x{width}")
     is_numpy = not torch.is_tensor(x)

@@ -87,12 +87,35 @@ def _brightness_function(readings: torch.Tensor, brightness: torch.Tensor) -> to
 
 
 def estimate_noise(x: torch.Tensor) -> torch.Tensor:
-    """One noise level per image plane of ``x`` (N, C, H, W) -> (N, C): the median of its map."""
+    """One noise level per image plane of ``x`` (N, C, H, W) -> (N, C): the median of its map.
+
+    Parameters
+    ----------
+    x : tensor of shape (N, C, H, W)
+        Values in [0, 1].
+
+    Returns
+    -------
+    tensor of shape (N, C)
+        In [0, 1] units.
+    """
     levels = noise_map(x)
     return levels.flatten(2).median(dim=-1).values
 
 
 def image_noise_map(image: np.ndarray, block: int = BLOCK) -> np.ndarray:
-    """The noise-level map (rows, cols, C) of an (H, W, C) image in [0, 1]."""
+    """The noise-level map (rows, cols, C) of an (H, W, C) image in [0, 1].
+
+    Parameters
+    ----------
+    image : np.ndarray of shape (H, W, C)
+    block : int, default 32
+        Pixels per side of one map cell.
+
+    Returns
+    -------
+    np.ndarray of shape (H // block, W // block, C)
+        At least one cell per side.
+    """
     planes = torch.from_numpy(np.ascontiguousarray(np.asarray(image, np.float32).transpose(2, 0, 1)[None]))
     return noise_map(planes, block)[0].permute(1, 2, 0).numpy()
