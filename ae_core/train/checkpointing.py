@@ -17,7 +17,19 @@ def save_best_to(
     directory: str | os.PathLike, **meta: Any
 ) -> Callable[[Autoencoder, torch.optim.Optimizer | None, dict[str, Any]], None]:
     """An ``on_improve`` callback for ``fit``: save the model, its optimizer state and the
-    training section to ``directory`` (atomically), with ``meta`` (dataset, scaler, ...)."""
+    training section to ``directory`` (atomically), with ``meta`` (dataset, scaler, ...).
+
+    Parameters
+    ----------
+    directory : str or PathLike
+    **meta
+        Keyword arguments of ``save_checkpoint``.
+
+    Returns
+    -------
+    callable
+        ``save(model, optimizer, training)``.
+    """
 
     def save(model: Autoencoder, optimizer: torch.optim.Optimizer | None, training: dict[str, Any]) -> None:
         save_checkpoint(model, directory, training=training, optimizer=optimizer, **meta)
@@ -27,7 +39,17 @@ def save_best_to(
 
 def resume_from(directory: str | os.PathLike) -> Callable[[Autoencoder, torch.optim.Optimizer], dict[str, Any]]:
     """A ``resume`` callback for ``fit``: continue the run saved in ``directory`` (weights,
-    optimizer state, epoch count and history)."""
+    optimizer state, epoch count and history).
+
+    Parameters
+    ----------
+    directory : str or PathLike
+
+    Returns
+    -------
+    callable
+        ``load(model, optimizer)``, which returns the saved training section.
+    """
 
     def load(model: Autoencoder, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
         return load_training_state(directory, model, optimizer)

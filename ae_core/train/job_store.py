@@ -26,7 +26,17 @@ QUEUE_NAME = "latent-lab"
 
 def store_file(models_dir: str | Path) -> Path:
     """The SQLite file of the queue of ``models_dir``: beside it, in the data folder
-    (``~/.latent-lab/models-queue.sqlite3`` for the app's models)."""
+    (``~/.latent-lab/models-queue.sqlite3`` for the app's models).
+
+    Parameters
+    ----------
+    models_dir : str or Path
+
+    Returns
+    -------
+    Path
+        ``<parent>/<name>-queue.sqlite3``, absolute.
+    """
     models_dir = Path(models_dir).absolute()
     return models_dir.parent / f"{models_dir.name}-queue.sqlite3"
 
@@ -95,7 +105,19 @@ class JobStore:
         return None if data is EmptyData else json.loads(data)
 
     def update(self, job_id: int, **changes) -> dict[str, Any] | None:
-        """Change some fields of a record (last writer wins: each field has one writer at a time)."""
+        """Change some fields of a record (last writer wins: each field has one writer at a time).
+
+        Parameters
+        ----------
+        job_id : int
+        **changes
+            Field values, JSON-serialisable.
+
+        Returns
+        -------
+        dict or None
+            The updated record; None (and nothing written) when there is no such run.
+        """
         record = self.record(job_id)
         if record is not None:
             record.update(changes)
@@ -103,7 +125,12 @@ class JobStore:
         return record
 
     def records(self) -> list[dict[str, Any]]:
-        """Every run's record, oldest first."""
+        """Every run's record, oldest first.
+
+        Returns
+        -------
+        list of dict
+        """
         items = self._records.result_items()
         found = [json.loads(value) for key, value in items.items() if _text(key).startswith("job:")]
         return sorted(found, key=lambda r: r["id"])
@@ -123,7 +150,18 @@ class JobStore:
 
     # -- live data: written by the run's relay, read by any page ------------------------------
     def put_live(self, job_id: int, key: str, value: Any) -> None:
-        """JSON for tables, ``.npz`` (no pickle) for dicts of arrays."""
+        """JSON for tables, ``.npz`` (no pickle) for dicts of arrays.
+
+        Stores a run's live value under ``key``, replacing the previous one.
+
+        Parameters
+        ----------
+        job_id : int
+        key : str
+            E.g. "history", "preview", "map:0".
+        value : any
+            A dict (stored as arrays) or a JSON-serialisable value.
+        """
         if isinstance(value, dict):
             buffer = io.BytesIO()
             np.savez(buffer, **{k: np.asarray(v) for k, v in value.items()})
@@ -190,7 +228,13 @@ class JobStore:
         )
 
     def consumer(self) -> dict[str, Any] | None:
-        """The running consumer's pid, host and last sign of life (seconds since the epoch), or None."""
+        """The running consumer's pid, host and last sign of life (seconds since the epoch), or None.
+
+        Returns
+        -------
+        dict or None
+            ``pid``, ``host`` and ``at``, as ``beat`` wrote them.
+        """
         data = self._records.peek_data("consumer")
         return None if data is EmptyData else json.loads(data)
 

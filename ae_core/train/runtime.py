@@ -25,7 +25,22 @@ def available_cores() -> int:
 
 
 def set_threads(threads: int | None) -> int:
-    """Set torch's intra-op thread count on purpose (default: every core this process may use)."""
+    """Set torch's intra-op thread count on purpose (default: every core this process may use).
+
+    Parameters
+    ----------
+    threads : int or None
+
+    Returns
+    -------
+    int
+        The thread count now set.
+
+    Raises
+    ------
+    ValueError
+        If ``threads`` is below 1.
+    """
     n = available_cores() if threads is None else int(threads)
     if n < 1:
         raise ValueError(f"threads must be at least 1, got {threads}")
@@ -35,7 +50,22 @@ def set_threads(threads: int | None) -> int:
 
 
 def resolve_device(device: str) -> torch.device:
-    """Turn "auto|cpu|cuda|mps" into a torch device, refusing one this machine does not have."""
+    """Turn "auto|cpu|cuda|mps" into a torch device, refusing one this machine does not have.
+
+    Parameters
+    ----------
+    device : str
+        "auto" picks CUDA, else MPS, else the CPU.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a device that is not available.
+    """
     if device not in DEVICES:
         raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
     if device == "auto":
@@ -120,7 +150,19 @@ class Distributed:
 
     def shard_indices(self, n: int, seed: int) -> torch.Tensor:
         """This rank's share of a seeded shuffle of ``range(n)``; equal shares, so every rank runs
-        the same number of batches and none waits on the others."""
+        the same number of batches and none waits on the others.
+
+        Parameters
+        ----------
+        n : int
+        seed : int
+            The same on every rank.
+
+        Returns
+        -------
+        tensor
+            ``n // world_size`` indices (all of ``range(n)``, in order, when not active).
+        """
         if not self.active:
             return torch.arange(n)
         per_rank = n // self.world_size
@@ -147,7 +189,17 @@ class Distributed:
         return {k: float(v) / self.world_size for k, v in zip(keys, t.tolist())}
 
     def agree_to_stop(self, local: bool) -> bool:
-        """True on every rank if any rank wants to stop, so no rank waits forever on the others."""
+        """True on every rank if any rank wants to stop, so no rank waits forever on the others.
+
+        Parameters
+        ----------
+        local : bool
+            Whether this rank wants to stop.
+
+        Returns
+        -------
+        bool
+        """
         if not self.active:
             return local
         flag = torch.tensor([1.0 if local else 0.0], device=self._comm_device)

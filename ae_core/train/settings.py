@@ -73,11 +73,26 @@ class TrainingSettings:
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
-        """The names of the settings, in order."""
+        """The names of the settings, in order.
+
+        Returns
+        -------
+        tuple of str
+        """
         return tuple(f.name for f in fields(cls))
 
     def replace(self, **changes: Any) -> TrainingSettings:
         """A copy with ``changes`` applied (and checked).
+
+        Parameters
+        ----------
+        **changes
+            Setting names and values.
+
+        Returns
+        -------
+        TrainingSettings
+            ``self`` when there are no changes.
 
         Raises
         ------
@@ -90,5 +105,10 @@ class TrainingSettings:
         return dataclasses.replace(self, **changes) if changes else self
 
     def as_dict(self) -> dict[str, Any]:
-        """The settings as plain JSON-able values."""
+        """The settings as plain JSON-able values.
+
+        Returns
+        -------
+        dict
+        """
         return dataclasses.asdict(self)

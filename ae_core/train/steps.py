@@ -52,28 +52,81 @@ def split_validation(x_train, x_val, val_fraction: float | None, seed: int, inpu
 
 
 def as_rows(x) -> torch.Tensor | SparseRows:
-    """``x`` as a float32 tensor; ``SparseRows`` stay sparse (their batches are made dense)."""
+    """``x`` as a float32 tensor; ``SparseRows`` stay sparse (their batches are made dense).
+
+    Parameters
+    ----------
+    x : array-like, tensor or SparseRows
+
+    Returns
+    -------
+    tensor or SparseRows
+    """
     if isinstance(x, SparseRows):
         return x
     return torch.as_tensor(np.asarray(x, dtype=np.float32)) if not torch.is_tensor(x) else x.float()
 
 
 def learning_rate(lr: float, schedule: str, progress: float) -> float:
-    """The learning rate ``progress`` (0 to 1) into a run: ``lr``, or cosine-annealed to 1% of it."""
+    """The learning rate ``progress`` (0 to 1) into a run: ``lr``, or cosine-annealed to 1% of it.
+
+    Parameters
+    ----------
+    lr : float
+        The initial learning rate.
+    schedule : str
+        "constant" or "cosine".
+    progress : float
+        From 0 to 1.
+
+    Returns
+    -------
+    float
+    """
     if schedule == "constant":
         return lr
     return lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 def seconds_left(elapsed: float, done: int, total: int, budget: float | None) -> float:
-    """Seconds left: by the steps still to take, or by the time budget when that ends sooner."""
+    """Seconds left: by the steps still to take, or by the time budget when that ends sooner.
+
+    Parameters
+    ----------
+    elapsed : float
+        Seconds so far.
+    done : int
+        Steps taken.
+    total : int
+        Steps planned.
+    budget : float or None
+        The run's time limit in seconds.
+
+    Returns
+    -------
+    float
+    """
     by_steps = elapsed / max(done, 1) * max(total - done, 0)
     return min(by_steps, max(budget - elapsed, 0.0)) if budget else by_steps
 
 
 def lbfgs_step(optimizer, step_module, x, generator) -> dict[str, torch.Tensor]:
     """One L-BFGS call (up to its ``max_iter`` iterations) on the whole batch ``x``; returns the
-    loss parts of its last evaluation."""
+    loss parts of its last evaluation.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.LBFGS
+    step_module : LossModule
+        Maps ``(x, generator)`` to the loss parts.
+    x : tensor
+    generator : torch.Generator or None
+
+    Returns
+    -------
+    dict
+        Named loss parts and ``"loss"``.
+    """
     parts: dict[str, torch.Tensor] = {}
 
     def closure():
