@@ -27,7 +27,22 @@ LIMITS: dict[str, tuple[float, str]] = {
 
 
 def limit(name: str) -> int:
-    """The limit called ``name`` (see ``LIMITS``), or ``$LATENT_LAB_LIMIT_<NAME>`` when set."""
+    """The limit called ``name`` (see ``LIMITS``), or ``$LATENT_LAB_LIMIT_<NAME>`` when set.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``LIMITS``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If the environment variable is not a positive number.
+    """
     default, _ = LIMITS[name]
     raw = os.environ.get(f"LATENT_LAB_LIMIT_{name.upper()}")
     if raw is None:
@@ -44,7 +59,23 @@ def limit(name: str) -> int:
 def check(name: str, amount: float, what: str, unit: str = "bytes") -> None:
     """Raise ``ValueError`` when ``amount`` is over the limit ``name``; ``what`` holds ``{amount}``:
     ``check("archive_pixel_bytes", n, "this archive decodes to {amount} of pixels")`` ->
-    "this archive decodes to 6.3 GB of pixels; the limit is 1 GB (...)"."""
+    "this archive decodes to 6.3 GB of pixels; the limit is 1 GB (...)".
+
+    Parameters
+    ----------
+    name : str
+        A key of ``LIMITS``.
+    amount : float
+    what : str
+        The message's start, with ``{amount}`` where the amount goes.
+    unit : str, default "bytes"
+        How amounts are written ("bytes" in kB/MB/GB, else the number and this word).
+
+    Raises
+    ------
+    ValueError
+        If ``amount`` is over the limit.
+    """
     allowed = limit(name)
     if amount > allowed:
         raise ValueError(
@@ -54,7 +85,18 @@ def check(name: str, amount: float, what: str, unit: str = "bytes") -> None:
 
 
 def human_bytes(n: float) -> str:
-    """``6.3 GB``, ``512 MB``, ``12 kB`` (decimal units)."""
+    """``6.3 GB``, ``512 MB``, ``12 kB`` (decimal units).
+
+    Parameters
+    ----------
+    n : float
+        Bytes.
+
+    Returns
+    -------
+    str
+        Three significant digits; below 1 kB, e.g. ``"512 bytes"``.
+    """
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= size:
             return f"{n / size:.3g} {unit}"
