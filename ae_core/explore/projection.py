@@ -107,7 +107,21 @@ def warm_up_umap() -> None:
 
 def aligned_pca(codes: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     """2-D PCA of ``codes``, rotated/reflected to best match ``reference`` (orthogonal
-    Procrustes), so successive snapshots of a changing map do not flip and spin."""
+    Procrustes), so successive snapshots of a changing map do not flip and spin.
+
+    A one-number code is drawn centred on the x axis.
+
+    Parameters
+    ----------
+    codes : np.ndarray of shape (N, latent_dim)
+    reference : np.ndarray of shape (N, 2), optional
+        The previous snapshot; ignored when its shape differs.
+
+    Returns
+    -------
+    np.ndarray of shape (N, 2)
+        Float32.
+    """
     from scipy.linalg import orthogonal_procrustes
     from sklearn.decomposition import PCA
 

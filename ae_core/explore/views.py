@@ -37,7 +37,20 @@ def _write_atomically(target: Path, write) -> None:
 
 
 def load_view(folder: Path, name: str, **params) -> Any | None:
-    """The shipped result of ``name`` for exactly these parameters, or None."""
+    """The shipped result of ``name`` for exactly these parameters, or None.
+
+    Parameters
+    ----------
+    folder : Path
+        A checkpoint folder (its ``views.json`` is read).
+    name : str
+    **params
+        The parameters it was computed with.
+
+    Returns
+    -------
+    any or None
+    """
     return _read_views(folder).get(_key(name, params))
 
 
@@ -60,7 +73,18 @@ def save_view(folder: Path, name: str, result: Any, **params) -> None:
 
 
 def map_rows(n: int, limit: int) -> np.ndarray:
-    """The rows of an ``n``-sample split that a map of at most ``limit`` points shows."""
+    """The rows of an ``n``-sample split that a map of at most ``limit`` points shows.
+
+    Parameters
+    ----------
+    n : int
+    limit : int
+
+    Returns
+    -------
+    np.ndarray
+        All rows when ``n <= limit``, else ``limit`` rows drawn with seed 0, sorted.
+    """
     if n <= limit:
         return np.arange(n)
     return np.sort(np.random.default_rng(0).choice(n, limit, replace=False))
@@ -89,7 +113,21 @@ def map_name(method: str, dims: int, split: str, limit: int) -> str:
 
 def load_map(folder: Path, name: str, codes: np.ndarray) -> np.ndarray | None:
     """A shipped embedding of ``codes``, or None when there is none or it was made from other codes
-    (a retrained model, another machine whose encoder rounds differently beyond 1e-3)."""
+    (a retrained model, another machine whose encoder rounds differently beyond 1e-3).
+
+    Parameters
+    ----------
+    folder : Path
+        A checkpoint folder (its ``maps.npz`` is read).
+    name : str
+        As ``map_name`` makes it.
+    codes : np.ndarray of shape (N, latent_dim)
+        The codes the map is wanted for; the first 16 are compared with the stored ones.
+
+    Returns
+    -------
+    np.ndarray of shape (N, dims) or None
+    """
     try:
         with np.load(Path(folder) / MAPS_FILE, allow_pickle=False) as archive:
             embedding, head = archive[name], archive[f"{name}-codes"]
