@@ -44,7 +44,18 @@ def load_digits_dataset(options: dict[str, str]) -> Dataset:
 
 
 def load_mnist_sample_dataset(options: dict[str, str]) -> Dataset:
-    """The bundled 6,000 MNIST digits (28x28): 5,000 for training, 1,000 for testing."""
+    """The bundled 6,000 MNIST digits (28x28): 5,000 for training, 1,000 for testing.
+
+    Parameters
+    ----------
+    options : dict
+        Unused.
+
+    Returns
+    -------
+    Dataset
+        Images (N, 1, 28, 28) in [0, 1], labels 0-9.
+    """
     with np.load(MNIST_SAMPLE_PATH, allow_pickle=False) as archive:
         x = (archive["x"].astype(np.float32) / 255.0)[:, None]
         y = archive["y"].astype(np.int64)
@@ -64,7 +75,27 @@ def render_shapes(n: int, size: int = 32, seed: int = 0) -> tuple[np.ndarray, di
     """``n`` anti-aliased shape images ``(n, 1, size, size)`` and their generating factors.
 
     Factors, drawn uniformly: kind (index into ``SHAPE_KINDS``), scale (radius as a fraction
-    of the half-side), rotation (radians) and the centre (x, y in [-1, 1]).
+    of the half-side, 0.25-0.5), rotation (radians) and the centre (x, y from -0.45 to 0.45, the
+    image spanning [-1, 1]).
+
+    Parameters
+    ----------
+    n : int
+        At least 1.
+    size : int, default 32
+        Side in pixels, at least 8.
+    seed : int, default 0
+
+    Returns
+    -------
+    tuple
+        Float32 images in [0, 1] and a dict of factor name (``kind``, ``scale``, ``rotation``, ``x``,
+        ``y``) to an array of ``n`` values.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` < 1 or ``size`` < 8.
     """
     if n < 1 or size < 8:
         raise ValueError(f"shapes needs n >= 1 and size >= 8, got n={n}, size={size}")
@@ -164,7 +195,22 @@ TEST_PHOTOS = ("camera", "flower")
 
 
 def photo(name: str) -> np.ndarray:
-    """A bundled photograph as float32 ``(H, W, 3)`` or ``(H, W, 1)`` in [0, 1]."""
+    """A bundled photograph as float32 ``(H, W, 3)`` or ``(H, W, 1)`` in [0, 1].
+
+    Parameters
+    ----------
+    name : str
+        One of ``TRAIN_PHOTOS`` or ``TEST_PHOTOS``.
+
+    Returns
+    -------
+    np.ndarray
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    """
     if name in ("china", "flower"):
         from sklearn.datasets import load_sample_image
 

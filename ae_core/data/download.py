@@ -61,12 +61,35 @@ FAMILIES: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
 
 def download_folder(name: str, options: dict[str, str]) -> Path:
     """Where the files of dataset ``name`` are kept: inside the ``cache`` option's folder, or
-    inside the data folder's cache (``ae_core.system.paths.cache_dir``)."""
+    inside the data folder's cache (``ae_core.system.paths.cache_dir``).
+
+    Parameters
+    ----------
+    name : str
+    options : dict
+        The spec's options.
+
+    Returns
+    -------
+    Path
+    """
     return Path(options["cache"]) / name if options.get("cache") else cache_dir(name)
 
 
 def mirror_for(name: str, options: dict[str, str]) -> str:
-    """The ``mirror`` option, $LATENT_LAB_MIRROR_<NAME> (e.g. ..._FASHION_MNIST), or the default."""
+    """The ``mirror`` option, $LATENT_LAB_MIRROR_<NAME> (e.g. ..._FASHION_MNIST), or the default.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``FAMILIES``.
+    options : dict
+
+    Returns
+    -------
+    str
+        A URL ending in "/".
+    """
     env = "LATENT_LAB_MIRROR_" + name.upper().replace("-", "_")
     mirror = options.get("mirror") or os.environ.get(env) or FAMILIES[name][0]
     return mirror if mirror.endswith("/") else mirror + "/"
@@ -140,7 +163,22 @@ def fetch(url: str, destination: Path, md5: str | None) -> Path:
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """Parse an IDX file (optionally gzipped) of unsigned bytes."""
+    """Parse an IDX file (optionally gzipped) of unsigned bytes.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    np.ndarray
+        uint8, of the shape the header gives.
+
+    Raises
+    ------
+    ValueError
+        If the gzip is damaged, it is not an IDX file of unsigned bytes, or its size disagrees with its header.
+    """
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:

@@ -45,7 +45,20 @@ GENRES = {
 def synthetic_titles(n_users: int = 600, n_items: int = 400, rank: int = 4, seed: int = 0) -> dict[int, str]:
     """Titles for the items of ``recommender.synthetic_ratings`` with the same arguments: the
     random taste model is drawn again from the same seed, and each item is named in the genre of
-    its strongest factor (``rank`` factors share the four genres)."""
+    its strongest factor (``rank`` factors share the four genres).
+
+    Parameters
+    ----------
+    n_users : int, default 600
+    n_items : int, default 400
+    rank : int, default 4
+    seed : int, default 0
+
+    Returns
+    -------
+    dict of int to str
+        Item id (from 1) to a title such as "Crazy Wedding (comedy)".
+    """
     rng = np.random.default_rng(seed)
     rng.normal(size=(n_users, rank))  # the users' tastes, drawn first there
     loadings = rng.normal(size=(rank, n_items))
@@ -63,7 +76,17 @@ def synthetic_titles(n_users: int = 600, n_items: int = 400, rank: int = 4, seed
 
 
 def movielens_titles(archive: str | Path) -> dict[int, str]:
-    """Item id -> title from the ``u.item`` file of the MovieLens 100k zip (Latin-1, '|'-separated)."""
+    """Item id -> title from the ``u.item`` file of the MovieLens 100k zip (Latin-1, '|'-separated).
+
+    Parameters
+    ----------
+    archive : str or Path
+        The ``ml-100k.zip`` file.
+
+    Returns
+    -------
+    dict of int to str
+    """
     with zipfile.ZipFile(archive) as bundle:
         text = bundle.read("ml-100k/u.item").decode("latin-1")
     frame = pd.read_csv(io.StringIO(text), sep="|", header=None, usecols=[0, 1], names=["item", "title"])
@@ -71,7 +94,21 @@ def movielens_titles(archive: str | Path) -> dict[int, str]:
 
 
 def with_titles(frame: pd.DataFrame, titles: dict[int, str] | None, column: str = "title") -> pd.DataFrame:
-    """``frame`` with a title column after its ``item`` column (the id itself where none is known)."""
+    """``frame`` with a title column after its ``item`` column (the id itself where none is known).
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        With an ``item`` column of ids.
+    titles : dict of int to str or None
+        None or empty returns ``frame`` itself.
+    column : str, default "title"
+
+    Returns
+    -------
+    pd.DataFrame
+        A copy when a column is added.
+    """
     if not titles:
         return frame
     frame = frame.copy()
