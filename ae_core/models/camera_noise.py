@@ -61,7 +61,17 @@ def random_camera(rng: np.random.Generator, jpeg_probability: float = 0.5) -> Ca
     """A camera drawn as Brooks et al. 2019 draw theirs (Sec. 3.2): log shot level uniform in
     [log 1e-4, log 1.2e-2], log read level = 2.18 log shot + 1.2 + N(0, 0.26^2), white-balance
     gains uniform in [1.9, 2.4] (red) and [1.5, 1.9] (blue); JPEG quality uniform in [60, 100]
-    with probability ``jpeg_probability``, as CBDNet compresses part of its training data."""
+    with probability ``jpeg_probability``, as CBDNet compresses part of its training data.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    jpeg_probability : float, default 0.5
+
+    Returns
+    -------
+    CameraNoise
+    """
     log_shot = rng.uniform(np.log(1e-4), np.log(1.2e-2))
     log_read = 2.18 * log_shot + 1.2 + rng.normal(0, 0.26)
     jpeg = int(rng.integers(60, 101)) if rng.random() < jpeg_probability else None
@@ -75,7 +85,25 @@ def random_camera(rng: np.random.Generator, jpeg_probability: float = 0.5) -> Ca
 
 
 def add_camera_noise(image: np.ndarray, camera: CameraNoise, rng: np.random.Generator) -> np.ndarray:
-    """``image`` (H, W, C) in [0, 1], C = 1 or 3, as ``camera`` would have photographed it."""
+    """``image`` (H, W, C) in [0, 1], C = 1 or 3, as ``camera`` would have photographed it.
+
+    Parameters
+    ----------
+    image : np.ndarray of shape (H, W, C)
+    camera : CameraNoise
+    rng : np.random.Generator
+        For the noise.
+
+    Returns
+    -------
+    np.ndarray
+        Float32, shaped like ``image``: the noisy half of ``camera_pair``.
+
+    Raises
+    ------
+    ValueError
+        As ``camera_pair``.
+    """
     return camera_pair(image, camera, rng)[1]
 
 
@@ -88,6 +116,23 @@ def camera_pair(image: np.ndarray, camera: CameraNoise, rng: np.random.Generator
     A grayscale image is treated as a colour photo of a gray scene and brought back to gray
     (the mean of the channels) at the end, so it carries luminance noise as a camera's would.
     The sides are cropped to even lengths for the 2 x 2 Bayer pattern and padded back after.
+
+    Parameters
+    ----------
+    image : np.ndarray of shape (H, W, C)
+        C = 1 or 3, values in [0, 1].
+    camera : CameraNoise
+    rng : np.random.Generator
+
+    Returns
+    -------
+    tuple of np.ndarray
+        Both float32, shaped like ``image``.
+
+    Raises
+    ------
+    ValueError
+        If the image is not (H, W, 1) or (H, W, 3), or is smaller than 2 x 2 pixels.
     """
     image = np.asarray(image, np.float32)
     if image.ndim != 3 or image.shape[2] not in (1, 3):
@@ -115,7 +160,16 @@ def camera_pair(image: np.ndarray, camera: CameraNoise, rng: np.random.Generator
 
 
 def mosaic(rgb: np.ndarray) -> np.ndarray:
-    """An RGGB Bayer mosaic (H, W) of an (H, W, 3) image with even sides."""
+    """An RGGB Bayer mosaic (H, W) of an (H, W, 3) image with even sides.
+
+    Parameters
+    ----------
+    rgb : np.ndarray of shape (H, W, 3)
+
+    Returns
+    -------
+    np.ndarray of shape (H, W)
+    """
     raw = rgb[:, :, 1].copy()
     raw[0::2, 0::2] = rgb[0::2, 0::2, 0]
     raw[1::2, 1::2] = rgb[1::2, 1::2, 2]
@@ -123,7 +177,16 @@ def mosaic(rgb: np.ndarray) -> np.ndarray:
 
 
 def demosaic(raw: np.ndarray) -> np.ndarray:
-    """Bilinear demosaicing of an RGGB mosaic: each missing value is the mean of its neighbours."""
+    """Bilinear demosaicing of an RGGB mosaic: each missing value is the mean of its neighbours.
+
+    Parameters
+    ----------
+    raw : np.ndarray of shape (H, W)
+
+    Returns
+    -------
+    np.ndarray of shape (H, W, 3)
+    """
     masks = np.zeros((3, *raw.shape), np.float32)
     masks[0, 0::2, 0::2] = 1
     masks[1, 0::2, 1::2] = masks[1, 1::2, 0::2] = 1
@@ -134,7 +197,19 @@ def demosaic(raw: np.ndarray) -> np.ndarray:
 
 
 def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
-    """``image`` (H, W, 3) in [0, 1] saved as JPEG at ``quality`` (Pillow, 4:2:0) and read back."""
+    """``image`` (H, W, 3) in [0, 1] saved as JPEG at ``quality`` (Pillow, 4:2:0) and read back.
+
+    Parameters
+    ----------
+    image : np.ndarray of shape (H, W, 3)
+    quality : int
+        1 to 100.
+
+    Returns
+    -------
+    np.ndarray of shape (H, W, 3)
+        Float32 in [0, 1].
+    """
     from PIL import Image
 
     buffer = io.BytesIO()

@@ -27,7 +27,19 @@ BEAT_SECONDS = 1.0  # how often a running job's record says it is alive
 
 
 def start_worker(setup: dict) -> subprocess.Popen:
-    """The training process for one run, told what to do on its first stdin line."""
+    """The training process for one run, told what to do on its first stdin line.
+
+    Parameters
+    ----------
+    setup : dict
+        ``request``, ``out``, ``threads`` and ``nice`` of the run's record, sent as JSON with this
+        process's working folder.
+
+    Returns
+    -------
+    subprocess.Popen
+        With text pipes to its stdin and from its stdout (JSON progress lines).
+    """
     # A fresh interpreter, not multiprocessing: the parent's threads and locks must not be forked.
     # Started in the folder that holds ``ae_core`` (a checkout or site-packages), so ``-m`` finds it
     # without PYTHONPATH; it then moves to this process's folder, so relative paths mean the same.
@@ -45,7 +57,16 @@ def start_worker(setup: dict) -> subprocess.Popen:
 
 
 def run_job(store: JobStore, job_id: int) -> None:
-    """The consumer's task: train the run ``job_id`` unless it was stopped while it waited."""
+    """The consumer's task: train the run ``job_id`` unless it was stopped while it waited.
+
+    Relays the worker's progress into the store (batches, epochs, previews, maps, signs of life),
+    passes a stop request on, and records how the run ended ("finished", "stopped" or "failed").
+
+    Parameters
+    ----------
+    store : JobStore
+    job_id : int
+    """
     record = store.record(job_id)
     if record is None or record["state"] != "queued":
         return
