@@ -16,7 +16,13 @@ from ae_core.train.settings import TrainingSettings
 
 
 def register(commands) -> None:
-    """Add the ``train`` subcommand (its defaults are ``TrainingSettings()``'s) to ``commands``."""
+    """Add the ``train`` subcommand (its defaults are ``TrainingSettings()``'s) to ``commands``.
+
+    Parameters
+    ----------
+    commands : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers`` returned.
+    """
     defaults = TrainingSettings()
     train = commands.add_parser("train", help="train a model and save a checkpoint")
     train.add_argument("--dataset", required=True, help="dataset spec, e.g. digits, mnist, npz:PATH")

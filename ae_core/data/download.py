@@ -138,7 +138,28 @@ def load_idx_family(name: str, local_dir: str | None, options: dict[str, str]) -
 
 
 def fetch(url: str, destination: Path, md5: str | None) -> Path:
-    """Download ``url`` to ``destination`` once; verify its MD5; never leave a partial file."""
+    """Download ``url`` to ``destination`` once; verify its MD5; never leave a partial file.
+
+    A file already there with the right checksum (any file when ``md5`` is None) is kept.
+
+    Parameters
+    ----------
+    url : str
+    destination : Path
+        Its folder is created if needed.
+    md5 : str or None
+        The expected hex digest; None skips the check.
+
+    Returns
+    -------
+    Path
+        ``destination``.
+
+    Raises
+    ------
+    ValueError
+        If the download fails (30 s timeout) or its checksum differs.
+    """
     if destination.is_file() and (md5 is None or _md5(destination) == md5):
         return destination
     destination.parent.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,18 @@ class SparseRows:
         return torch.from_numpy(out)
 
     def to(self, device) -> SparseRows:
-        """Itself: its batches are moved to ``device`` one at a time, as they are cut."""
+        """Itself: its batches are moved to ``device`` one at a time, as they are cut.
+
+        Parameters
+        ----------
+        device : torch.device or str
+            Unused here.
+
+        Returns
+        -------
+        SparseRows
+            ``self``.
+        """
         return self
 
     def float(self) -> SparseRows:

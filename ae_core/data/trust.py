@@ -29,6 +29,26 @@ def check_uploaded_spec(
     ``uploader`` is the uploading browser's hashed id (``paths.owner_hash``): files in its folder
     of ``data_dir`` may be named. With ``teacher``, any file in ``data_dir`` may. With neither,
     only built-in datasets.
+
+    Parameters
+    ----------
+    spec : str
+        A dataset spec.
+    data_dir : str or PathLike
+        The folder of uploaded data.
+    uploader : str, optional
+    teacher : bool, default False
+
+    Returns
+    -------
+    str
+        ``spec`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If it sets ``mirror`` or ``cache``, gives a built-in dataset a folder, or names a file outside
+        what the uploader may use.
     """
     name, argument, options = parse_spec(spec)
     forbidden = sorted(set(options) & set(FORBIDDEN_OPTIONS))

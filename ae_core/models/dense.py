@@ -133,7 +133,13 @@ class LinearAE(DenseAE):
 
     @torch.no_grad()
     def prepare(self, x_train: torch.Tensor) -> None:
-        """Centre: the decoder's bias starts at the data mean and the encoder maps the mean to 0."""
+        """Centre: the decoder's bias starts at the data mean and the encoder maps the mean to 0.
+
+        Parameters
+        ----------
+        x_train : tensor of shape (N, *input_shape)
+            All the training data.
+        """
         encoder, decoder = self.encoder[1], self.decoder[0]
         mean = x_train.flatten(1).mean(dim=0).to(decoder.bias)
         decoder.bias.copy_(mean)

@@ -44,7 +44,19 @@ OPTION_GUIDE: dict[str, tuple[str, tuple[str, ...] | None]] = {
 
 
 def option_fields(model_class) -> list[dict[str, Any]]:
-    """The options of a model class as (name, default, help, choices) records, for forms."""
+    """The options of a model class as (name, default, help, choices) records, for forms.
+
+    Parameters
+    ----------
+    model_class : type
+        An ``Autoencoder`` subclass.
+
+    Returns
+    -------
+    list of dict
+        One per field of its ``Options``, in order: ``name``, ``default``, ``help`` (from ``OPTION_GUIDE``,
+        "" when it has none) and ``choices`` (None when free).
+    """
     records = []
     for f in fields(model_class.Options):
         text, choices = OPTION_GUIDE.get(f.name, ("", None))
