@@ -18,6 +18,15 @@ class SparseRows:
     Indexing with row indices or a slice gives those rows as a dense float32 tensor; a stored
     value of 0 stays 0. Of repeated (row, column) pairs the last value counts, as when a dense
     array is assigned.
+
+    Parameters
+    ----------
+    rows, columns : array-like of int
+        The cells' coordinates, one per value.
+    values : array-like of float
+        Stored as float32.
+    shape : tuple of int
+        (rows, columns) of the whole matrix.
     """
 
     device = torch.device("cpu")

@@ -34,7 +34,17 @@ class AEOutput:
 
 
 class Autoencoder(nn.Module):
-    """Base class: ``encode``, ``decode``, ``forward`` and ``loss`` for every model."""
+    """Base class: ``encode``, ``decode``, ``forward`` and ``loss`` for every model.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        The shape of one sample: (C, H, W) or (D,).
+    latent_dim : int
+        The code size (channels of the feature map for models with ``spatial_code``).
+    options : AEOptions
+        The model type's checked options (an instance of its ``Options``).
+    """
 
     Options: ClassVar[type[AEOptions]] = AEOptions
     variational: ClassVar[bool] = False

@@ -46,7 +46,17 @@ def default_max_running() -> int:
 
 
 class Job:
-    """One queued or running training: a live view of its record in the shared store."""
+    """One queued or running training: a live view of its record in the shared store.
+
+    The record is read again at most every 0.2 seconds.
+
+    Parameters
+    ----------
+    queue : TrainingQueue
+        The queue it belongs to.
+    record : dict
+        Its record as stored (``id``, ``name``, ``request``, ``out``, ``owner``, ``submitted``, ...).
+    """
 
     def __init__(self, queue: TrainingQueue, record: dict[str, Any]):
         self.id: int = record["id"]

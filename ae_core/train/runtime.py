@@ -82,7 +82,17 @@ def resolve_device(device: str) -> torch.device:
 
 
 class Distributed:
-    """The process group when launched by ``torchrun`` (WORLD_SIZE > 1), else a no-op."""
+    """The process group when launched by ``torchrun`` (WORLD_SIZE > 1), else a no-op.
+
+    Parameters
+    ----------
+    rank : int, default 0
+    world_size : int, default 1
+    device : torch.device, optional
+        Where this rank trains (default: the CPU).
+    owns_group : bool, default False
+        Whether this object initialised the process group (and ``close`` destroys it).
+    """
 
     def __init__(self, rank: int = 0, world_size: int = 1, device: torch.device | None = None, owns_group=False):
         self.rank, self.world_size = rank, world_size

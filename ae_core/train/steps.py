@@ -140,7 +140,12 @@ def lbfgs_step(optimizer, step_module, x, generator) -> dict[str, torch.Tensor]:
 
 
 class LossModule(torch.nn.Module):
-    """The training objective as a module, so DistributedDataParallel wraps all of it."""
+    """The training objective as a module, so DistributedDataParallel wraps all of it.
+
+    Parameters
+    ----------
+    model : Autoencoder
+    """
 
     def __init__(self, model: Autoencoder):
         super().__init__()
