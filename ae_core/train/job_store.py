@@ -46,9 +46,12 @@ class JobStore:
 
     Parameters
     ----------
-    models_dir : folder the runs save into; names the SQLite file (ignored with Redis).
-    redis_url : a Redis URL; default ``$LATENT_LAB_REDIS_URL``, SQLite when neither is given.
-    connection_pool : a ready redis connection pool instead of a URL (tests use fakeredis).
+    models_dir : str or Path
+        The folder the runs save into; names the SQLite file (ignored with Redis).
+    redis_url : str, optional
+        A Redis URL; default ``$LATENT_LAB_REDIS_URL``, SQLite when neither is given.
+    connection_pool : redis.ConnectionPool, optional
+        A ready connection pool instead of a URL (tests use fakeredis).
     """
 
     def __init__(self, models_dir: str | Path, redis_url: str | None = None, connection_pool=None):

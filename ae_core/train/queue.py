@@ -137,12 +137,21 @@ class TrainingQueue:
 
     Parameters
     ----------
-    models_dir : where runs save their models (and, beside it, the SQLite store).
-    max_running : runs at once; the consumer's worker count (default ``default_max_running()``).
-    threads, nice : torch threads and OS priority of each training process.
-    autostart : start a consumer when none is alive (default: unless
-        ``$LATENT_LAB_QUEUE_CONSUMER`` is ``external``, as under ``scripts/serve.sh``, or Redis is used).
-    stale_after : seconds without a sign of life after which a running run is marked failed.
+    models_dir : str or Path
+        Where runs save their models (and, beside it, the SQLite store).
+    max_running : int, optional
+        Runs at once; the consumer's worker count (default ``default_max_running()``).
+    threads : int, optional
+        Torch threads of each training process (default: all cores but one, at least 1).
+    nice : int, default 10
+        OS priority of each training process (higher yields to the app).
+    store : JobStore, optional
+        The store to use (default: ``JobStore(models_dir)``).
+    autostart : bool, optional
+        Start a consumer when none is alive (default: unless ``$LATENT_LAB_QUEUE_CONSUMER`` is
+        ``external``, as under ``scripts/serve.sh``, or Redis is used).
+    stale_after : float, default 20.0
+        Seconds without a sign of life after which a running run is marked failed.
     """
 
     def __init__(
