@@ -165,7 +165,20 @@ def _to_array(image: Image.Image, label: str, size: tuple[int, int] | None) -> n
 
 def to_chw(image: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray, bool]:
     """Fit an ``(H, W, C)`` image to a model's ``(C, H, W)`` input: channels converted, resized
-    if needed. Returns the array and whether it had to be resized."""
+    if needed. Returns the array and whether it had to be resized.
+
+    Parameters
+    ----------
+    image : np.ndarray of shape (H, W, C)
+        Values in [0, 1]; colour becomes gray by the channel mean, gray becomes colour by repetition.
+    shape : tuple of int
+        The model's (C, H, W).
+
+    Returns
+    -------
+    tuple
+        The float32 array of ``shape``, clipped to [0, 1], and a bool.
+    """
     channels, height, width = shape
     if image.shape[2] != channels:
         image = image.mean(axis=2, keepdims=True) if channels == 1 else np.repeat(image, 3, axis=2)

@@ -46,11 +46,27 @@ def build_model(name: str, input_shape, latent_dim: int, seed: int | None = None
 
     Parameters
     ----------
-    name : a key of ``MODELS``
-    input_shape : ``(C, H, W)`` for images (C = 1 or 3) or ``(D,)`` for tabular vectors
-    latent_dim : size of the code; smaller or larger than the input (over-complete) are both fine
-    seed : seeds the weight initialisation
-    **options : fields of the model's ``Options`` dataclass (e.g. ``beta=4.0``)
+    name : str
+        A key of ``MODELS``.
+    input_shape : sequence of int
+        ``(C, H, W)`` for images (C = 1 or 3) or ``(D,)`` for tabular vectors.
+    latent_dim : int
+        Size of the code; smaller or larger than the input (over-complete) are both fine.
+    seed : int, optional
+        Seeds the weight initialisation (``torch.manual_seed``).
+    **options
+        Fields of the model's ``Options`` dataclass (e.g. ``beta=4.0``).
+
+    Returns
+    -------
+    Autoencoder
+        Untrained, in training mode.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, an invalid shape, a ``latent_dim`` that is not a positive integer, or an
+        unknown or out-of-range option.
     """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; valid: {', '.join(MODELS)}")

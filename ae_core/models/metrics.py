@@ -33,6 +33,22 @@ def evaluate(model: Autoencoder, x: np.ndarray, batch_size: int = 1024) -> dict[
     Returns ``sse_per_sample`` (mean over samples of the summed squared error, the number
     Hinton & Salakhutdinov 2006 report for MNIST), ``mse`` (per element), ``bce`` (per element,
     reconstructions clipped to (0, 1); only meaningful for data in [0, 1]) and ``n``.
+
+    Parameters
+    ----------
+    model : Autoencoder
+    x : np.ndarray of shape (N, *model.input_shape)
+    batch_size : int, default 1024
+
+    Returns
+    -------
+    dict
+        The four values above (``n`` an int, the others floats).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is empty.
     """
     x = np.asarray(x, np.float32)
     if len(x) == 0:

@@ -53,6 +53,23 @@ def noise_map(x: torch.Tensor, block: int = BLOCK) -> torch.Tensor:
 
     Returns (N, C, rows, cols), rows = H // block (at least 1). Images smaller than a block
     use one cell of their own size.
+
+    Parameters
+    ----------
+    x : tensor of shape (N, C, H, W)
+        Values in [0, 1], sides of at least 8 pixels.
+    block : int, default 32
+        Rounded down to a multiple of 4, at least 8.
+
+    Returns
+    -------
+    tensor of shape (N, C, rows, cols)
+        In [0, 1] units.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 4-D or a side is under 8 pixels.
     """
     if x.dim() != 4:
         raise ValueError(f"noise_map needs a batch (N, C, H, W), got shape {tuple(x.shape)}")

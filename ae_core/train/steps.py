@@ -28,10 +28,16 @@ def split_validation(x_train, x_val, val_fraction: float | None, seed: int, inpu
     input_shape : tuple of int
         What the model takes; data of another shape is refused.
 
+    Returns
+    -------
+    tuple
+        The training and validation data, float32 tensors or SparseRows; the held-out split has at
+        least 1 and at most n - 1 samples.
+
     Raises
     ------
     ValueError
-        For data of the wrong shape, or fewer than 2 samples to split.
+        For data of the wrong shape, sparse rows without ``x_val``, or fewer than 2 samples to split.
     """
     x = as_rows(x_train)
     if tuple(x.shape[1:]) != tuple(input_shape):
