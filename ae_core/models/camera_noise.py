@@ -37,9 +37,21 @@ _RED_BLUE = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], np.float32) / 4
 class CameraNoise:
     """One camera's noise: Poisson-Gaussian levels on linear raw data in [0, 1] and processing.
 
-    shot : variance per unit of signal (photon noise); read : signal-independent variance;
-    red_gain, blue_gain : white-balance gains (green is 1) -- they scale each channel's noise;
-    jpeg_quality : 1-100, or None for a PNG-like lossless save.
+    Parameters
+    ----------
+    shot : float, default 1e-3
+        Variance per unit of signal (photon noise).
+    read : float, default 1e-5
+        Signal-independent variance.
+    red_gain, blue_gain : float, default 2.0 and 1.7
+        White-balance gains (green is 1) -- they scale each channel's noise.
+    jpeg_quality : int or None, default 90
+        1-100, or None for a PNG-like lossless save.
+
+    Raises
+    ------
+    ValueError
+        If a noise level is negative, a gain is not positive, or ``jpeg_quality`` is outside 1-100.
     """
 
     shot: float = 1e-3

@@ -26,14 +26,30 @@ def add_noise(
 
     Parameters
     ----------
-    x : tensor or array, values in [0, 1]
-    kind : one of ``NOISE_KINDS``
-    level : gaussian/speckle: standard deviation; masking: fraction of values set to 0;
+    x : tensor or np.ndarray
+        Values in [0, 1].
+    kind : str
+        One of ``NOISE_KINDS``.
+    level : float
+        In [0, 1]. gaussian/speckle: standard deviation; masking: fraction of values set to 0;
         salt_pepper: fraction of values set to 0 or 1; poisson: noise std at intensity 1
         (peak = 1 / level**2 photons); occlusion: side of a random square box as a fraction of
         the image side.
-    seed, generator : a seed or a ``torch.Generator`` makes the noise repeatable.
-    clip : keep the result in [0, 1].
+    seed : int, optional
+    generator : torch.Generator, optional
+        A seed or a ``torch.Generator`` makes the noise repeatable (the generator wins if both are given).
+    clip : bool, default True
+        Keep the result in [0, 1].
+
+    Returns
+    -------
+    tensor or np.ndarray
+        Of the same type and shape as ``x`` (numpy output is float32).
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind or a level outside [0, 1].
     """
     if kind not in NOISE_KINDS:
         raise ValueError(f"noise kind must be one of {NOISE_KINDS}, got {kind!r}")
