@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the consumer until it is stopped (or, with ``--parent``, until that process is gone and all is idle).
 
     Returns at once, doing nothing, when another consumer holds the lock and ``--wait`` is not given.
+    Before serving, runs left "running" are marked failed and ended runs older than a day are forgotten.
 
     Parameters
     ----------

@@ -196,7 +196,7 @@ class JobStore:
         return json.loads(data[4:])
 
     def request_stop(self, job_id: int) -> None:
-        """Ask a run to stop (sets its stop flag; the run checks it between batches).
+        """Ask a run to stop (sets its stop flag; the consumer's relay passes it on to the training process).
 
         Parameters
         ----------

@@ -230,7 +230,7 @@ class TrainingQueue:
     def jobs(self) -> list[Job]:
         """Every run in the store, oldest first, read afresh.
 
-        Starts a consumer if a run is queued and none is alive.
+        When a run is queued, ``ensure_consumer`` is called, so a dead consumer gets replaced.
 
         Returns
         -------
