@@ -83,6 +83,7 @@ def prepare() -> None:
         print(f"run_app: could not open the app once at start ({exc})", file=sys.stderr)
     ready = os.environ.get("LATENT_LAB_READY_FILE")
     if ready:
+        Path(ready).parent.mkdir(parents=True, exist_ok=True)
         Path(ready).write_text("ready\n")
 
 

@@ -48,6 +48,7 @@ def start_streamlit(home: str, timeout: float = 60.0, warm: bool = True) -> tupl
         "--server.address",
         "127.0.0.1",
     ]
+    Path(home).mkdir(parents=True, exist_ok=True)
     ready = Path(home) / ".ready"  # written by scripts/run_app.py once it has run the app once
     ready.unlink(missing_ok=True)
     env = {**os.environ, "LATENT_LAB_HOME": home, "LATENT_LAB_READY_FILE": str(ready)}

@@ -197,7 +197,7 @@ def test_traversal_slider_redraws_the_decoders_exact_output_while_dragging(app_u
 def test_app_opens_on_the_default_model_and_shows_reconstructions(app_url, browser, tmp_path):
     page = open_page(browser, app_url)
     page.get_by_text("Inputs (top) and reconstructions (bottom)").wait_for(timeout=60_000)
-    image = page.locator("[data-testid='stImage'] img").first
+    image = page.locator("[data-testid=stMain] [data-testid='stImage'] img").first
     image.wait_for(timeout=30_000)
     assert image.evaluate("img => img.naturalWidth") > 100
     first_errors = page.get_by_text("Errors:").inner_text()
