@@ -22,7 +22,6 @@ import asyncio
 import io
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from PIL import Image
 
 from bench.server_stats import ServerStats
 from scripts.st_client import Session, SessionDropped, View, first_point
+from scripts.streamlit_server import stop_streamlit
 
 # The pages in the order the teacher walks through them, and each one's main interaction.
 PAGES = [
@@ -234,11 +234,7 @@ def main(argv: list[str] | None = None) -> None:
             report(views, dropped, cpu, stats.stop_sampling(), time.perf_counter() - start)
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_streamlit(process)
 
 
 if __name__ == "__main__":

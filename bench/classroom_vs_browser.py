@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -20,7 +19,7 @@ import time
 from playwright.sync_api import sync_playwright
 
 from scripts.st_client import Session
-from scripts.streamlit_server import open_app, start_streamlit
+from scripts.streamlit_server import open_app, start_streamlit, stop_streamlit
 
 PAGES = {"latent_map": "Latent map", "generate": "Generate", "train": "Train", "models": "Your models", "": "Overview"}
 DONE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
@@ -84,11 +83,7 @@ def main() -> None:
                 f" {statistics.median(protocol_times[path]):9.2f}"
             )
     finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_streamlit(process)
 
 
 if __name__ == "__main__":

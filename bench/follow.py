@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ import numpy as np
 
 from bench.server_stats import ServerStats
 from scripts.st_client import Session
+from scripts.streamlit_server import stop_streamlit
 
 # The teacher's walk: (page, model); every step changes the page or the model.
 STEPS = [
@@ -183,11 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(run(args, ServerStats(args.server_pid)))
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_streamlit(process)
 
 
 if __name__ == "__main__":

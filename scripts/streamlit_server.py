@@ -67,6 +67,15 @@ def start_streamlit(home: str, timeout: float = 60.0, warm: bool = True) -> tupl
     raise RuntimeError(f"streamlit did not start within {timeout:.0f} s")
 
 
+def stop_streamlit(process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """End a server started by ``start_streamlit``: terminate it, kill it if it lingers."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def open_app(playwright, url: str):
     """Debian's Chromium (headless) on the app's root page, once the app has drawn it: Streamlit
     decides between its two page systems on the first run, so the root comes first.
