@@ -40,6 +40,13 @@ def test_sample_numbers_beyond_the_data_are_dropped():
     assert len(problems) == 2 and "start=50" in problems[0]
 
 
+def test_all_points_of_a_map_survive_a_link():
+    """A map of all 359 test points (the slider's end, off its 100-step grid) stays 359, not 300."""
+    assert within(LinkState(points=359), train_size=1000, test_size=359)[0].points == 359
+    assert within(LinkState(points=9000), train_size=1000, test_size=359)[0].points == 359
+    assert within(LinkState(points=250), train_size=1000, test_size=359)[0].points == 200
+
+
 def _app(query: dict[str, str], page: str | None = None) -> AppTest:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     for key, value in query.items():

@@ -150,7 +150,9 @@ def within(state: LinkState, train_size: int, test_size: int) -> tuple[LinkState
         problems.append(f"from={state.ends[0]}, to={state.ends[1]}: there are {test_size} test samples")
     if state.points is not None:
         available = train_size if state.split == "train" else test_size
-        changes["points"] = None if available < 100 else min(state.points, available, 10_000) // 100 * 100
+        most = min(available, 10_000)  # the slider's end, reachable though it is off its 100-step grid
+        points = min(state.points, most)
+        changes["points"] = None if available < 100 else points if points == most else points // 100 * 100
     if state.rule == "manual":
         changes["value"] = None
     return replace(state, **changes), problems
