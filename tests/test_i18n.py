@@ -135,6 +135,9 @@ def test_a_shared_link_opens_in_its_language():
     assert not app.exception
     assert app.title[0].value == "Resumen"
     assert app.sidebar.radio(key="language").value == "es"
+    # Streamlit's own button words (the uploader's "Upload", the header's "Stop") are put over by style rules
+    styles = " ".join(element.proto.body for element in app.get("html"))
+    assert '"Subir"' in styles and '"Detener"' in styles
 
 
 def test_an_unknown_language_in_the_url_falls_back_to_english():

@@ -91,8 +91,9 @@ def language_switch() -> None:
 
 
 def streamlit_words() -> None:
-    """Streamlit's own words that no API sets: the file uploader's button says "Upload" in every
-    language. A style rule puts this language's word over it (drawn once per run, takes no space)."""
+    """Streamlit's own words that no API sets: the file uploader's button says "Upload" and the
+    header's button that stops a run says "Stop" in every language. Style rules put this
+    language's words over them (drawn once per run, take no space)."""
     import json
 
     import streamlit as st
@@ -100,9 +101,14 @@ def streamlit_words() -> None:
     if current_language() == DEFAULT_LANGUAGE:
         return
     button = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p'
+    stop = '[data-testid="stStatusWidget"] [data-testid="stBaseButton-header"]'
+    upload, stop_word, stopping = (json.dumps(word) for word in (_("Upload"), _("Stop"), _("Stopping…")))
     st.html(
         f"<style>{button} {{ font-size: 0; }} "
-        f"{button}::after {{ content: {json.dumps(_('Upload'))}; font-size: 0.875rem; }}</style>"
+        f"{button}::after {{ content: {upload}; font-size: 0.875rem; }} "
+        f"{stop} {{ font-size: 0; }} "
+        f"{stop}::after {{ content: {stop_word}; font-size: 0.875rem; }} "
+        f"{stop}:disabled::after {{ content: {stopping}; }}</style>"
     )
 
 
