@@ -129,6 +129,7 @@ async def run(args, stats: ServerStats) -> None:
         for page, model in STEPS:
             await change_view(args, teacher, followers, page, model)
     latencies, missed = [], 0
+    client_cpu, server_cpu, changes_start = time.process_time(), stats.cpu_seconds(), time.perf_counter()
     for change in range(args.changes):
         page, model = STEPS[change % len(STEPS)]
         times = await change_view(args, teacher, followers, page, model)
@@ -139,6 +140,8 @@ async def run(args, stats: ServerStats) -> None:
             f"change {change + 1:2d} -> {page or 'overview':10s} {model:18s} "
             f"all {len(done)}/{len(followers)} in {max(done, default=float('nan')):5.2f} s"
         )
+    changes_seconds = time.perf_counter() - changes_start
+    client_cpu, server_cpu = time.process_time() - client_cpu, stats.cpu_seconds() - server_cpu
     stop.set()
     await asyncio.gather(*tasks)
     for session in [teacher, *(f.session for f in followers)]:
@@ -151,6 +154,10 @@ async def run(args, stats: ServerStats) -> None:
         f"max {max(latencies, default=float('nan')):.2f} s; missed {missed} of {args.changes * args.followers}"
     )
     print(f"idle class: {idle_polls:.0f} polls/s, server CPU {100 * idle_cpu:.0f}% of one core")
+    print(
+        f"while changing ({changes_seconds:.0f} s): server CPU {100 * server_cpu / changes_seconds:.0f}% of one core, "
+        f"this benchmark's own CPU {100 * client_cpu / changes_seconds:.0f}%"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

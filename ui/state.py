@@ -29,6 +29,7 @@ from ae_core.models.metrics import reconstruction_errors
 from ae_core.system.paths import user_data_dir, user_models_dir
 from ae_core.train.queue import TrainingQueue
 from ui.access import browser_id, is_teacher
+from ui.drawn import busy
 from ui.i18n import _
 from ui.shared import freeze
 from ui.widgets import LARGE_KEY
@@ -139,8 +140,9 @@ def load_entry(name: str) -> Checkpoint:
     entry = {e.name: e for e in entries()}.get(name)
     if entry is None:
         raise ValueError(_("there is no model named “{name}”", name=name))
-    with st.spinner(_("Loading the model…")):
-        return _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
+    key = (str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
+    with busy(_("Loading the model…"), ("model", *key)):
+        return _load_model(*key)
 
 
 def data_of(checkpoint: Checkpoint) -> Dataset:
@@ -149,8 +151,9 @@ def data_of(checkpoint: Checkpoint) -> Dataset:
     if not spec:
         raise ValueError(_("it does not name the dataset it was trained on"))
     check_upload_dataset(checkpoint.parsed, user_data_dir(), teacher=is_teacher())  # as on upload: a model is data
-    with st.spinner(_("Loading the data…")):
-        return _load_data(spec, json.dumps(checkpoint.scaler) if checkpoint.scaler else None)
+    scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
+    with busy(_("Loading the data…"), ("data", spec, scaler)):
+        return _load_data(spec, scaler)
 
 
 def model_and_data(name: str) -> tuple[Checkpoint, Dataset]:
@@ -192,7 +195,7 @@ def chosen_name() -> str:
 def codes_of(checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     """Codes of (at most ``limit`` of) a split, with the rows used and their labels (shared by
     every session, read-only)."""
-    with st.spinner(_("Encoding the data…")):
+    with busy(_("Encoding the data…"), ("codes", model_key, spec, split, limit)):
         return _codes_of(checkpoint, model_key, spec, split, limit)
 
 
@@ -240,7 +243,7 @@ def model_key(checkpoint: Checkpoint) -> str:
 
 
 def code_distribution(codes: np.ndarray, codes_key: str, kind: str):
-    with st.spinner(_("Fitting a distribution to the codes…")):
+    with busy(_("Fitting a distribution to the codes…"), ("distribution", codes_key, kind)):
         return _code_distribution(codes, codes_key, kind)
 
 

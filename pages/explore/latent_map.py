@@ -7,6 +7,7 @@ from ae_core.data.images import drawing_for_model
 from ae_core.explore.projection import METHODS
 from ae_core.models.metrics import reconstruction_errors
 from ui.canvas import drawing_pad
+from ui.drawn import busy
 from ui.hover import hover_previews
 from ui.i18n import _, integer, ngettext
 from ui.plots import MAP_META, latent_map
@@ -50,12 +51,13 @@ key = model_key(checkpoint)
 codes, rows, labels = codes_of(checkpoint, key, checkpoint.dataset, split, limit)
 x_all = data.split(split)[0]
 errors = errors_of(checkpoint, key, checkpoint.dataset, split, limit)
-with st.spinner(
+with busy(
     _(
         "Projecting {count} codes with {method}… (UMAP compiles its code on first use)",
         count=integer(len(codes)),
         method=names[method],
     ),
+    ("projection", key, split, limit, method, dims),
     show_time=True,
 ):
     try:
