@@ -83,10 +83,10 @@ class Follower:
         return next((t for t, p, m in self.seen if t >= since and p == page and m == model), None)
 
 
-async def change_view(args, teacher: Session, followers: list[Follower], page: str, model: str) -> list:
-    """The teacher goes to ``page`` with ``model``; seconds until each follower showed it (None: not
-    within ``args.wait``)."""
-    start = time.perf_counter()
+async def change_view(args, teacher: Session, followers: list[Follower], page: str, model: str, stats) -> tuple:
+    """The teacher goes to ``page`` with ``model``: seconds until each follower showed it (None: not
+    within ``args.wait``), and the server's CPU seconds until then."""
+    start, cpu = time.perf_counter(), stats.cpu_seconds()
     if page != teacher.page:
         await teacher.view(page, keep=SIDEBAR)
     if model != chosen_model(teacher):
@@ -98,8 +98,9 @@ async def change_view(args, teacher: Session, followers: list[Follower], page: s
             break
         await asyncio.sleep(0.05)
     times = [f.updated_at(start, page, model) for f in followers]
+    cpu = stats.cpu_seconds() - cpu
     await asyncio.sleep(args.pause)
-    return [None if t is None else t - start for t in times]
+    return [None if t is None else t - start for t in times], cpu
 
 
 async def run(args, stats: ServerStats) -> None:
@@ -127,18 +128,19 @@ async def run(args, stats: ServerStats) -> None:
 
     if args.warm_up:  # the teacher's walk once, unmeasured: every worker's shared results are computed
         for page, model in STEPS:
-            await change_view(args, teacher, followers, page, model)
+            await change_view(args, teacher, followers, page, model, stats)
     latencies, missed = [], 0
     client_cpu, server_cpu, changes_start = time.process_time(), stats.cpu_seconds(), time.perf_counter()
     for change in range(args.changes):
         page, model = STEPS[change % len(STEPS)]
-        times = await change_view(args, teacher, followers, page, model)
+        times, cpu = await change_view(args, teacher, followers, page, model, stats)
         missed += sum(t is None for t in times)
         done = [t for t in times if t is not None]
         latencies += done
         print(
             f"change {change + 1:2d} -> {page or 'overview':10s} {model:18s} "
-            f"all {len(done)}/{len(followers)} in {max(done, default=float('nan')):5.2f} s"
+            f"all {len(done)}/{len(followers)} in {max(done, default=float('nan')):5.2f} s, "
+            f"server CPU {cpu:4.2f} s ({1000 * cpu / len(followers):3.0f} ms per follower)"
         )
     changes_seconds = time.perf_counter() - changes_start
     client_cpu, server_cpu = time.process_time() - client_cpu, stats.cpu_seconds() - server_cpu

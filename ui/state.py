@@ -64,7 +64,7 @@ def dataset(spec: str) -> Dataset:
 
 def entries() -> tuple[ModelEntry, ...]:
     """Every listed model; the configs are read again only when a model folder changed."""
-    return _entries_for(_folders_stamp())
+    return _entries_for(repr(_folders_stamp()))  # one string: Streamlit hashes a nested tuple item by item
 
 
 def _folders_stamp() -> tuple:
@@ -87,7 +87,7 @@ def _folders_stamp() -> tuple:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _entries_for(stamp: tuple) -> tuple[ModelEntry, ...]:
+def _entries_for(stamp: str) -> tuple[ModelEntry, ...]:
     # Shared by every session: a tuple of frozen entries, never changed after it is returned.
     return tuple(list_models())
 

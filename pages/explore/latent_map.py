@@ -11,6 +11,7 @@ from ui.drawn import busy
 from ui.hover import hover_previews
 from ui.i18n import _, integer, ngettext
 from ui.plots import MAP_META, latent_map
+from ui.prepared import shared_figure
 from ui.state import codes_of, current, errors_of, model_key, projection_of, shipped_map
 from ui.widgets import show_samples, uploaded_input
 
@@ -93,8 +94,15 @@ if new_x is not None:
             )
         )
 
+figure = (
+    shared_figure(  # the same for every follower of the teacher: built once per server
+        (key, split, limit, method, dims), latent_map, projector.embedding_, rows, labels, data.label_names, errors
+    )
+    if marked is None
+    else latent_map(projector.embedding_, rows, labels, data.label_names, errors, marked)
+)
 event = st.plotly_chart(
-    latent_map(projector.embedding_, rows, labels, data.label_names, errors, marked),
+    figure,
     on_select="rerun",
     selection_mode=("points", "box", "lasso"),
     key="latent_map",

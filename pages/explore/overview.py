@@ -4,9 +4,9 @@ import numpy as np
 import streamlit as st
 
 from ae_core.models.metrics import reconstruction_errors
+from ui.drawn import drawn_once
 from ui.i18n import _, integer
 from ui.plots import CLASS_COLORS, loss_table
-from ui.drawn import drawn_once
 from ui.state import current, model_key
 from ui.widgets import show_samples
 

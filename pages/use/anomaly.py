@@ -111,7 +111,9 @@ def results() -> None:
         quality[0].metric(
             _("Precision"), f"{found['precision']:.3f}", help=_("Of the flagged samples, the share that are anomalies.")
         )
-        quality[1].metric(_("Recall"), f"{found['recall']:.3f}", help=_("Of the anomalies, the share that are flagged."))
+        quality[1].metric(
+            _("Recall"), f"{found['recall']:.3f}", help=_("Of the anomalies, the share that are flagged.")
+        )
         quality[2].metric("F1", f"{found['f1']:.3f}")
         st.caption(
             _(
