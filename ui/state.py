@@ -7,6 +7,7 @@ retrained model is picked up.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -64,7 +65,7 @@ def dataset(spec: str) -> Dataset:
 
 def entries() -> tuple[ModelEntry, ...]:
     """Every listed model; the configs are read again only when a model folder changed."""
-    return _entries_for(repr(_folders_stamp()))  # one string: Streamlit hashes a nested tuple item by item
+    return _entries_for(repr(_folders_stamp()))
 
 
 def _folders_stamp() -> tuple:
@@ -86,9 +87,11 @@ def _folders_stamp() -> tuple:
     return tuple(stamp)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@functools.lru_cache(maxsize=4)
 def _entries_for(stamp: str) -> tuple[ModelEntry, ...]:
-    # Shared by every session: a tuple of frozen entries, never changed after it is returned.
+    # Shared by every session: a tuple of frozen entries, never changed after it is returned. A
+    # plain memo, not st.cache_resource: the picker asks for it several times in every run of
+    # every follower, and Streamlit's cache inspects the function's signature on each call.
     return tuple(list_models())
 
 
