@@ -5,12 +5,21 @@ Teacher and followers are protocol-level clients (scripts/st_client.py): the tea
 code and turns on Present; each follower turns on Follow the teacher and then does what the
 browser does, rerunning the polling fragment every ``run_every`` seconds. A follower's view
 counts as updated when a whole-app run of it finished on the teacher's page with the teacher's
-model and its pictures arrived. Prints p50/p95/max of the latency over every (change, follower)
-pair, the changes a follower missed, and the server's CPU per second while the class sits idle.
+model and its pictures arrived. Prints, per change, when the last follower had it and the
+server's CPU seconds until then (divided by the followers: what one follower's update costs,
+its share of the others' polls included, a figure that a busy machine slows less than the
+latency); then p50/p95/max of the latency over every (change, follower) pair, the changes a
+follower missed, the server's CPU while the class sits idle (polls/s, % of one core), and the
+server's and this benchmark's own CPU while changing. All clients share one process: its CPU
+is printed so that a run whose client is the bottleneck shows it (measured: 3-9% of a core,
+while the server used 40-70%).
 
     PYTHONPATH=. .venv/bin/python bench/follow.py                       # starts its own server
     PYTHONPATH=. .venv/bin/python bench/follow.py --followers 30 --changes 12
     PYTHONPATH=. .venv/bin/python bench/follow.py --url http://127.0.0.1:8501 --server-pid PID --code CODE
+
+The classroom set-up: ``LATENT_LAB_TEACHER_CODE=CODE scripts/serve.sh 8501 2`` and then the last
+line with ``--server-pid`` the pid of serve.sh (its workers, HAProxy and the queue are measured).
 
 Only 127.0.0.1 is accepted; at most 60 followers.
 """
