@@ -5,12 +5,21 @@ Teacher and followers are protocol-level clients (scripts/st_client.py): the tea
 code and turns on Present; each follower turns on Follow the teacher and then does what the
 browser does, rerunning the polling fragment every ``run_every`` seconds. A follower's view
 counts as updated when a whole-app run of it finished on the teacher's page with the teacher's
-model and its pictures arrived. Prints p50/p95/max of the latency over every (change, follower)
-pair, the changes a follower missed, and the server's CPU per second while the class sits idle.
+model and its pictures arrived. Prints, per change, when the last follower had it and the
+server's CPU seconds until then (divided by the followers: what one follower's update costs,
+its share of the others' polls included, a figure that a busy machine slows less than the
+latency); then p50/p95/max of the latency over every (change, follower) pair, the changes a
+follower missed, the server's CPU while the class sits idle (polls/s, % of one core), and the
+server's and this benchmark's own CPU while changing. All clients share one process: its CPU
+is printed so that a run whose client is the bottleneck shows it (measured: 3-9% of a core,
+while the server used 40-70%).
 
     PYTHONPATH=. .venv/bin/python bench/follow.py                       # starts its own server
     PYTHONPATH=. .venv/bin/python bench/follow.py --followers 30 --changes 12
     PYTHONPATH=. .venv/bin/python bench/follow.py --url http://127.0.0.1:8501 --server-pid PID --code CODE
+
+The classroom set-up: ``LATENT_LAB_TEACHER_CODE=CODE scripts/serve.sh 8501 2`` and then the last
+line with ``--server-pid`` the pid of serve.sh (its workers, HAProxy and the queue are measured).
 
 Only 127.0.0.1 is accepted; at most 60 followers.
 """
@@ -83,10 +92,10 @@ class Follower:
         return next((t for t, p, m in self.seen if t >= since and p == page and m == model), None)
 
 
-async def change_view(args, teacher: Session, followers: list[Follower], page: str, model: str) -> list:
-    """The teacher goes to ``page`` with ``model``; seconds until each follower showed it (None: not
-    within ``args.wait``)."""
-    start = time.perf_counter()
+async def change_view(args, teacher: Session, followers: list[Follower], page: str, model: str, stats) -> tuple:
+    """The teacher goes to ``page`` with ``model``: seconds until each follower showed it (None: not
+    within ``args.wait``), and the server's CPU seconds until then."""
+    start, cpu = time.perf_counter(), stats.cpu_seconds()
     if page != teacher.page:
         await teacher.view(page, keep=SIDEBAR)
     if model != chosen_model(teacher):
@@ -98,8 +107,9 @@ async def change_view(args, teacher: Session, followers: list[Follower], page: s
             break
         await asyncio.sleep(0.05)
     times = [f.updated_at(start, page, model) for f in followers]
+    cpu = stats.cpu_seconds() - cpu
     await asyncio.sleep(args.pause)
-    return [None if t is None else t - start for t in times]
+    return [None if t is None else t - start for t in times], cpu
 
 
 async def run(args, stats: ServerStats) -> None:
@@ -127,18 +137,22 @@ async def run(args, stats: ServerStats) -> None:
 
     if args.warm_up:  # the teacher's walk once, unmeasured: every worker's shared results are computed
         for page, model in STEPS:
-            await change_view(args, teacher, followers, page, model)
+            await change_view(args, teacher, followers, page, model, stats)
     latencies, missed = [], 0
+    client_cpu, server_cpu, changes_start = time.process_time(), stats.cpu_seconds(), time.perf_counter()
     for change in range(args.changes):
         page, model = STEPS[change % len(STEPS)]
-        times = await change_view(args, teacher, followers, page, model)
+        times, cpu = await change_view(args, teacher, followers, page, model, stats)
         missed += sum(t is None for t in times)
         done = [t for t in times if t is not None]
         latencies += done
         print(
             f"change {change + 1:2d} -> {page or 'overview':10s} {model:18s} "
-            f"all {len(done)}/{len(followers)} in {max(done, default=float('nan')):5.2f} s"
+            f"all {len(done)}/{len(followers)} in {max(done, default=float('nan')):5.2f} s, "
+            f"server CPU {cpu:4.2f} s ({1000 * cpu / len(followers):3.0f} ms per follower)"
         )
+    changes_seconds = time.perf_counter() - changes_start
+    client_cpu, server_cpu = time.process_time() - client_cpu, stats.cpu_seconds() - server_cpu
     stop.set()
     await asyncio.gather(*tasks)
     for session in [teacher, *(f.session for f in followers)]:
@@ -151,6 +165,10 @@ async def run(args, stats: ServerStats) -> None:
         f"max {max(latencies, default=float('nan')):.2f} s; missed {missed} of {args.changes * args.followers}"
     )
     print(f"idle class: {idle_polls:.0f} polls/s, server CPU {100 * idle_cpu:.0f}% of one core")
+    print(
+        f"while changing ({changes_seconds:.0f} s): server CPU {100 * server_cpu / changes_seconds:.0f}% of one core, "
+        f"this benchmark's own CPU {100 * client_cpu / changes_seconds:.0f}%"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ from ae_core.data import load_dataset, store_upload
 from ui.access import upload_folder
 from ui.i18n import N_, _, option_labels
 from ui.jobs import training_view
-from ui.state import session_owner, training_queue
+from ui.state import dataset, session_owner, training_queue
 
 SOURCES = {
     "digits": N_("digits (8×8)"),
@@ -38,7 +38,7 @@ def detector_setup() -> None:
                     return
                 data = store_upload(upload.getvalue(), upload.name, upload_folder())
             else:
-                data = load_dataset(source)
+                data = dataset(source)  # cached: the page reruns with every follower
         except ValueError as exc:
             st.error(_("This data cannot be used: {error}", error=exc))
             return

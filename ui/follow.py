@@ -11,6 +11,7 @@ rejoin; when the teacher stops presenting or leaves, the last view stays, with a
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -40,7 +41,7 @@ def store() -> ClassStore:
     return _store_for(os.environ.get(REDIS_ENV) or None, str(home_dir()))
 
 
-@st.cache_resource(show_spinner=False)
+@functools.lru_cache(maxsize=8)  # asked for by every poll: a plain memo costs a tenth of st.cache_resource's call
 def _store_for(redis_url: str | None, home: str) -> ClassStore:
     return open_store(home, redis_url)
 

@@ -7,6 +7,7 @@ retrained model is picked up.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -29,6 +30,7 @@ from ae_core.models.metrics import reconstruction_errors
 from ae_core.system.paths import user_data_dir, user_models_dir
 from ae_core.train.queue import TrainingQueue
 from ui.access import browser_id, is_teacher
+from ui.drawn import busy
 from ui.i18n import _
 from ui.shared import freeze
 from ui.widgets import LARGE_KEY
@@ -63,7 +65,7 @@ def dataset(spec: str) -> Dataset:
 
 def entries() -> tuple[ModelEntry, ...]:
     """Every listed model; the configs are read again only when a model folder changed."""
-    return _entries_for(_folders_stamp())
+    return _entries_for(repr(_folders_stamp()))
 
 
 def _folders_stamp() -> tuple:
@@ -85,9 +87,11 @@ def _folders_stamp() -> tuple:
     return tuple(stamp)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _entries_for(stamp: tuple) -> tuple[ModelEntry, ...]:
-    # Shared by every session: a tuple of frozen entries, never changed after it is returned.
+@functools.lru_cache(maxsize=4)
+def _entries_for(stamp: str) -> tuple[ModelEntry, ...]:
+    # Shared by every session: a tuple of frozen entries, never changed after it is returned. A
+    # plain memo, not st.cache_resource: the picker asks for it several times in every run of
+    # every follower, and Streamlit's cache inspects the function's signature on each call.
     return tuple(list_models())
 
 
@@ -139,8 +143,9 @@ def load_entry(name: str) -> Checkpoint:
     entry = {e.name: e for e in entries()}.get(name)
     if entry is None:
         raise ValueError(_("there is no model named “{name}”", name=name))
-    with st.spinner(_("Loading the model…")):
-        return _load_model(str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
+    key = (str(entry.path), (entry.path / "weights.safetensors").stat().st_mtime)
+    with busy(_("Loading the model…"), ("model", *key)):
+        return _load_model(*key)
 
 
 def data_of(checkpoint: Checkpoint) -> Dataset:
@@ -149,8 +154,9 @@ def data_of(checkpoint: Checkpoint) -> Dataset:
     if not spec:
         raise ValueError(_("it does not name the dataset it was trained on"))
     check_upload_dataset(checkpoint.parsed, user_data_dir(), teacher=is_teacher())  # as on upload: a model is data
-    with st.spinner(_("Loading the data…")):
-        return _load_data(spec, json.dumps(checkpoint.scaler) if checkpoint.scaler else None)
+    scaler = json.dumps(checkpoint.scaler) if checkpoint.scaler else None
+    with busy(_("Loading the data…"), ("data", spec, scaler)):
+        return _load_data(spec, scaler)
 
 
 def model_and_data(name: str) -> tuple[Checkpoint, Dataset]:
@@ -192,7 +198,7 @@ def chosen_name() -> str:
 def codes_of(checkpoint: Checkpoint, model_key: str, spec: str, split: str, limit: int) -> tuple:
     """Codes of (at most ``limit`` of) a split, with the rows used and their labels (shared by
     every session, read-only)."""
-    with st.spinner(_("Encoding the data…")):
+    with busy(_("Encoding the data…"), ("codes", model_key, spec, split, limit)):
         return _codes_of(checkpoint, model_key, spec, split, limit)
 
 
@@ -240,7 +246,7 @@ def model_key(checkpoint: Checkpoint) -> str:
 
 
 def code_distribution(codes: np.ndarray, codes_key: str, kind: str):
-    with st.spinner(_("Fitting a distribution to the codes…")):
+    with busy(_("Fitting a distribution to the codes…"), ("distribution", codes_key, kind)):
         return _code_distribution(codes, codes_key, kind)
 
 

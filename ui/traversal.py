@@ -19,6 +19,7 @@ import streamlit as st
 from ae_core.explore.sampling import traversal_sheet
 from ae_core.models import Autoencoder
 from ui.i18n import _
+from ui.shared import shared
 from ui.widgets import sprite_url
 
 SHEET_VALUES = 1_500_000  # numbers (pixels × channels) in one sheet: about 0.5–2 MB of PNG per release
@@ -179,11 +180,16 @@ def live_traversal(
 ) -> np.ndarray:
     """Sliders over code dimensions ``dims`` (positions ``values[i]``) starting from code ``base``.
 
-    Returns the code the sliders show now.
+    ``key`` names the component and must identify ``base``, ``dims`` and ``values`` (the
+    sheet of the untouched sliders is shared by every session under it). Returns the code the
+    sliders show now.
     """
     values = np.asarray(values, np.float32)
     ks = (st.session_state.get(key) or {}).get("ks") or [None] * len(dims)
-    z, image, sheet = traversal_sheet(model, base, dims, values, ks)
+    if all(k is None for k in ks):  # the view every follower of the teacher opens: decoded once per server
+        z, image, sheet = shared((key,), traversal_sheet, model, base, dims, values, ks)
+    else:
+        z, image, sheet = traversal_sheet(model, base, dims, values, ks)
     start = [int(np.abs(values[row] - base[dim]).argmin()) for row, dim in enumerate(dims)]
     _TRAVERSAL(
         key=key,

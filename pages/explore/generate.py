@@ -15,10 +15,11 @@ from ae_core.explore.sampling import (
     traversal_codes,
     traversal_values,
 )
+from ui.drawn import drawn_once
 from ui.i18n import _
 from ui.state import code_distribution, codes_of, current, model_key
 from ui.traversal import live_traversal, slider_steps
-from ui.widgets import show_samples, uploaded_input
+from ui.widgets import LARGE_KEY, show_samples, uploaded_input
 
 st.title(_("Generate"))
 st.markdown(
@@ -37,6 +38,30 @@ if data.kind != "image":
 key = model_key(checkpoint)
 train_codes = codes_of(checkpoint, key, checkpoint.dataset, "train", 5000)[0]
 x_test = data.x_test
+
+
+def interpolation(ends: np.ndarray, steps: int, kind: str) -> None:
+    strip = decoded_path(model, ends, steps, kind)
+    st.image(
+        strip_png(strip),
+        caption=_("decoded codes along a linear path") if kind == "linear" else _("decoded codes along a slerp path"),
+    )
+    st.image(strip_png(pixel_blend(ends, steps)), caption=_("for contrast: blending the pixels themselves"))
+
+
+def interpolation_file(encode, ends: np.ndarray, steps: int, kind: str):
+    return lambda: encode(decoded_path(model, ends, steps, kind))
+
+
+def samples(kind: str, seed: int) -> None:
+    show_samples(model.decode_numpy(code_distribution(train_codes, key, kind).sample(16, seed)), columns=8)
+
+
+def traversal_grid(base: np.ndarray, shown: list[int], positions: np.ndarray) -> None:
+    show_samples(model.decode_numpy(traversal_codes(base, shown, grid_columns(positions))), columns=9)
+
+
+large = bool(st.session_state.get(LARGE_KEY))
 tabs = st.tabs([_("Interpolate"), _("Sample"), _("Traverse")] + ([_("Manifold")] if model.latent_dim == 2 else []))
 
 with tabs[0]:
@@ -76,17 +101,17 @@ with tabs[0]:
         or "linear"
     )
     if ends is not None:
-        strip = decoded_path(model, ends, steps, kind)
-        st.image(
-            strip_png(strip),
-            caption=_("decoded codes along a linear path")
-            if kind == "linear"
-            else _("decoded codes along a slerp path"),
+        if source == "sample numbers":  # the same for every follower: drawn once per server
+            drawn_once((key, int(i), int(j), steps, kind), interpolation, ends, steps, kind)
+        else:
+            interpolation(ends, steps, kind)
+        c1, c2 = st.columns(2)  # the files are made when asked for, not on every run
+        c1.download_button(
+            _("Download PNG"), interpolation_file(strip_png, ends, steps, kind), "interpolation.png", "image/png"
         )
-        st.image(strip_png(pixel_blend(ends, steps)), caption=_("for contrast: blending the pixels themselves"))
-        c1, c2 = st.columns(2)
-        c1.download_button(_("Download PNG"), strip_png(strip), "interpolation.png", "image/png")
-        c2.download_button(_("Download GIF"), strip_gif(strip), "interpolation.gif", "image/gif")
+        c2.download_button(
+            _("Download GIF"), interpolation_file(strip_gif, ends, steps, kind), "interpolation.gif", "image/gif"
+        )
 
 with tabs[1]:
     seed = st.number_input(_("Seed"), 0, 10_000, 0, key="sample_seed")
@@ -97,7 +122,7 @@ with tabs[1]:
             if model.variational
             else _("**From N(0, I)** — a plain autoencoder never promised this")
         )
-        show_samples(model.decode_numpy(code_distribution(train_codes, key, "prior").sample(16, seed)), columns=8)
+        drawn_once((key, "prior", int(seed), large), samples, "prior", int(seed))
     with right:
         kind = st.selectbox(
             _("Fitted to the training codes"),
@@ -105,7 +130,7 @@ with tabs[1]:
             key="sample_kind",
             format_func={"gaussian": _("one Gaussian"), "mixture": _("mixture of 10 Gaussians")}.get,
         )
-        show_samples(model.decode_numpy(code_distribution(train_codes, key, kind).sample(16, seed)), columns=8)
+        drawn_once((key, kind, int(seed), large), samples, kind, int(seed))
     st.caption(
         _(
             "A plain autoencoder only learns to decode the region its training codes occupy; N(0, I) samples land "
@@ -156,7 +181,7 @@ with tabs[2]:
         st.markdown(
             _("**Traversal grid** — from test sample {sample}, one row per chosen dimension, −3σ to +3σ", sample=start)
         )
-        show_samples(model.decode_numpy(traversal_codes(base, shown, grid_columns(positions))), columns=9)
+        drawn_once((key, int(start), tuple(shown), large), traversal_grid, base, shown, positions)
 
 if model.latent_dim == 2:
     with tabs[3]:

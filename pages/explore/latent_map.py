@@ -7,9 +7,11 @@ from ae_core.data.images import drawing_for_model
 from ae_core.explore.projection import METHODS
 from ae_core.models.metrics import reconstruction_errors
 from ui.canvas import drawing_pad
+from ui.drawn import busy
 from ui.hover import hover_previews
 from ui.i18n import _, integer, ngettext
 from ui.plots import MAP_META, latent_map
+from ui.prepared import shared_figure
 from ui.state import codes_of, current, errors_of, model_key, projection_of, shipped_map
 from ui.widgets import show_samples, uploaded_input
 
@@ -50,12 +52,13 @@ key = model_key(checkpoint)
 codes, rows, labels = codes_of(checkpoint, key, checkpoint.dataset, split, limit)
 x_all = data.split(split)[0]
 errors = errors_of(checkpoint, key, checkpoint.dataset, split, limit)
-with st.spinner(
+with busy(
     _(
         "Projecting {count} codes with {method}… (UMAP compiles its code on first use)",
         count=integer(len(codes)),
         method=names[method],
     ),
+    ("projection", key, split, limit, method, dims),
     show_time=True,
 ):
     try:
@@ -91,8 +94,15 @@ if new_x is not None:
             )
         )
 
+figure = (
+    shared_figure(  # the same for every follower of the teacher: built once per server
+        (key, split, limit, method, dims), latent_map, projector.embedding_, rows, labels, data.label_names, errors
+    )
+    if marked is None
+    else latent_map(projector.embedding_, rows, labels, data.label_names, errors, marked)
+)
 event = st.plotly_chart(
-    latent_map(projector.embedding_, rows, labels, data.label_names, errors, marked),
+    figure,
     on_select="rerun",
     selection_mode=("points", "box", "lasso"),
     key="latent_map",

@@ -18,11 +18,13 @@ from ae_core.apps.anomaly_scorer import ReconstructionScorer
 from ae_core.checkpoints.library import DEFAULT_DETECTOR
 from ae_core.explore.projection import aligned_pca
 from ui.detector import detector_setup
+from ui.drawn import drawn_once
 from ui.i18n import _, integer
 from ui.plots import detection_curves, flagged_map, score_histogram
+from ui.shared import shared
 from ui.state import chosen_name, current, entries, model_key, model_label
 from ui.threshold import threshold_controls
-from ui.widgets import show_samples
+from ui.widgets import LARGE_KEY, show_samples
 
 st.title(_("Anomaly studio"))
 st.markdown(
@@ -90,83 +92,103 @@ x = data.split(split)[0]
 rule, threshold = threshold_controls(scores, scorer.decision_scores_, split_names[split])
 flagged = flag(scores, threshold)
 
-counts = st.columns(3)  # three to a row: "1,000 of 1,000" stays whole at a projector's 1280 px
-counts[0].metric(_("Flagged"), _("{count} of {total}", count=integer(flagged.sum()), total=integer(len(scores))))
-counts[1].metric(_("Threshold"), f"{threshold:.3g}")
-if labels is not None:
-    found = detection_metrics(labels, scores, threshold)
-    counts[2].metric(
-        _("AUROC"),
-        f"{found['auroc']:.3f}",
-        help=_("Threshold-free: how well the score ranks anomalies above normal samples."),
-    )
-    quality = st.columns(3)
-    quality[0].metric(
-        _("Precision"), f"{found['precision']:.3f}", help=_("Of the flagged samples, the share that are anomalies.")
-    )
-    quality[1].metric(_("Recall"), f"{found['recall']:.3f}", help=_("Of the anomalies, the share that are flagged."))
-    quality[2].metric("F1", f"{found['f1']:.3f}")
-    st.caption(
-        _(
-            "Confusion at this threshold: {caught} anomalies caught, {missed} missed, {flagged} normal samples "
-            "flagged, {passed} normal passed. Average precision {precision}.",
-            caught=integer(found["tp"]),
-            missed=integer(found["fn"]),
-            flagged=integer(found["fp"]),
-            passed=integer(found["tn"]),
-            precision=f"{found['average_precision']:.3f}",
-        )
-    )
-else:
-    st.caption(
-        _(
-            "This dataset does not say which samples are anomalies, so there are no metrics; "
-            "use a one-class set-up (above) or a table whose label column is 1 for anomalies."
-        )
-    )
+view = (key, data.spec, score_kind, split, float(threshold))  # what every drawing below depends on
 
-histogram_words = {
-    "all samples": _("all samples"),
-    "normal": _("normal"),
-    "anomaly": _("anomaly"),
-    "threshold": _("threshold"),
-    "axis": score_names[score_kind],
-    "anomalous class": _("{name} (anomaly)"),
-}
-classes = data.split(split)[1] if data.extra.get("normal_classes") is not None else None
-st.plotly_chart(
-    score_histogram(scores, labels, threshold, classes, data.label_names, histogram_words), key="anomaly_histogram"
-)
-if labels is not None and len(np.unique(labels)) == 2:
-    st.plotly_chart(detection_curves(curves(labels, scores), found), key="anomaly_curves")
 
+def results() -> None:
+    counts = st.columns(3)  # three to a row: "1,000 of 1,000" stays whole at a projector's 1280 px
+    counts[0].metric(_("Flagged"), _("{count} of {total}", count=integer(flagged.sum()), total=integer(len(scores))))
+    counts[1].metric(_("Threshold"), f"{threshold:.3g}")
+    found = None
+    if labels is not None:
+        found = detection_metrics(labels, scores, threshold)
+        counts[2].metric(
+            _("AUROC"),
+            f"{found['auroc']:.3f}",
+            help=_("Threshold-free: how well the score ranks anomalies above normal samples."),
+        )
+        quality = st.columns(3)
+        quality[0].metric(
+            _("Precision"), f"{found['precision']:.3f}", help=_("Of the flagged samples, the share that are anomalies.")
+        )
+        quality[1].metric(
+            _("Recall"), f"{found['recall']:.3f}", help=_("Of the anomalies, the share that are flagged.")
+        )
+        quality[2].metric("F1", f"{found['f1']:.3f}")
+        st.caption(
+            _(
+                "Confusion at this threshold: {caught} anomalies caught, {missed} missed, {flagged} normal samples "
+                "flagged, {passed} normal passed. Average precision {precision}.",
+                caught=integer(found["tp"]),
+                missed=integer(found["fn"]),
+                flagged=integer(found["fp"]),
+                passed=integer(found["tn"]),
+                precision=f"{found['average_precision']:.3f}",
+            )
+        )
+    else:
+        st.caption(
+            _(
+                "This dataset does not say which samples are anomalies, so there are no metrics; "
+                "use a one-class set-up (above) or a table whose label column is 1 for anomalies."
+            )
+        )
+
+    histogram_words = {
+        "all samples": _("all samples"),
+        "normal": _("normal"),
+        "anomaly": _("anomaly"),
+        "threshold": _("threshold"),
+        "axis": score_names[score_kind],
+        "anomalous class": _("{name} (anomaly)"),
+    }
+    classes = data.split(split)[1] if data.extra.get("normal_classes") is not None else None
+    st.plotly_chart(
+        score_histogram(scores, labels, threshold, classes, data.label_names, histogram_words), key="anomaly_histogram"
+    )
+    if found is not None and len(np.unique(labels)) == 2:
+        st.plotly_chart(detection_curves(curves(labels, scores), found), key="anomaly_curves")
+
+
+def most_anomalous_samples(top: np.ndarray) -> None:
+    if data.kind == "image":
+        show_samples(
+            np.concatenate([x[top], checkpoint.model.reconstruct(x[top]), scorer.heatmaps(x[top])]),
+            columns=len(top),
+            caption=_("Rows: the samples, their reconstructions, where the error is (white = most)."),
+        )
+    else:
+        st.dataframe(
+            {
+                _("row"): top,
+                _("score"): scores[top],
+                _("contributes most"): top_features(scorer.error_map(x[top]), data.feature_names),
+            },
+            hide_index=True,
+        )
+
+
+def code_points(model, x: np.ndarray) -> np.ndarray:
+    return aligned_pca(model.embed(x))
+
+
+def code_space_map() -> None:
+    points = shared(("anomaly map", key, data.spec, split), code_points, checkpoint.model, x)
+    st.plotly_chart(flagged_map(points, flagged), key="anomaly_map")
+
+
+# Drawn once per server for each view and replayed for every other session that shows it.
+drawn_once(view, results)
 st.subheader(_("Most anomalous"))
 k = st.slider(_("How many"), 4, 32, 12, key="anomaly_topk")
-top = most_anomalous(scores, k)
-if data.kind == "image":
-    show_samples(
-        np.concatenate([x[top], checkpoint.model.reconstruct(x[top]), scorer.heatmaps(x[top])]),
-        columns=len(top),
-        caption=_("Rows: the samples, their reconstructions, where the error is (white = most)."),
-    )
-else:
-    st.dataframe(
-        {
-            _("row"): top,
-            _("score"): scores[top],
-            _("contributes most"): top_features(scorer.error_map(x[top]), data.feature_names),
-        },
-        hide_index=True,
-    )
-
+drawn_once((*view[:4], k, bool(st.session_state.get(LARGE_KEY))), most_anomalous_samples, most_anomalous(scores, k))
 st.subheader(_("Flagged samples in the code space"))
-st.plotly_chart(flagged_map(aligned_pca(checkpoint.model.embed(x)), flagged), key="anomaly_map")
+drawn_once(view, code_space_map)
 
-table = flagged_table(data, split, scores, threshold)
 one, two = st.columns(2)
 one.download_button(
     _("Flagged rows (CSV)"),
-    table.to_csv(index=False),
+    lambda: flagged_table(data, split, scores, threshold).to_csv(index=False),  # made when asked for
     "flagged.csv",
     "text/csv",
     icon=":material/download:",
