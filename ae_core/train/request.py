@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -55,6 +55,21 @@ class TrainingRequest:
     settings: TrainingSettings = field(default_factory=TrainingSettings)
     map_every: int = 2
     save_epochs: tuple[int, ...] = ()
+
+    kind: ClassVar[str] = "autoencoder"  # what the training queue calls a model's run (``kinds``)
+
+    @property
+    def epochs(self) -> int:
+        """The epochs it trains for (``settings.epochs``)."""
+        return self.settings.epochs
+
+    def check(self) -> None:
+        """``check_request``: everything verified before the run is queued."""
+        check_request(self)
+
+    def run(self, out: str | Path | None, **options) -> dict[str, Any]:
+        """``run_training(self, out, **options)``: the run, in the queue's worker process."""
+        return run_training(self, out, **options)
 
     def as_dict(self) -> dict[str, Any]:
         """The request as one flat JSON-able dict (the settings beside the other fields).
