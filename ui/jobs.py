@@ -56,29 +56,10 @@ def training_view(
 
 def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
     st.subheader(_("Training “{name}”", name=job.name))
-    if job.state == "queued":
-        st.info(
-            _("Waiting for the machine: place {place} in the queue.", place=queue.place(job)),
-            icon=":material/hourglass_top:",
-        )
-    elif job.state == "running":
-        b = job.batch
-        if b:
-            text = _(
-                "epoch {epoch}/{epochs} · batch {batch}/{batches} · loss {loss} · about {left} left",
-                epoch=b["epoch"],
-                epochs=job.request.settings.epochs,
-                batch=b["batch"],
-                batches=b["batches"],
-                loss=f"{b['loss']:.4f}",
-                left=_duration(b["eta"]),
-            )
-        else:
-            text = _("starting…")
-        st.progress(job.progress, text=text)
-    elif job.state == "failed":
-        st.error(_("Training failed: {error}", error=job.error))
-    elif job.summary is None:  # stopped while it waited
+    live_status(queue, job)
+    if job.state not in ("finished", "stopped"):
+        return
+    if job.summary is None:  # stopped while it waited
         st.info(_("Stopped before it started."), icon=":material/stop:")
     else:
         test = (job.summary or {}).get("test", {})
@@ -99,14 +80,42 @@ def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
         )
         if st.button(next_page[1], on_click=choose_model, args=(job.name,), key=f"explore_{job.id}", type="primary"):
             st.switch_page(next_page[0])
-    if job.active:
+
+
+def live_status(queue: TrainingQueue, job: Job, stop: bool = True, stop_help: str | None = None) -> None:
+    """A run's place in the queue while it waits, its progress while it trains, its one line if
+    it failed, and (with ``stop``) the Stop button while it is queued or running (``stop_help``:
+    what Stop keeps, when that is not a model's best epoch)."""
+    if job.state == "queued":
+        st.info(
+            _("Waiting for the machine: place {place} in the queue.", place=queue.place(job)),
+            icon=":material/hourglass_top:",
+        )
+    elif job.state == "running":
+        b = job.batch
+        if b:
+            text = _(
+                "epoch {epoch}/{epochs} · batch {batch}/{batches} · loss {loss} · about {left} left",
+                epoch=b["epoch"],
+                epochs=job.request.epochs,
+                batch=b["batch"],
+                batches=b["batches"],
+                loss=f"{b['loss']:.4f}",
+                left=_duration(b["eta"]),
+            )
+        else:
+            text = _("starting…")
+        st.progress(job.progress, text=text)
+    elif job.state == "failed":
+        st.error(_("Training failed: {error}", error=job.error))
+    if job.active and stop:
         st.button(
             _("Stop"),
             icon=":material/stop:",
             on_click=queue.stop,
             args=(job,),
             key=f"stop_{job.id}",
-            help=_("Ends after the current batch and keeps the best epoch so far."),
+            help=stop_help or _("Ends after the current batch and keeps the best epoch so far."),
         )
 
 
