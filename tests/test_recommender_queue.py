@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ae_core.apps.rating_uploads import store_rating_files
 from ae_core.apps.recommender import Recommender, synthetic_ratings
-from ae_core.apps.recommender_training import RecommenderRequest, load_recommender, store_rating_files
+from ae_core.apps.recommender_training import RecommenderRequest, load_recommender
 from ae_core.system.paths import owner_hash, user_data_dir, user_models_dir
 from ae_core.train import worker
 from ae_core.train.queue import TrainingQueue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -10,7 +11,7 @@ import streamlit as st
 from ae_core.train.queue import Job, TrainingQueue
 from ui.i18n import N_, _
 from ui.plots import loss_curves, map_animation, scatter_2d
-from ui.state import choose_model
+from ui.state import choose_model, session_owner
 from ui.widgets import show_samples
 
 STATES = {
@@ -117,6 +118,39 @@ def live_status(queue: TrainingQueue, job: Job, stop: bool = True, stop_help: st
             key=f"stop_{job.id}",
             help=stop_help or _("Ends after the current batch and keeps the best epoch so far."),
         )
+
+
+def wait_for_run(queue: TrainingQueue, request, out: Path, *, key: str, start: str, start_now: bool) -> None:
+    """Until a run of another kind than a model's (a recommender's) has saved ``out``: queue it
+    (at once with ``start_now``, else on the button ``start``; one run for everyone who asks), show
+    its place, live progress and, to whoever queued it, Stop, then the table of runs; the page
+    stops here and runs again when the run ends. ``key`` keeps this session's run."""
+    owner = session_owner()
+    job = queue.get(st.session_state.get(key, -1))
+    job = job if job is not None and job.out == out else None
+    if (job is None and start_now) or ((job is None or not job.active) and st.button(start, type="primary")):
+        try:
+            job = queue.submit(request.name, request, owner=owner, out=out)
+        except ValueError as exc:
+            st.error(_("Not started: {error}", error=exc))
+            st.stop()
+    if job is None:
+        st.stop()
+    st.session_state[key] = job.id
+    st.caption(_("It trains in the background, on the server's training queue; the results show here when it is done."))
+    busy = job.active
+
+    @st.fragment(run_every=2.0 if busy else None)
+    def progress() -> None:
+        live_status(queue, job, stop=job.owner == owner, stop_help=_("Ends after the current batch; nothing is kept."))
+        if job.state == "stopped":
+            st.info(_("Stopped before its last epoch: nothing was kept."), icon=":material/stop:")
+        if busy and not job.active:
+            st.rerun()  # the whole page, which now finds what the run saved
+
+    progress()
+    queue_table(queue, owner)
+    st.stop()
 
 
 def _charts(job: Job) -> None:

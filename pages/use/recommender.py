@@ -2,14 +2,15 @@
 
 import streamlit as st
 
+from ae_core.apps.rating_uploads import store_rating_files
 from ae_core.apps.ratings import movielens_archive
-from ae_core.apps.recommender_training import RecommenderRequest, load_recommender, store_rating_files
+from ae_core.apps.recommender_training import RecommenderRequest, load_recommender
 from ae_core.data.item_titles import movielens_titles, synthetic_titles, with_titles
 from ui.access import upload_folder
 from ui.i18n import N_, _, integer, option_labels
-from ui.jobs import live_status, queue_table
+from ui.jobs import wait_for_run
 from ui.shared import shared
-from ui.state import session_owner, training_queue
+from ui.state import training_queue
 
 st.title(_("Recommender"))
 st.markdown(
@@ -84,44 +85,15 @@ except ValueError as exc:
     st.error(_("These ratings cannot be used: {error}", error=exc))
     st.stop()
 
-if model is None:
-    queue = training_queue()
-    job = queue.get(st.session_state.get("rec_job", -1))
-    job = job if job is not None and job.out == folder else None
-
-    def train_it():
-        try:
-            return queue.submit(request.name, request, owner=session_owner(), out=folder)
-        except ValueError as exc:
-            st.error(_("These ratings cannot be used: {error}", error=exc))
-            st.stop()
-
-    # The demo's first view trains by itself (once for everyone: a second visitor waits for the
-    # same run); other settings and uploads on a click.
-    button = _("Train the ratings autoencoder")
-    if job is None and (source != "upload" and epochs == DEFAULT_EPOCHS or st.button(button, type="primary")):
-        job = train_it()
-    elif job is not None and not job.active and st.button(button, type="primary"):
-        job = train_it()
-    if job is None:
-        st.stop()
-    st.session_state["rec_job"] = job.id
-    st.caption(_("It trains in the background, on the server's training queue; the results show here when it is done."))
-    busy = job.active
-
-    @st.fragment(run_every=2.0 if busy else None)
-    def progress() -> None:
-        live_status(
-            queue, job, stop=job.owner == session_owner(), stop_help=_("Ends after the current batch; nothing is kept.")
-        )
-        if job.state == "stopped":
-            st.info(_("Stopped before its last epoch: nothing was kept."), icon=":material/stop:")
-        if busy and not job.active:
-            st.rerun()  # done: the whole page, which now finds the trained recommender
-
-    progress()
-    queue_table(queue, session_owner())
-    st.stop()
+if model is None:  # the demo's first view queues it by itself: a second visitor waits for the same run
+    wait_for_run(
+        training_queue(),
+        request,
+        folder,
+        key="rec_job",
+        start=_("Train the ratings autoencoder"),
+        start_now=source != "upload" and epochs == DEFAULT_EPOCHS,
+    )
 
 st.subheader(_("Test RMSE (lower is better)"))
 rmse = model.rmse(test)
