@@ -148,8 +148,12 @@ def wait_for_run(queue: TrainingQueue, request, out: Path, *, key: str, start: s
         if busy and not job.active:
             st.rerun()  # the whole page, which now finds what the run saved
 
+    @st.fragment(run_every=5.0 if busy else None)
+    def table() -> None:
+        queue_table(queue, owner)
+
     progress()
-    queue_table(queue, owner)
+    table()
     st.stop()
 
 
