@@ -111,10 +111,14 @@ def run_job(store: JobStore, job_id: int) -> None:
             beat = time.time()
             store.update(job_id, epochs=len(history), maps=maps, beat=beat)
         elif kind in ("done", "failed"):
-            process.wait()
             if kind == "failed":
-                return _finish(store, job_id, "failed", error=payload)
-            return _finish(store, job_id, "stopped" if payload.get("stopped") == "stop_event" else "finished", payload)
+                _finish(store, job_id, "failed", error=payload)
+            else:
+                _finish(store, job_id, "stopped" if payload.get("stopped") == "stop_event" else "finished", payload)
+            # Recorded first: on a busy machine the process takes seconds to exit (torch's teardown),
+            # silent, long enough for a reader to take the run for lost and mark it failed.
+            process.wait()
+            return
         elif time.time() - beat >= BEAT_SECONDS:
             beat = time.time()
             store.update(job_id, beat=beat)
