@@ -17,8 +17,7 @@ def slow_square(calls: list, value: int) -> np.ndarray:
 def test_sessions_asking_at_once_wait_for_one_computation_and_get_a_read_only_result():
     calls, results = [], []
     threads = [
-        threading.Thread(target=lambda: results.append(shared(("once",), slow_square, calls, 3)))
-        for _ in range(5)
+        threading.Thread(target=lambda: results.append(shared(("once",), slow_square, calls, 3))) for _ in range(5)
     ]
     for t in threads:
         t.start()
