@@ -14,10 +14,9 @@ import importlib
 import re
 from typing import Any
 
-from ae_core.train.request import TrainingRequest
-
 MODEL_KIND = "autoencoder"  # a TrainingRequest: the run saves a model in the models folder
-_KINDS: dict[str, type] = {MODEL_KIND: TrainingRequest}
+MODEL_MODULE = "ae_core.train.request"  # imported only when a model's run is read (it imports torch)
+_KINDS: dict[str, type] = {}
 _MODULE = re.compile(r"ae_core(\.[a-z_][a-z0-9_]*)+")  # only the library's own modules are imported
 
 
@@ -55,7 +54,7 @@ def describe(request) -> dict[str, Any]:
 def read_request(values: dict[str, Any]):
     """The request a run's record (or the worker's set-up) describes, as ``describe`` wrote it.
 
-    A record without ``kind`` (written before there were kinds) is a ``TrainingRequest``.
+    A record without ``kind`` or ``module`` (written before there were kinds) is a ``TrainingRequest``.
 
     Parameters
     ----------
@@ -73,7 +72,7 @@ def read_request(values: dict[str, Any]):
     """
     kind = values.get("kind") or MODEL_KIND
     if kind not in _KINDS:
-        module = values.get("module") or ""
+        module = values.get("module") or (MODEL_MODULE if kind == MODEL_KIND else "")
         if not _MODULE.fullmatch(module):
             raise ValueError(f"a queued run of kind {kind!r} names no module of ae_core, got {module!r}")
         importlib.import_module(module)

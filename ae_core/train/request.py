@@ -18,6 +18,7 @@ from ae_core.models import Autoencoder, build_model
 from ae_core.models.metrics import evaluate
 from ae_core.system import limits
 from ae_core.train.checkpointing import resume_from, save_best_to
+from ae_core.train.kinds import MODEL_KIND, register_request
 from ae_core.train.loop import BatchInfo, EpochInfo, fit
 from ae_core.train.settings import TrainingSettings
 
@@ -25,6 +26,7 @@ PREVIEW_SAMPLES = 8  # reconstructions sent with every epoch
 MAP_SAMPLES = 600  # codes in each latent-map snapshot
 
 
+@register_request
 @dataclass(frozen=True)
 class TrainingRequest:
     """Everything that defines a run, as plain values (what a background job is sent and what a
@@ -56,7 +58,7 @@ class TrainingRequest:
     map_every: int = 2
     save_epochs: tuple[int, ...] = ()
 
-    kind: ClassVar[str] = "autoencoder"  # what the training queue calls a model's run (``kinds``)
+    kind: ClassVar[str] = MODEL_KIND  # what the training queue calls a model's run (``kinds``)
 
     @property
     def epochs(self) -> int:
