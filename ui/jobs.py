@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -10,7 +11,7 @@ import streamlit as st
 from ae_core.train.queue import Job, TrainingQueue
 from ui.i18n import N_, _
 from ui.plots import loss_curves, map_animation, scatter_2d
-from ui.state import choose_model
+from ui.state import choose_model, session_owner
 from ui.widgets import show_samples
 
 STATES = {
@@ -56,29 +57,10 @@ def training_view(
 
 def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
     st.subheader(_("Training “{name}”", name=job.name))
-    if job.state == "queued":
-        st.info(
-            _("Waiting for the machine: place {place} in the queue.", place=queue.place(job)),
-            icon=":material/hourglass_top:",
-        )
-    elif job.state == "running":
-        b = job.batch
-        if b:
-            text = _(
-                "epoch {epoch}/{epochs} · batch {batch}/{batches} · loss {loss} · about {left} left",
-                epoch=b["epoch"],
-                epochs=job.request.settings.epochs,
-                batch=b["batch"],
-                batches=b["batches"],
-                loss=f"{b['loss']:.4f}",
-                left=_duration(b["eta"]),
-            )
-        else:
-            text = _("starting…")
-        st.progress(job.progress, text=text)
-    elif job.state == "failed":
-        st.error(_("Training failed: {error}", error=job.error))
-    elif job.summary is None:  # stopped while it waited
+    live_status(queue, job)
+    if job.state not in ("finished", "stopped"):
+        return
+    if job.summary is None:  # stopped while it waited
         st.info(_("Stopped before it started."), icon=":material/stop:")
     else:
         test = (job.summary or {}).get("test", {})
@@ -99,15 +81,80 @@ def _status(queue: TrainingQueue, job: Job, next_page: tuple[str, str]) -> None:
         )
         if st.button(next_page[1], on_click=choose_model, args=(job.name,), key=f"explore_{job.id}", type="primary"):
             st.switch_page(next_page[0])
-    if job.active:
+
+
+def live_status(queue: TrainingQueue, job: Job, stop: bool = True, stop_help: str | None = None) -> None:
+    """A run's place in the queue while it waits, its progress while it trains, its one line if
+    it failed, and (with ``stop``) the Stop button while it is queued or running (``stop_help``:
+    what Stop keeps, when that is not a model's best epoch)."""
+    if job.state == "queued":
+        st.info(
+            _("Waiting for the machine: place {place} in the queue.", place=queue.place(job)),
+            icon=":material/hourglass_top:",
+        )
+    elif job.state == "running":
+        b = job.batch
+        if b:
+            text = _(
+                "epoch {epoch}/{epochs} · batch {batch}/{batches} · loss {loss} · about {left} left",
+                epoch=b["epoch"],
+                epochs=job.request.epochs,
+                batch=b["batch"],
+                batches=b["batches"],
+                loss=f"{b['loss']:.4f}",
+                left=_duration(b["eta"]),
+            )
+        else:
+            text = _("starting…")
+        st.progress(job.progress, text=text)
+    elif job.state == "failed":
+        st.error(_("Training failed: {error}", error=job.error))
+    if job.active and stop:
         st.button(
             _("Stop"),
             icon=":material/stop:",
             on_click=queue.stop,
             args=(job,),
             key=f"stop_{job.id}",
-            help=_("Ends after the current batch and keeps the best epoch so far."),
+            help=stop_help or _("Ends after the current batch and keeps the best epoch so far."),
         )
+
+
+def wait_for_run(queue: TrainingQueue, request, out: Path, *, key: str, start: str, start_now: bool) -> None:
+    """Until a run of another kind than a model's (a recommender's) has saved ``out``: queue it
+    (at once with ``start_now``, else on the button ``start``; one run for everyone who asks), show
+    its place, live progress and, to whoever queued it, Stop, then the table of runs; the page
+    stops here and runs again when the run ends. ``key`` keeps this session's run."""
+    owner = session_owner()
+    job = queue.get(st.session_state.get(key, -1))
+    job = job if job is not None and job.out == out else None
+    if (job is None and start_now) or ((job is None or not job.active) and st.button(start, type="primary")):
+        try:
+            job = queue.submit(request.name, request, owner=owner, out=out)
+        except ValueError as exc:
+            st.error(_("Not started: {error}", error=exc))
+            st.stop()
+    if job is None:
+        st.stop()
+    st.session_state[key] = job.id
+    st.caption(_("It trains in the background, on the server's training queue; the results show here when it is done."))
+    busy = job.active
+
+    @st.fragment(run_every=2.0 if busy else None)
+    def progress() -> None:
+        live_status(queue, job, stop=job.owner == owner, stop_help=_("Ends after the current batch; nothing is kept."))
+        if job.state == "stopped":
+            st.info(_("Stopped before its last epoch: nothing was kept."), icon=":material/stop:")
+        if busy and not job.active:
+            st.rerun()  # the whole page, which now finds what the run saved
+
+    @st.fragment(run_every=5.0 if busy else None)
+    def table() -> None:
+        queue_table(queue, owner)
+
+    progress()
+    table()
+    st.stop()
 
 
 def _charts(job: Job) -> None:

@@ -7,9 +7,7 @@ with its arrays made read-only so that no session can change what the others see
 
 from __future__ import annotations
 
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -35,36 +33,6 @@ def shared(key: tuple, compute: Callable[..., T], *args: Any) -> T:
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _shared(key: tuple, _compute: Callable[..., T], _args: tuple) -> T:
     return freeze(_compute(*_args))
-
-
-_DRAWN: OrderedDict[tuple, Any] = OrderedDict()
-_DRAWN_MAX = 16
-_KEY_LOCKS: dict[tuple, threading.Lock] = {}
-_GUARD = threading.Lock()
-
-
-def shared_drawing(key: tuple, compute: Callable[..., T], *args: Any) -> T:
-    """Like ``shared``, for work that draws its own progress bar while it runs.
-
-    ``st.cache_resource`` records the elements a cached function draws and replays them on a
-    hit, which fails for a progress bar drawn into the calling page. This keeps the last
-    ``_DRAWN_MAX`` results per server process; a session asking while another computes the same
-    key waits for it instead of computing it again.
-    """
-    key = (compute.__module__, compute.__qualname__, *key)
-    with _GUARD:
-        lock = _KEY_LOCKS.setdefault(key, threading.Lock())
-    with lock:
-        with _GUARD:
-            if key in _DRAWN:
-                _DRAWN.move_to_end(key)
-                return _DRAWN[key]
-        value = freeze(compute(*args))
-        with _GUARD:
-            _DRAWN[key] = value
-            while len(_DRAWN) > _DRAWN_MAX:
-                _KEY_LOCKS.pop(_DRAWN.popitem(last=False)[0], None)
-        return value
 
 
 def freeze(value: T) -> T:

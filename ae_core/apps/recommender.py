@@ -10,6 +10,7 @@ block of items, never with a dense users x items matrix.
 from __future__ import annotations
 
 import numbers
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -73,6 +74,10 @@ class Recommender(BaseEstimator):
         CPU threads for training; None: torch's setting as it is.
     on_epoch : callable or None
         Called with each epoch's ``EpochInfo`` (a progress bar).
+    on_batch : callable or None
+        Called with each batch's ``BatchInfo``.
+    stop_event : threading.Event or None
+        When set, training stops after the current batch (keeping the best epoch so far).
 
     Attributes
     ----------
@@ -95,6 +100,8 @@ class Recommender(BaseEstimator):
         seed: int = 0,
         threads: int | None = None,
         on_epoch: Callable | None = None,
+        on_batch: Callable | None = None,
+        stop_event: threading.Event | None = None,
     ):
         self.hidden = hidden
         self.epochs = epochs
@@ -103,18 +110,26 @@ class Recommender(BaseEstimator):
         self.seed = seed
         self.threads = threads
         self.on_epoch = on_epoch
+        self.on_batch = on_batch
+        self.stop_event = stop_event
 
     def _validate(self, train) -> None:
+        self._validate_parameters()
+        if not isinstance(train, Ratings) or len(train) == 0:
+            raise ValueError(f"a recommender is fitted on non-empty Ratings (see index_ratings), got {train!r}")
+
+    def _validate_parameters(self) -> None:
         check_parameter(self.hidden, "hidden", min_val=1)
         check_parameter(self.epochs, "epochs", min_val=1)
         check_parameter(self.weight_decay, "weight_decay", numbers.Real, min_val=0)
         check_parameter(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
         check_parameter(self.seed, "seed")
         check_parameter(self.threads, "threads", min_val=1, allow_none=True)
-        if self.on_epoch is not None and not callable(self.on_epoch):
-            raise ValueError(f"on_epoch must be callable or None, got {self.on_epoch!r}")
-        if not isinstance(train, Ratings) or len(train) == 0:
-            raise ValueError(f"a recommender is fitted on non-empty Ratings (see index_ratings), got {train!r}")
+        for name in ("on_epoch", "on_batch"):
+            if getattr(self, name) is not None and not callable(getattr(self, name)):
+                raise ValueError(f"{name} must be callable or None, got {getattr(self, name)!r}")
+        if self.stop_event is not None and not callable(getattr(self.stop_event, "is_set", None)):
+            raise ValueError(f"stop_event must be a threading.Event or None, got {self.stop_event!r}")
 
     def fit(self, train: Ratings, y=None) -> Recommender:
         """Train AutoRec and the baselines on ``train``; returns ``self``.
@@ -139,22 +154,11 @@ class Recommender(BaseEstimator):
             If a parameter is not valid, ``train`` is not non-empty ``Ratings``, or the model would exceed
             the ``parameters`` limit.
         """
-        self._validate(train)
-        # An input and an output weight per user: the model's size is checked before it exists.
-        limits.check(
-            "parameters",
-            (2 * train.n_users + 1) * self.hidden + train.n_users,
-            f"a code of {self.hidden} for {train.n_users:,} users makes a model of {{amount}}",
-            unit="parameters",
-        )
-        self.train_ = train
+        self.check(train)
         rows = train.rows()
-        self.global_mean_ = float(train.ratings.mean())
-        self.item_mean_ = _means(train.items, train.ratings, train.n_items, self.global_mean_)
-        self.user_mean_ = _means(train.users, train.ratings, train.n_users, self.global_mean_)
-        self.model_: Autoencoder = build_model("masked", (train.n_users,), self.hidden, seed=self.seed)
+        model = build_model("masked", (train.n_users,), self.hidden, seed=self.seed)
         fit(
-            self.model_,
+            model,
             rows,
             x_val=rows,
             epochs=self.epochs,
@@ -164,9 +168,73 @@ class Recommender(BaseEstimator):
             seed=self.seed,
             threads=self.threads,
             on_epoch=self.on_epoch,
+            on_batch=self.on_batch,
+            stop_event=self.stop_event,
         )
+        return self._fitted(model, train, rows)
+
+    def check(self, train: Ratings | None = None) -> None:
+        """Everything ``fit`` checks before it trains: the parameters and, given ``train``, the
+        ratings and the model's size.
+
+        Parameters
+        ----------
+        train : Ratings, optional
+
+        Raises
+        ------
+        ValueError
+            As ``fit`` does.
+        """
+        if train is None:
+            self._validate_parameters()
+            return
+        self._validate(train)
+        # An input and an output weight per user: the model's size is checked before it exists.
+        limits.check(
+            "parameters",
+            (2 * train.n_users + 1) * self.hidden + train.n_users,
+            f"a code of {self.hidden} for {train.n_users:,} users makes a model of {{amount}}",
+            unit="parameters",
+        )
+
+    def use_model(self, model: Autoencoder, train: Ratings) -> Recommender:
+        """Take an AutoRec trained on ``train`` (a saved one) as this recommender's; returns ``self``.
+
+        The baselines and the items' codes are computed from ``train``, as ``fit`` does after training.
+
+        Parameters
+        ----------
+        model : Autoencoder
+            A ``masked`` autoencoder over ``train.n_users`` inputs.
+        train : Ratings
+            The ratings it was trained on.
+
+        Returns
+        -------
+        Recommender
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            If the model's input is not one rating per user of ``train``.
+        """
+        if model.registry_name != "masked" or tuple(model.input_shape) != (train.n_users,):
+            raise ValueError(
+                f"a recommender of {train.n_users:,} users needs a masked autoencoder of {train.n_users:,} inputs, "
+                f"got {model.registry_name!r} of {tuple(model.input_shape)}"
+            )
+        return self._fitted(model, train, train.rows())
+
+    def _fitted(self, model: Autoencoder, train: Ratings, rows) -> Recommender:
+        self.train_ = train
+        self.global_mean_ = float(train.ratings.mean())
+        self.item_mean_ = _means(train.items, train.ratings, train.n_items, self.global_mean_)
+        self.user_mean_ = _means(train.users, train.ratings, train.n_users, self.global_mean_)
+        self.model_: Autoencoder = model
         step = self._block(train)
-        self.codes_ = np.concatenate([self.model_.embed(rows[i : i + step]) for i in range(0, len(rows), step)])
+        self.codes_ = np.concatenate([model.embed(rows[i : i + step]) for i in range(0, len(rows), step)])
         return self
 
     @staticmethod

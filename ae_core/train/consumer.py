@@ -17,7 +17,7 @@ import threading
 import time
 
 from ae_core.system.paths import user_models_dir
-from ae_core.train.queue import CONSUMER_LOST, TrainingQueue
+from ae_core.train.queue import TrainingQueue, lost_message
 
 KEEP_SECONDS = 24 * 3600  # ended runs older than this leave the table
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     now = time.time()
     for record in store.records():
         if record["state"] == "running":  # its consumer died mid-run; the best epoch is on disk
-            store.update(record["id"], state="failed", error=CONSUMER_LOST, ended=now)
+            store.update(record["id"], state="failed", error=lost_message(record), ended=now)
         elif record["state"] not in ("queued", "running") and now - (record.get("ended") or now) > KEEP_SECONDS:
             store.forget(record["id"], record.get("maps", 0))
     store.beat(os.getpid())

@@ -21,13 +21,31 @@ import numpy as np
 
 from ae_core.checkpoints.library import check_model_name, claim_model
 from ae_core.train.job_store import JobStore
-from ae_core.train.request import TrainingRequest, check_request
+from ae_core.train.kinds import MODEL_KIND, describe, read_request
+from ae_core.train.request import TrainingRequest
 from ae_core.train.runtime import available_cores
 from ae_core.train.worker import ROOT, run_job
 
 STATES = ("queued", "running", "finished", "stopped", "failed")
 FRESH_SECONDS = 0.2  # a Job re-reads its record at most this often
 CONSUMER_LOST = "the training worker stopped while this run was training; its best epoch so far is saved"
+RUN_LOST = "the training worker stopped while this run was training; nothing of it was saved"
+
+
+def lost_message(record: dict[str, Any]) -> str:
+    """The one line a run whose consumer died is marked failed with: a model keeps its best epoch,
+    other kinds of run (a recommender) save only once they are done.
+
+    Parameters
+    ----------
+    record : dict
+        The run's record.
+
+    Returns
+    -------
+    str
+    """
+    return CONSUMER_LOST if record.get("kind", MODEL_KIND) == MODEL_KIND else RUN_LOST
 
 
 def default_max_running() -> int:
@@ -55,13 +73,14 @@ class Job:
     queue : TrainingQueue
         The queue it belongs to.
     record : dict
-        Its record as stored (``id``, ``name``, ``request``, ``out``, ``owner``, ``submitted``, ...).
+        Its record as stored (``id``, ``name``, ``kind``, ``request``, ``out``, ``owner``, ``submitted``, ...).
     """
 
     def __init__(self, queue: TrainingQueue, record: dict[str, Any]):
         self.id: int = record["id"]
         self.name: str = record["name"]
-        self.request = TrainingRequest.from_dict(record["request"])
+        self.kind: str = record.get("kind", MODEL_KIND)
+        self.request = read_request(record)  # a TrainingRequest, or another kind's request (``kinds``)
         self.out = Path(record["out"])
         self.owner: str = record["owner"]
         self.submitted: float = record["submitted"]
@@ -123,7 +142,7 @@ class Job:
         b = self.batch
         if not b:
             return 0.0
-        return min(1.0, ((b["epoch"] - 1) + b["batch"] / b["batches"]) / self.request.settings.epochs)
+        return min(1.0, ((b["epoch"] - 1) + b["batch"] / b["batches"]) / self.request.epochs)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Job) and other.id == self.id
@@ -182,45 +201,61 @@ class TrainingQueue:
         self._consumer: subprocess.Popen | None = None
         self._checked_consumer = 0.0
 
-    def submit(self, name: str, request: TrainingRequest, owner: str = "") -> Job:
+    def submit(self, name: str, request, owner: str = "", out: str | Path | None = None) -> Job:
         """Validate and queue a run; raises ValueError for a bad name or setting.
 
-        The model name is claimed for ``owner`` and a consumer is started if none is alive.
+        A model's run (a ``TrainingRequest``) claims its model name for ``owner``. A run of another
+        kind (``kinds``: a recommender's) saves into ``out``; while a run for the same ``out`` is
+        queued or running, that run is returned instead of a second one. A consumer is started if
+        none is alive.
 
         Parameters
         ----------
         name : str
-            The name of the model it will save (a new, unused model name).
-        request : TrainingRequest
+            The name of the model it will save (a new, unused model name); for another kind, its
+            label in the table of runs.
+        request : TrainingRequest or another registered request
         owner : str, default ""
             The submitting browser's id; it alone (or the teacher) may then rename or delete the model.
+        out : str or Path, optional
+            Where a run of another kind than a model's saves (required for those, unused for models).
 
         Returns
         -------
         Job
-            The queued run.
+            The queued run (or the one already queued for ``out``).
 
         Raises
         ------
         ValueError
             If the name is not allowed, taken or already being trained, or the request is not valid.
         """
-        name = check_model_name(name, self.models_dir)
-        if name in self.training_names():
-            raise ValueError(f"a training named {name!r} is already queued or running")
-        check_request(request)
+        model_run = isinstance(request, TrainingRequest)
+        if model_run:
+            name = check_model_name(name, self.models_dir)
+            if name in self.training_names():
+                raise ValueError(f"a training named {name!r} is already queued or running")
+            out = self.models_dir / name
+        elif out is None:
+            raise ValueError(f"a queued run of kind {request.kind!r} needs the folder it saves into")
+        else:
+            same = next((j for j in self.jobs() if j.active and j.out == Path(out)), None)
+            if same is not None:
+                return same
+        request.check()
         record = {
             "id": self.store.new_id(),
             "name": name,
             "owner": owner,
-            "request": request.as_dict(),
-            "out": str(self.models_dir / name),
+            **describe(request),
+            "out": str(out),
             "threads": self.threads,
             "nice": self.nice,
             "state": "queued",
             "submitted": time.time(),
         }
-        claim_model(name, owner, self.models_dir)  # only this browser (or the teacher) may rename or delete it
+        if model_run:
+            claim_model(name, owner, self.models_dir)  # only this browser (or the teacher) may rename or delete it
         self.store.put(record)
         self.store.train(record["id"])
         self._listing = (-1.0, [])
@@ -275,9 +310,9 @@ class TrainingQueue:
         Returns
         -------
         set of str
-            The names of the queued and running runs.
+            The names of the queued and running runs of models.
         """
-        return {j.name for j in self.jobs() if j.active}
+        return {j.name for j in self.jobs() if j.active and j.kind == MODEL_KIND}
 
     def stop(self, job: Job) -> None:
         """A queued run is dropped; a running one stops after its current batch and keeps its best epoch.
@@ -330,7 +365,8 @@ class TrainingQueue:
             The record, updated if it was marked failed.
         """
         if record["state"] == "running" and time.time() - record.get("beat", 0) > self.stale_after:
-            record = self.store.update(record["id"], state="failed", error=CONSUMER_LOST, ended=time.time()) or record
+            lost = lost_message(record)
+            record = self.store.update(record["id"], state="failed", error=lost, ended=time.time()) or record
         return record
 
     def ensure_consumer(self, force: bool = False) -> None:

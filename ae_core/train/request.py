@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from ae_core.models import Autoencoder, build_model
 from ae_core.models.metrics import evaluate
 from ae_core.system import limits
 from ae_core.train.checkpointing import resume_from, save_best_to
+from ae_core.train.kinds import MODEL_KIND, register_request
 from ae_core.train.loop import BatchInfo, EpochInfo, fit
 from ae_core.train.settings import TrainingSettings
 
@@ -25,6 +26,7 @@ PREVIEW_SAMPLES = 8  # reconstructions sent with every epoch
 MAP_SAMPLES = 600  # codes in each latent-map snapshot
 
 
+@register_request
 @dataclass(frozen=True)
 class TrainingRequest:
     """Everything that defines a run, as plain values (what a background job is sent and what a
@@ -55,6 +57,21 @@ class TrainingRequest:
     settings: TrainingSettings = field(default_factory=TrainingSettings)
     map_every: int = 2
     save_epochs: tuple[int, ...] = ()
+
+    kind: ClassVar[str] = MODEL_KIND  # what the training queue calls a model's run (``kinds``)
+
+    @property
+    def epochs(self) -> int:
+        """The epochs it trains for (``settings.epochs``)."""
+        return self.settings.epochs
+
+    def check(self) -> None:
+        """``check_request``: everything verified before the run is queued."""
+        check_request(self)
+
+    def run(self, out: str | Path | None, **options) -> dict[str, Any]:
+        """``run_training(self, out, **options)``: the run, in the queue's worker process."""
+        return run_training(self, out, **options)
 
     def as_dict(self) -> dict[str, Any]:
         """The request as one flat JSON-able dict (the settings beside the other fields).

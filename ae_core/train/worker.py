@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from ae_core.train.job_store import JobStore
-from ae_core.train.request import TrainingRequest
+from ae_core.train.kinds import MODEL_KIND, read_request
 
 ROOT = Path(__file__).resolve().parents[2]
 BEAT_SECONDS = 1.0  # how often a running job's record says it is alive
@@ -32,8 +32,8 @@ def start_worker(setup: dict) -> subprocess.Popen:
     Parameters
     ----------
     setup : dict
-        ``request``, ``out``, ``threads`` and ``nice`` of the run's record, sent as JSON with this
-        process's working folder.
+        ``kind``, ``module``, ``request``, ``out``, ``threads`` and ``nice`` of the run's record, sent
+        as JSON with this process's working folder.
 
     Returns
     -------
@@ -73,7 +73,8 @@ def run_job(store: JobStore, job_id: int) -> None:
     if store.stop_requested(job_id):
         store.update(job_id, state="stopped", ended=time.time())
         return
-    process = start_worker({k: record[k] for k in ("request", "out", "threads", "nice")})
+    setup = {k: record[k] for k in ("request", "out", "threads", "nice")}
+    process = start_worker({**setup, "kind": record.get("kind", MODEL_KIND), "module": record.get("module", "")})
     now = time.time()
     store.update(job_id, state="running", started=now, beat=now, pid=process.pid)
     lines: stdlib_queue.SimpleQueue = stdlib_queue.SimpleQueue()
@@ -98,7 +99,9 @@ def run_job(store: JobStore, job_id: int) -> None:
             beat = time.time()
             store.update(job_id, batch=payload, beat=beat)
         elif kind == "epoch":
-            store.put_live(job_id, "preview", {"preview": payload.pop("preview")})
+            preview = payload.pop("preview", None)  # a model's reconstructions (other kinds send none)
+            if preview is not None:
+                store.put_live(job_id, "preview", {"preview": preview})
             snapshot = payload.pop("map", None)
             if snapshot is not None:
                 store.put_live(job_id, f"map:{maps}", {"epoch": payload["epoch"], **snapshot})
@@ -108,10 +111,14 @@ def run_job(store: JobStore, job_id: int) -> None:
             beat = time.time()
             store.update(job_id, epochs=len(history), maps=maps, beat=beat)
         elif kind in ("done", "failed"):
-            process.wait()
             if kind == "failed":
-                return _finish(store, job_id, "failed", error=payload)
-            return _finish(store, job_id, "stopped" if payload.get("stopped") == "stop_event" else "finished", payload)
+                _finish(store, job_id, "failed", error=payload)
+            else:
+                _finish(store, job_id, "stopped" if payload.get("stopped") == "stop_event" else "finished", payload)
+            # Recorded first: on a busy machine the process takes seconds to exit (torch's teardown),
+            # silent, long enough for a reader to take the run for lost and mark it failed.
+            process.wait()
+            return
         elif time.time() - beat >= BEAT_SECONDS:
             beat = time.time()
             store.update(job_id, beat=beat)
@@ -133,8 +140,6 @@ def _finish(store: JobStore, job_id: int, state: str, summary=None, error=None) 
 def worker_main() -> None:
     """The training process: read the run from the first stdin line, train, and report progress
     as JSON lines on stdout."""
-    from ae_core.train.request import run_training
-
     setup = json.loads(sys.stdin.readline())
     os.chdir(setup.get("cwd", os.getcwd()))  # the app's folder: relative paths in the request are its
     if hasattr(os, "nice"):
@@ -161,8 +166,7 @@ def worker_main() -> None:
             send("batch", {k: getattr(info, k) for k in ("epoch", "batch", "batches", "loss", "elapsed", "eta")})
 
     try:
-        summary = run_training(
-            TrainingRequest.from_dict(setup["request"]),
+        summary = read_request(setup).run(
             setup["out"],
             threads=setup["threads"],
             stop_event=stop,

@@ -2,18 +2,15 @@
 
 import streamlit as st
 
-from ae_core.apps.recommender import (
-    Recommender,
-    index_ratings,
-    movielens_100k,
-    movielens_archive,
-    read_ratings,
-    split_ratings,
-    synthetic_ratings,
-)
+from ae_core.apps.rating_uploads import store_rating_files
+from ae_core.apps.ratings import movielens_archive
+from ae_core.apps.recommender_training import RecommenderRequest, load_recommender
 from ae_core.data.item_titles import movielens_titles, synthetic_titles, with_titles
+from ui.access import upload_folder
 from ui.i18n import N_, _, integer, option_labels
-from ui.shared import shared_drawing
+from ui.jobs import wait_for_run
+from ui.shared import shared
+from ui.state import training_queue
 
 st.title(_("Recommender"))
 st.markdown(
@@ -25,48 +22,44 @@ st.markdown(
     )
 )
 
-
-def fit_recommender(train, epochs: int, progress) -> Recommender:
-    """The ratings autoencoder on ``train``, reporting each epoch to ``progress``."""
-    return Recommender(epochs=epochs, threads=1, on_epoch=progress).fit(train).set_params(on_epoch=None)
-
-
 SOURCES = {
     "synthetic": N_("synthetic demo ratings (offline, trains in seconds)"),
     "movielens": N_("MovieLens 100k, u1 split (downloaded once)"),
     "upload": N_("your ratings file (u.data, ratings.csv or ratings.dat)"),
 }
+DEFAULT_EPOCHS = RecommenderRequest("synthetic").epochs
 source = st.selectbox(_("Ratings"), list(SOURCES), format_func=option_labels(SOURCES), key="rec_source")
-titles = None
+titles, upload = None, {}
 try:
-    if source == "synthetic":
-        train_frame, test_frame = split_ratings(synthetic_ratings(), 0.2, seed=0)
-        titles = synthetic_titles()
-    elif source == "movielens":
-        if (
-            not st.button(_("Download MovieLens 100k (5 MB) and load u1"), key="rec_download")
-            and "rec_ml" not in st.session_state
+    if source == "movielens":
+        if not movielens_archive().is_file() and not st.button(
+            _("Download MovieLens 100k (5 MB) and load u1"), key="rec_download"
         ):
             st.stop()
-        with st.spinner(_("Downloading MovieLens 100k…")):
-            st.session_state["rec_ml"] = st.session_state.get("rec_ml") or movielens_100k()
-        train_frame, test_frame = st.session_state["rec_ml"]
-        titles = movielens_titles(movielens_archive())
-    else:
+        titles = "movielens"
+    elif source == "upload":
         left, right = st.columns(2)
         train_file = left.file_uploader(_("Training ratings"), key="rec_train_file")
         test_file = right.file_uploader(_("Test ratings (optional: else 20% are held out)"), key="rec_test_file")
         if train_file is None:
             st.stop()
-        train_frame = read_ratings(train_file.getvalue(), train_file.name)
-        if test_file is not None:
-            test_frame = read_ratings(test_file.getvalue(), test_file.name)
-        else:
-            train_frame, test_frame = split_ratings(train_frame, 0.2, seed=0)
-    train = index_ratings(train_frame)
-    test = index_ratings(test_frame, like=train)
-    if len(test) == 0:
-        raise ValueError(_("No test rating is by a known user of a known item: upload more ratings."))
+        # Checked (every budget) and kept under names made from their content, once per upload.
+        files = (train_file.file_id, test_file and test_file.file_id)
+        if st.session_state.get("rec_stored", (None, None))[0] != files:
+            test = None if test_file is None else (test_file.getvalue(), test_file.name)
+            names = store_rating_files(upload_folder(), (train_file.getvalue(), train_file.name), test)
+            st.session_state["rec_stored"] = (files, names)
+        train_name, test_name = st.session_state["rec_stored"][1]
+        upload = {"uploader": upload_folder().name, "train_file": train_name, "test_file": test_name}
+    else:
+        titles = "synthetic"
+    data = RecommenderRequest(source, **upload)
+    with st.spinner(_("Downloading MovieLens 100k…") if source == "movielens" else _("Reading the ratings…")):
+        train, test = shared((source, *upload.values()), data.ratings)
+    if titles == "movielens":
+        titles = movielens_titles(movielens_archive())
+    elif titles == "synthetic":
+        titles = synthetic_titles()
 except ValueError as exc:
     st.error(_("These ratings cannot be used: {error}", error=exc))
     st.stop()
@@ -80,33 +73,27 @@ st.caption(
         test=integer(len(test)),
     )
 )
-epochs = st.slider(_("Training epochs"), 10, 200, 60, key="rec_epochs")
-slot = st.empty()
-
-
-def show_progress(e) -> None:
-    slot.progress(e.epoch / e.epochs, text=_("Training… epoch {epoch}/{epochs}", epoch=e.epoch, epochs=e.epochs))
-
-
-if source != "upload":
-    # The same ratings for every student: trained once per server, on the first visit, and
-    # shown at once to everyone after (no button to press).
-    model = shared_drawing(
-        (source, len(train), float(train.ratings.sum()), epochs), fit_recommender, train, epochs, show_progress
+epochs = st.slider(_("Training epochs"), 10, 200, DEFAULT_EPOCHS, key="rec_epochs")
+request = RecommenderRequest(source, epochs=epochs, **upload)
+folder = request.folder()
+try:  # trained once for the deployment (an upload: for its browser), in the training queue's worker
+    saved = folder / "config.json"
+    model = (
+        shared((str(folder), saved.stat().st_mtime_ns), load_recommender, request, train) if saved.is_file() else None
     )
-else:
-    key = (len(train), len(test), float(train.ratings.sum()), epochs)
-    if st.session_state.get("rec_key") != key:
-        if not st.button(_("Train the ratings autoencoder"), type="primary", icon=":material/play_arrow:"):
-            st.stop()
-        try:
-            st.session_state["rec_model"] = fit_recommender(train, epochs, show_progress)
-        except ValueError as exc:
-            st.error(_("These ratings cannot be used: {error}", error=exc))
-            st.stop()
-        st.session_state["rec_key"] = key
-    model = st.session_state["rec_model"]
-slot.empty()
+except ValueError as exc:
+    st.error(_("These ratings cannot be used: {error}", error=exc))
+    st.stop()
+
+if model is None:  # the demo's first view queues it by itself: a second visitor waits for the same run
+    wait_for_run(
+        training_queue(),
+        request,
+        folder,
+        key="rec_job",
+        start=_("Train the ratings autoencoder"),
+        start_now=source != "upload" and epochs == DEFAULT_EPOCHS,
+    )
 
 st.subheader(_("Test RMSE (lower is better)"))
 rmse = model.rmse(test)
