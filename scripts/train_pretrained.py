@@ -3,6 +3,7 @@
     python scripts/train_pretrained.py                 # every recipe on an offline dataset
     python scripts/train_pretrained.py --only digits-conv
     python scripts/train_pretrained.py --mnist PATH    # also the MNIST recipes, from an mnist.npz
+    python scripts/train_pretrained.py --only synthetic-recommender   # the Recommender page's demo
 
 MNIST checkpoints record the dataset as ``mnist`` (what users download), whatever file they
 were trained from.
@@ -194,6 +195,21 @@ def held_out_psnr(model) -> dict:
     return {"psnr_sigma25": result["psnr"], "ssim_sigma25": result["ssim"]}
 
 
+RECOMMENDER = "synthetic-recommender"  # the synthetic demo's AutoRec at the page's defaults
+
+
+def train_recommender(out_root: Path, threads: int | None) -> dict:
+    """The Recommender page's demo, trained as the queue's worker would, where ``shipped_folder`` finds it."""
+    import shutil
+
+    from ae_core.apps.recommender_training import RecommenderRequest
+
+    request = RecommenderRequest("synthetic")
+    out = out_root / "recommenders" / request.folder().name
+    shutil.rmtree(out, ignore_errors=True)
+    return {"name": RECOMMENDER, **request.run(out, threads=threads), "out": str(out)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--only", nargs="*", help="recipe names")
@@ -211,6 +227,8 @@ def main() -> int:
             print(f"skip {recipe.name}: pass --mnist PATH", file=sys.stderr)
             continue
         print(json.dumps(train(recipe, args.mnist, Path(args.out), args.threads, args.warm_start)), flush=True)
+    if not args.only or RECOMMENDER in args.only:
+        print(json.dumps(train_recommender(Path(args.out), args.threads)), flush=True)
     return 0
 
 

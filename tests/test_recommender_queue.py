@@ -48,6 +48,12 @@ def consume(job_id: int) -> threading.Thread:
     return thread
 
 
+@pytest.fixture
+def nothing_shipped(monkeypatch, tmp_path):
+    """A deployment without the shipped demo recommender: the demo's first view must queue it."""
+    monkeypatch.setattr("ae_core.apps.recommender_training.SHIPPED_RECOMMENDERS", tmp_path / "none")
+
+
 def until(app: AppTest, condition, timeout=60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition(app):
@@ -108,7 +114,17 @@ def test_a_saved_recommender_is_found_by_another_process_and_gives_the_same_pred
     assert load_recommender(RecommenderRequest("synthetic", epochs=2, hidden=8), train) is None  # other settings
 
 
-def test_the_demo_is_queued_once_for_every_visitor_and_stop_ends_it(external_consumer, fake_training, monkeypatch):
+def test_a_fresh_deployment_opens_the_shipped_demo_trained_at_once(external_consumer, monkeypatch):
+    monkeypatch.setattr(Recommender, "fit", lambda *a, **k: pytest.fail("trained in the web process"))
+    app = page(owner="ana")
+    assert not app.exception and not queue().jobs()  # nothing to wait for, nothing queued
+    assert float(app.metric[0].value) < float(app.metric[1].value)  # the autoencoder beats the global mean
+    assert not RecommenderRequest("synthetic").folder().exists()  # read from pretrained/, not copied
+
+
+def test_the_demo_is_queued_once_for_every_visitor_and_stop_ends_it(
+    external_consumer, fake_training, nothing_shipped, monkeypatch
+):
     monkeypatch.setattr(Recommender, "fit", lambda *a, **k: pytest.fail("trained in the web process"))
     first = page(owner="ana")
     assert not first.exception and not first.metric
@@ -129,7 +145,7 @@ def test_the_demo_is_queued_once_for_every_visitor_and_stop_ends_it(external_con
     assert not RecommenderRequest("synthetic").folder().exists() and len(queue().jobs()) == 1
 
 
-def test_a_run_whose_worker_died_is_failed_in_one_line(external_consumer):
+def test_a_run_whose_worker_died_is_failed_in_one_line(external_consumer, nothing_shipped):
     app = page(owner="ana")
     (job,) = queue().jobs()
     queue().store.update(job.id, state="running", started=time.time(), beat=time.time() - 60)

@@ -6,6 +6,9 @@ The queue's worker process trains it (``run``) and saves the fitted recommender 
 folder (``weights.safetensors`` and ``config.json``; nothing is pickled): the demo ones in the data
 folder's ``recommenders/``, once per deployment for each ratings and settings, an upload's in its
 browser's upload folder. ``load_recommender`` gives it back, in any process, after any restart.
+The synthetic demo at its default settings ships trained in ``pretrained/recommenders/``
+(``shipped_folder``; ``scripts/train_pretrained.py --only synthetic-recommender`` remakes it), so
+a fresh deployment opens it at once.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ae_core.apps.ratings import Ratings, movielens_100k, read_ratings, syntheti
 from ae_core.apps.recommender import Recommender
 from ae_core.checkpoints import save_checkpoint
 from ae_core.checkpoints.folder import CONFIG, load_folder
+from ae_core.checkpoints.library import SHIPPED_RECOMMENDERS
 from ae_core.system.parameters import check_parameter
 from ae_core.system.paths import home_dir, user_data_dir
 from ae_core.train.kinds import register_request
@@ -139,6 +143,20 @@ class RecommenderRequest:
         if self.source == "upload":
             return user_data_dir() / self.uploader / "recommenders" / f"{self.train_file.rsplit('.', 1)[0]}-{key[:16]}"
         return home_dir() / "recommenders" / f"{self.source}-{key[:16]}"
+
+    def shipped_folder(self) -> Path | None:
+        """The recommender shipped trained for these ratings and settings, if there is one.
+
+        Returns
+        -------
+        Path or None
+            ``pretrained/recommenders/<source>-<key>`` (the name ``folder`` has), when it holds a
+            saved recommender; never for an upload.
+        """
+        if self.source == "upload":
+            return None
+        shipped = SHIPPED_RECOMMENDERS / self.folder().name
+        return shipped if (shipped / CONFIG).is_file() else None
 
     def check(self, ratings: tuple[Ratings, Ratings] | None = None) -> None:
         """Everything verified before the run is queued: the ratings' budgets and the model's size.

@@ -15,6 +15,7 @@ from ae_core.checkpoints.folder import CheckpointError, parse_config
 from ae_core.system.paths import owner_hash, user_models_dir
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
+SHIPPED_RECOMMENDERS = PRETRAINED_DIR / "recommenders"  # shipped recommenders, not models: never listed
 DEFAULT_MODEL = "mnist-sample-conv"  # 28x28 digits: legible on a projector; digits-* are the tiny 8x8 option
 DEFAULT_DETECTOR = "mnist-sample-detector"  # the Anomaly studio's first view: MNIST digits without the 2
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -77,7 +78,9 @@ def list_models(*folders: Path, broken: bool = False) -> list[ModelEntry]:
         source = "pretrained" if folder.resolve() == PRETRAINED_DIR else "saved"
         if source == "saved":
             tidy(folder)
-        for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in sorted(
+            p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and p != SHIPPED_RECOMMENDERS
+        ):
             try:
                 config = parse_config(path)
             except CheckpointError as exc:

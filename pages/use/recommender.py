@@ -76,11 +76,12 @@ st.caption(
 epochs = st.slider(_("Training epochs"), 10, 200, DEFAULT_EPOCHS, key="rec_epochs")
 request = RecommenderRequest(source, epochs=epochs, **upload)
 folder = request.folder()
-try:  # trained once for the deployment (an upload: for its browser), in the training queue's worker
-    saved = folder / "config.json"
-    model = (
-        shared((str(folder), saved.stat().st_mtime_ns), load_recommender, request, train) if saved.is_file() else None
-    )
+try:  # shipped trained (the demo), or trained once for the deployment (an upload: for its browser) by the queue
+    model = None
+    for place in filter(None, (request.shipped_folder(), folder)):
+        saved = place / "config.json"
+        if model is None and saved.is_file():
+            model = shared((str(place), saved.stat().st_mtime_ns), load_recommender, request, train, place)
 except ValueError as exc:
     st.error(_("These ratings cannot be used: {error}", error=exc))
     st.stop()
