@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from ae_core.models.metrics import reconstruction_errors
+from ui.curves import loss_curve_spec, loss_rows
 from ui.i18n import _, integer
-from ui.plots import CLASS_COLORS, loss_table
 from ui.state import current
 from ui.widgets import show_samples
 
@@ -64,15 +64,6 @@ with metrics:
 
 if config.history:
     st.subheader(_("Training curve"))
-    # Vega-Lite (st.line_chart), not Plotly: the first page then loads no Plotly code, and its
-    # pictures show about a second sooner (bench/first_visit.py).
-    curves = loss_table(config.history)
-    st.line_chart(
-        curves,
-        x="epoch",
-        y=list(curves)[1:],
-        color=list(CLASS_COLORS[:2]),
-        x_label=_("epoch"),
-        y_label=_("loss"),
-        height=320,
-    )
+    # Vega-Lite, not Plotly: the first page then loads no Plotly code, and its pictures show
+    # about a second sooner (bench/first_visit.py); a spec, not st.line_chart (see ui/curves.py).
+    st.vega_lite_chart(loss_rows(config.history), loss_curve_spec(), width="stretch")
