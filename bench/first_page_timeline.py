@@ -56,7 +56,7 @@ PROBE = """
     const img = document.querySelector(marks["first picture element"]);
     if (!("first picture decoded" in t.marks) && img && img.complete && img.naturalWidth > 0)
       t.marks["first picture decoded"] = now;
-    if (Object.keys(t.marks).length < Object.keys(marks).length + 1) requestAnimationFrame(frame);
+    if (now < 60000 && Object.keys(t.marks).length < Object.keys(marks).length + 1) requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
   try {
