@@ -40,8 +40,11 @@ def test_overview_shows_reconstructions_of_the_default_model():
     assert errors_before and errors_after and errors_before != errors_after
 
 
-def test_overview_draws_the_training_curve_of_every_epoch():
+def test_overview_draws_the_training_curve_of_every_epoch_once_opened():
     app = run_page("pages/explore/overview.py")
+    assert not app.get("vega_lite_chart")  # the first page loads no chart code
+    app.session_state["overview_curve"] = True  # as opening the box does
+    app.run()
     history = next(e for e in list_models(PRETRAINED_DIR) if e.name == DEFAULT_MODEL).parsed.history
     (chart,) = app.get("vega_lite_chart")
     table = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pydict()

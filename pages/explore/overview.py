@@ -9,6 +9,8 @@ from ui.i18n import _, integer
 from ui.state import current
 from ui.widgets import show_samples
 
+CURVE_KEY = "overview_curve"  # the "Training curve" box is open
+
 st.title(_("Overview"))
 st.markdown(
     _(
@@ -63,7 +65,9 @@ with metrics:
         st.caption(_("per pixel/feature: MSE {mse}, BCE {bce}", mse=f"{stored['mse']:.5f}", bce=f"{stored['bce']:.4f}"))
 
 if config.history:
-    st.subheader(_("Training curve"))
-    # Vega-Lite, not Plotly: the first page then loads no Plotly code, and its pictures show
-    # about a second sooner (bench/first_visit.py); a spec, not st.line_chart (see ui/curves.py).
-    st.vega_lite_chart(loss_rows(config.history), loss_curve_spec(), width="stretch")
+    # Drawn once opened (opening reruns the page): a chart makes the browser fetch and run Vega's
+    # 1 MB of script in some 20 files, and until it has, it holds back every other element of
+    # the page, the pictures too (bench/first_page_timeline.py). Vega-Lite, not Plotly (4.7 MB).
+    curve = st.expander(_("Training curve"), icon=":material/show_chart:", key=CURVE_KEY, on_change="rerun")
+    if curve.open:
+        curve.vega_lite_chart(loss_rows(config.history), loss_curve_spec(), width="stretch")
