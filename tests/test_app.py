@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -37,6 +38,20 @@ def test_overview_shows_reconstructions_of_the_default_model():
     app.number_input(key="overview_seed").set_value(7).run()
     errors_after = [c.value for c in app.caption if c.value.startswith("Errors:")]
     assert errors_before and errors_after and errors_before != errors_after
+
+
+def test_overview_draws_the_training_curve_of_every_epoch_once_opened():
+    app = run_page("pages/explore/overview.py")
+    assert not app.get("vega_lite_chart")  # the first page loads no chart code
+    app.session_state["overview_curve"] = True  # as opening the box does
+    app.run()
+    history = next(e for e in list_models(PRETRAINED_DIR) if e.name == DEFAULT_MODEL).parsed.history
+    (chart,) = app.get("vega_lite_chart")
+    table = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pydict()
+    assert table["loss"] == [row["train"]["loss"] for row in history] + [row["val"]["loss"] for row in history]
+    assert set(table["curve"]) == {"train", "validation"}
+    spec = json.loads(chart.proto.spec)
+    assert {layer["encoding"]["y"]["title"] for layer in spec["layer"]} == {"loss"}
 
 
 @pytest.mark.parametrize("name", [e.name for e in list_models(PRETRAINED_DIR) if e.config.get("dataset") != "mnist"])

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui import access
 from ui.classroom_store import SQLiteStore
+from ui.join import JOIN_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = "profe-2026"
@@ -116,6 +117,9 @@ def test_a_student_cannot_publish(latent_lab_home):
 
 def test_the_join_box_shows_a_qr_code_of_the_view_with_the_language():
     app = browser("pages/explore/latent_map.py")
+    assert not app.sidebar.code  # drawn once the box is opened: the first page loads no code viewer
+    app.session_state[JOIN_KEY] = True  # as opening the box does
+    app.run()
     address = next(c.value for c in app.sidebar.code)
     assert address.startswith("http") and "lang=en" in address and "follow=1" in address
     assert "/latent_map?" in address

@@ -38,3 +38,20 @@ def test_a_digit_is_shown_at_least_160_pixels_wide_and_a_long_row_still_fits():
 
     assert tile_side(28, 1) >= 160 and tile_side(8, 2) >= 160
     assert tile_side(28, 12) * 12 <= ROW_WIDTH[False] and tile_side(28, 12) % 28 == 0
+
+
+def test_sample_pictures_reach_the_browser_pixel_for_pixel(rng):
+    """Enlarged digits stay sharp: the grid is sent losslessly (PNG), not blurred by JPEG."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from ae_core.data.images import image_grid
+    from ui.widgets import grid_url
+
+    images = rng.random((8, 1, 28, 28)).astype(np.float32)
+    url = grid_url(images, 4, 168)
+    assert url.startswith("data:image/png;base64,")
+    sent = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    assert np.array_equal(sent, image_grid(images, columns=4, min_side=168))

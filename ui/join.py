@@ -18,6 +18,7 @@ from ui.i18n import _, current_language
 URL_ENV = "LATENT_LAB_CLASS_URL"  # the address students use, when the teacher's own is not it
 FOLLOW_PARAM = "follow"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+JOIN_KEY = "join_open"  # the "Join this class" box is open
 
 
 def class_url(base: str, page: str, params: dict[str, str], language: str) -> str:
@@ -43,9 +44,17 @@ def base_url() -> str:
 
 
 def join_box(page: str, params: dict[str, str]) -> None:
-    """The sidebar's "Join this class": the QR code of the view on the screen, and its address."""
+    """The sidebar's "Join this class": the QR code of the view on the screen, and its address.
+
+    Drawn only while the box is open (opening it reruns the app): its address box (``st.code``)
+    makes the browser load and run Streamlit's syntax highlighter, 1.5 MB of script that held
+    back every first page's pictures by a second or more (bench/first_page_timeline.py).
+    """
+    box = st.sidebar.expander(_("Join this class"), icon=":material/qr_code_2:", key=JOIN_KEY, on_change="rerun")
+    if not box.open:
+        return
     url = class_url(base_url(), page, params, current_language())
-    with st.sidebar.expander(_("Join this class"), icon=":material/qr_code_2:"):
+    with box:
         st.image(qr_svg(url), width="stretch")
         st.code(url, language=None, wrap_lines=True)
         if (urlsplit(url).hostname or "") in LOCAL_HOSTS:

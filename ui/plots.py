@@ -119,15 +119,6 @@ def latent_map(
     return figure
 
 
-def loss_table(history: list[dict]) -> dict[str, list[float]]:
-    """Epoch, training and validation loss of a run's history, as columns (for ``st.line_chart``)."""
-    return {
-        "epoch": [row["epoch"] for row in history],
-        _("train"): [row["train"]["loss"] for row in history],
-        _("validation"): [row["val"]["loss"] for row in history],
-    }
-
-
 def loss_curves(history: list[dict]) -> go.Figure:
     figure = go.Figure()
     epochs = [row["epoch"] for row in history]

@@ -4,11 +4,13 @@ import numpy as np
 import streamlit as st
 
 from ae_core.models.metrics import reconstruction_errors
+from ui.curves import loss_curve_spec, loss_rows
 from ui.drawn import drawn_once
 from ui.i18n import _, integer
-from ui.plots import CLASS_COLORS, loss_table
 from ui.state import current, model_key
 from ui.widgets import LARGE_KEY, show_samples
+
+CURVE_KEY = "overview_curve"  # the "Training curve" box is open
 
 st.title(_("Overview"))
 st.markdown(
@@ -69,22 +71,10 @@ with metrics:
         st.metric(_("Squared error per sample"), f"{stored['sse_per_sample']:.3f}")
         st.caption(_("per pixel/feature: MSE {mse}, BCE {bce}", mse=f"{stored['mse']:.5f}", bce=f"{stored['bce']:.4f}"))
 
-
-def training_curve(history: list[dict]) -> None:
-    # Vega-Lite (st.line_chart), not Plotly: the first page then loads no Plotly code, and its
-    # pictures show about a second sooner (bench/first_visit.py).
-    curves = loss_table(history)
-    st.line_chart(
-        curves,
-        x="epoch",
-        y=list(curves)[1:],
-        color=list(CLASS_COLORS[:2]),
-        x_label=_("epoch"),
-        y_label=_("loss"),
-        height=320,
-    )
-
-
 if config.history:
-    st.subheader(_("Training curve"))
-    drawn_once((model_key(checkpoint),), training_curve, config.history)  # Altair builds it in ~0.1 s
+    # Drawn once opened (opening reruns the page): a chart makes the browser fetch and run Vega's
+    # 1 MB of script in some 20 files, and until it has, it holds back every other element of
+    # the page, the pictures too (bench/first_page_timeline.py). Vega-Lite, not Plotly (4.7 MB).
+    curve = st.expander(_("Training curve"), icon=":material/show_chart:", key=CURVE_KEY, on_change="rerun")
+    if curve.open:
+        curve.vega_lite_chart(loss_rows(config.history), loss_curve_spec(), width="stretch")
