@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ae_core.apps.denoising_guard import divergence, full_size, guarded
+from ae_core.apps.denoising_guard import guarded
 from ae_core.models import Autoencoder
 from ae_core.models.noise_level import image_noise_map, pca_noise_level
 
@@ -164,23 +164,15 @@ def denoise_image(
 
     out = np.empty_like(planes)
     for group, half in zip(groups, halved):
-        told = levels[:, :, group].mean(axis=2)
-        level = full_size(told, planes.shape[:2])
-
-        def denoise(plane: np.ndarray, level: np.ndarray, progress=lambda: None, half=half) -> np.ndarray:
-            if not half:
-                return _tiled(network, plane, level, tile, overlap, device, progress)
-            h, w = plane.shape[0] // 2 * 2, plane.shape[1] // 2 * 2
-            small = plane[:h, :w].reshape(h // 2, 2, w // 2, 2, -1).mean(axis=(1, 3))
-            # Averaging 2 x 2 pixels halves white noise.
-            return _upsampled(_tiled(network, small, level / 2, tile, overlap, device, progress), plane.shape[:2])
-
-        noisy = planes[:, :, group]
-        result = denoise(noisy, level, progress)
-        if guard:
-            follows = divergence(denoise, noisy, result, level)
-            result = guarded(noisy, result, bounds[:, :, group].mean(axis=2), follows, told)
-        out[:, :, group] = result
+        level = levels[:, :, group].mean(axis=2)
+        if half:
+            h, w = planes.shape[0] // 2 * 2, planes.shape[1] // 2 * 2
+            small = planes[:h, :w, group].reshape(h // 2, 2, w // 2, 2, 1).mean(axis=(1, 3))
+            result = _upsampled(_tiled(network, small, level / 2, tile, overlap, device, progress), planes.shape[:2])
+        else:
+            result = _tiled(network, planes[:, :, group], level, tile, overlap, device, progress)
+        bound = bounds[:, :, group].mean(axis=2)
+        out[:, :, group] = guarded(planes[:, :, group], result, bound, level) if guard else result
     return np.clip(from_opponent(out) if colour else out, 0, 1)
 
 

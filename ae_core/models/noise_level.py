@@ -138,7 +138,7 @@ def image_noise_map(image: np.ndarray, block: int = BLOCK) -> np.ndarray:
     return noise_map(planes, block)[0].permute(1, 2, 0).numpy()
 
 
-def pca_noise_level(x: torch.Tensor, patch: int = 7, max_patches: int = 250_000) -> torch.Tensor:
+def pca_noise_level(x: torch.Tensor, patch: int = 7, max_patches: int = 65_536) -> torch.Tensor:
     """One noise level per image plane of ``x`` (N, C, H, W) -> (N, C): the square root of the
     smallest eigenvalue of the covariance of its ``patch`` x ``patch`` patches (Pyatykh, Hesser &
     Zheng 2013, "Image noise level estimation by principal component analysis").
@@ -155,7 +155,7 @@ def pca_noise_level(x: torch.Tensor, patch: int = 7, max_patches: int = 250_000)
         Values in [0, 1], sides of at least ``patch`` pixels.
     patch : int, default 7
         Side of the square patches.
-    max_patches : int, default 250000
+    max_patches : int, default 65536
         Patches are taken on a grid coarse enough for at most about this many per plane.
 
     Returns
@@ -177,8 +177,8 @@ def pca_noise_level(x: torch.Tensor, patch: int = 7, max_patches: int = 250_000)
     levels = torch.empty(x.shape[:2])
     for n in range(x.shape[0]):
         for c in range(x.shape[1]):
-            patches = F.unfold(x[n : n + 1, c : c + 1].double(), patch, stride=stride)[0].T
+            patches = F.unfold(x[n : n + 1, c : c + 1].float(), patch, stride=stride)[0].T
             patches = patches - patches.mean(dim=0)
-            smallest = torch.linalg.eigvalsh(patches.T @ patches / len(patches))[0]
+            smallest = torch.linalg.eigvalsh((patches.T @ patches).double() / len(patches))[0]
             levels[n, c] = float(smallest.clamp(min=0).sqrt())
     return levels
