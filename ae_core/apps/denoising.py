@@ -1,5 +1,6 @@
 """Denoising whole photographs: tiled inference of any size, colour in a decorrelated space, a
-guard that keeps clean photos as they are and never makes one worse (``denoising_guard``), the
+guard that keeps clean photos as they are and holds the result to what noise explains
+(``denoising_guard``), the
 classical filters a photographer would compare against, and PSNR/SSIM."""
 
 from __future__ import annotations
@@ -91,8 +92,9 @@ def denoise_image(
     ``HALF_CHROMA_PIXELS``). ``sigma`` is the noise level in [0, 1]
     units per RGB channel (None: a noise-level map is estimated for every plane, so noise that
     grows with brightness is followed); ``strength`` multiplies it for the user who disagrees.
-    ``guard`` keeps a clean photo as it is and, per 32-pixel cell, keeps only as much of the
-    result as Stein's unbiased risk estimate says improves the photo (``denoising_guard``). The image is cut into ``tile`` x ``tile`` pieces with ``overlap``
+    ``guard`` keeps a clean photo as it is and, per 32-pixel cell, gives back what was removed
+    beyond noise of the measured level (``denoising_guard``). The image is cut into ``tile`` x
+    ``tile`` pieces with ``overlap``
     pixels of context on every side, so seams do not show and memory stays that of one tile.
     ``on_progress(done, total)`` is called after each tile.
 
