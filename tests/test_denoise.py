@@ -18,6 +18,7 @@ from ae_core.apps.denoising import (
     quality,
     to_opponent,
 )
+from ae_core.apps.denoising_guard import guarded
 from ae_core.checkpoints import load_checkpoint
 from ae_core.checkpoints.library import PRETRAINED_DIR
 from ae_core.cli import main
@@ -25,7 +26,7 @@ from ae_core.data import photo
 from ae_core.data.images import encode_png, read_image
 from ae_core.models import build_model
 from ae_core.models.camera_noise import CameraNoise, camera_pair
-from ae_core.models.noise_level import estimate_noise, image_noise_map
+from ae_core.models.noise_level import estimate_noise, image_noise_map, pca_noise_level
 
 SHIPPED = PRETRAINED_DIR / "photo-denoiser"
 
@@ -38,6 +39,16 @@ def synthetic_photo(size=200, channels=1):
     image = np.where((xx > 0.1) & (xx < 0.3) & (yy > 0.6), 0.15 + 0.05 * np.sin(40 * xx), image)
     planes = [image * (0.8 + 0.1 * c) for c in range(channels)]
     return np.stack(planes, axis=2).astype(np.float32)
+
+
+def textured_photo(size=160):
+    """Fine grain over a broad wave: texture that a denoiser told too high a level wipes out."""
+    from scipy.ndimage import gaussian_filter
+
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    grain = gaussian_filter(np.random.default_rng(0).random((size, size)), 0.7)
+    image = 0.45 + 0.2 * np.sin(9 * xx + 4 * yy) + 0.06 * (grain - grain.mean()) / grain.std()
+    return np.clip(image, 0, 1)[:, :, None].astype(np.float32)
 
 
 @pytest.mark.parametrize("sigma", [5 / 255, 25 / 255, 50 / 255])
@@ -57,6 +68,31 @@ def test_noise_correlated_by_demosaicing_and_jpeg_is_not_under_read():
     finest_band = np.median(np.abs(noisy[0::2, 0::2] - noisy[0::2, 1::2] - noisy[1::2, 0::2] + noisy[1::2, 1::2]))
     assert finest_band / 2 / 0.6745 < 0.6 * truth  # what the wavelet estimator alone would read
     assert noise_level(noisy) == pytest.approx(truth, rel=0.2)
+
+
+def test_the_pca_reading_finds_white_noise_and_is_not_fooled_by_texture():
+    noisy = noisy_copy(synthetic_photo(256), 10 / 255)
+    batch = torch.from_numpy(noisy.transpose(2, 0, 1)[None])
+    assert float(pca_noise_level(batch)[0, 0]) == pytest.approx(10 / 255, rel=0.1)
+    clean = torch.from_numpy(textured_photo().transpose(2, 0, 1)[None])
+    # The grain reads as noise to the per-block map; the quietest direction of patch space is quiet.
+    assert float(pca_noise_level(clean)[0, 0]) < 0.5 * float(estimate_noise(clean)[0, 0])
+    with pytest.raises(ValueError, match="pca_noise_level needs"):
+        pca_noise_level(clean[0])
+
+
+def test_the_guard_gives_back_what_was_not_noise_and_keeps_what_was():
+    clean = textured_photo()
+    noisy = noisy_copy(clean, 5 / 255, seed=1)
+    level = np.full((1, 1), 5 / 255, np.float32)
+    perfect = guarded(noisy, clean, level, level)
+    assert quality(clean, perfect)["psnr"] > quality(clean, noisy)["psnr"] + 4
+    from scipy.ndimage import gaussian_filter
+
+    smeared = gaussian_filter(noisy, (3, 3, 0))  # takes the grain with the noise
+    assert quality(clean, smeared)["psnr"] < quality(clean, noisy)["psnr"] - 3
+    assert quality(clean, guarded(noisy, smeared, level, level))["psnr"] >= quality(clean, noisy)["psnr"]
+    np.testing.assert_array_equal(guarded(noisy, smeared, level, level / 4), noisy)  # told "clean": unchanged
 
 
 def test_the_noise_map_follows_brightness():
@@ -98,6 +134,15 @@ def test_a_clean_photo_comes_back_unchanged_and_light_camera_noise_is_not_made_w
     for shot in (2e-4, 1e-3):
         camera = CameraNoise(shot, shot / 100, jpeg_quality=95)
         reference, noisy = camera_pair(clean, camera, np.random.default_rng(0))
+        assert quality(reference, denoise_image(model, noisy))["psnr"] >= quality(reference, noisy)["psnr"]
+
+
+def test_a_textured_photo_comes_back_unchanged_clean_and_not_worse_with_light_camera_noise():
+    model = load_checkpoint(SHIPPED).model
+    clean = textured_photo()
+    assert quality(clean, denoise_image(model, clean))["psnr"] >= 40
+    for shot in (2e-4, 1e-3):
+        reference, noisy = camera_pair(clean, CameraNoise(shot, shot / 100, jpeg_quality=95), np.random.default_rng(0))
         assert quality(reference, denoise_image(model, noisy))["psnr"] >= quality(reference, noisy)["psnr"]
 
 

@@ -1,6 +1,7 @@
 """Denoising whole photographs: tiled inference of any size, colour in a decorrelated space, a
-guard that keeps clean photos as they are, the classical filters a photographer would compare
-against, and PSNR/SSIM."""
+guard that keeps clean photos as they are and holds the result to what noise explains
+(``denoising_guard``), the
+classical filters a photographer would compare against, and PSNR/SSIM."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ae_core.apps.denoising_guard import guarded
 from ae_core.models import Autoencoder
-from ae_core.models.noise_level import image_noise_map
+from ae_core.models.noise_level import image_noise_map, pca_noise_level
 
 CLASSICAL = ("median", "gaussian", "non-local means", "total variation")
 
@@ -21,10 +23,6 @@ CLASSICAL = ("median", "gaussian", "non-local means", "total variation")
 # noise that hits R, G and B together mostly lands in one plane.
 OPPONENT = np.array([[1 / 3, 1 / 3, 1 / 3], [1 / 2, 0, -1 / 2], [1 / 4, -1 / 2, 1 / 4]], np.float32)
 _OFFSET = np.array([0, 0.5, 0.5], np.float32)
-# "Never worse": below LOW the photo is returned as it came (8-bit photos read 1-3 of texture and
-# quantization even when clean); from LOW to HIGH the result is blended in gradually.
-LOW, HIGH = 1.5 / 255, 4 / 255
-REMOVED_CAP = 1.25  # at most this times the noise level may be removed (RMS per map cell)
 HALF_CHROMA_PIXELS = 4_000_000  # above this, chroma planes are denoised at half resolution
 
 
@@ -94,8 +92,9 @@ def denoise_image(
     ``HALF_CHROMA_PIXELS``). ``sigma`` is the noise level in [0, 1]
     units per RGB channel (None: a noise-level map is estimated for every plane, so noise that
     grows with brightness is followed); ``strength`` multiplies it for the user who disagrees.
-    ``guard`` keeps a clean photo as it is and never removes more than the noise (``LOW``,
-    ``HIGH``, ``REMOVED_CAP``). The image is cut into ``tile`` x ``tile`` pieces with ``overlap``
+    ``guard`` keeps a clean photo as it is and, per 32-pixel cell, gives back what was removed
+    beyond noise of the measured level (``denoising_guard``). The image is cut into ``tile`` x
+    ``tile`` pieces with ``overlap``
     pixels of context on every side, so seams do not show and memory stays that of one tile.
     ``on_progress(done, total)`` is called after each tile.
 
@@ -145,9 +144,12 @@ def denoise_image(
     unit = np.linalg.norm(OPPONENT, axis=1) if colour else np.ones(planes.shape[2], np.float32)
     if sigma is None:
         levels = image_noise_map(planes)  # (rows, cols, C)
+        # The guard holds the result to the lower reading: texture raises the map far more.
+        tensor = torch.from_numpy(np.ascontiguousarray(planes.transpose(2, 0, 1)[None]))
+        bounds = np.minimum(levels, pca_noise_level(tensor)[0].numpy())
     else:
-        levels = np.full((1, 1, planes.shape[2]), sigma, np.float32) * unit
-    levels = levels * strength
+        levels = bounds = np.full((1, 1, planes.shape[2]), sigma, np.float32) * unit
+    levels, bounds = levels * strength, bounds * strength
     network = model.fused().to(device) if hasattr(model, "fused") else model.to(device).eval()
     groups = [[c] for c in range(planes.shape[2])] if model_channels == 1 else [list(range(planes.shape[2]))]
     # Chroma of a big colour photo is denoised at half resolution (a quarter of the work; chroma
@@ -171,7 +173,8 @@ def denoise_image(
             result = _upsampled(_tiled(network, small, level / 2, tile, overlap, device, progress), planes.shape[:2])
         else:
             result = _tiled(network, planes[:, :, group], level, tile, overlap, device, progress)
-        out[:, :, group] = _guarded(planes[:, :, group], result, level) if guard else result
+        bound = bounds[:, :, group].mean(axis=2)
+        out[:, :, group] = guarded(planes[:, :, group], result, bound, level) if guard else result
     return np.clip(from_opponent(out) if colour else out, 0, 1)
 
 
@@ -208,32 +211,6 @@ def _tiled(network, plane, level, tile, overlap, device, progress) -> np.ndarray
             ]
             progress()
     return result
-
-
-def _guarded(noisy: np.ndarray, result: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """``result`` held back where it would change more than the noise could explain.
-
-    What a denoiser removes is the noise, of RMS about the noise level; removing more takes away
-    the photo. Per map cell the removed part is scaled down to at most ``REMOVED_CAP`` times the
-    cell's level, and when the photo's level is low only a fraction of it (0 below ``LOW``, 1
-    above ``HIGH``, in the plane's own units: a camera's noise is mostly shared by R, G and B,
-    so it is not weaker in the luminance plane) is removed at all: a clean photo comes back as
-    it was.
-    """
-    removed = noisy - result
-    h, w = noisy.shape[:2]
-    rows, cols = level.shape
-    cell_h, cell_w = -(-h // rows), -(-w // cols)
-    rms = np.zeros_like(level)
-    for r in range(rows):
-        for c in range(cols):
-            part = removed[r * cell_h : (r + 1) * cell_h, c * cell_w : (c + 1) * cell_w]
-            rms[r, c] = np.sqrt(np.mean(part**2)) if part.size else 0.0
-    scale = np.minimum(1.0, REMOVED_CAP * level / np.maximum(rms, 1e-6))
-    # How clean the photo is, from its least noisy quarter: texture cannot raise that reading.
-    scale *= np.clip((np.quantile(level, 0.25) - LOW) / (HIGH - LOW), 0, 1)
-    full = np.repeat(np.repeat(scale, cell_h, axis=0), cell_w, axis=1)[:h, :w, None]
-    return noisy - full * removed
 
 
 def classical(noisy: np.ndarray, name: str, sigma: float) -> np.ndarray:

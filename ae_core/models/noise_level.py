@@ -136,3 +136,49 @@ def image_noise_map(image: np.ndarray, block: int = BLOCK) -> np.ndarray:
     """
     planes = torch.from_numpy(np.ascontiguousarray(np.asarray(image, np.float32).transpose(2, 0, 1)[None]))
     return noise_map(planes, block)[0].permute(1, 2, 0).numpy()
+
+
+def pca_noise_level(x: torch.Tensor, patch: int = 7, max_patches: int = 65_536) -> torch.Tensor:
+    """One noise level per image plane of ``x`` (N, C, H, W) -> (N, C): the square root of the
+    smallest eigenvalue of the covariance of its ``patch`` x ``patch`` patches (Pyatykh, Hesser &
+    Zheng 2013, "Image noise level estimation by principal component analysis").
+
+    Natural image patches fill only some directions of patch space; white noise fills all of
+    them equally, so the quietest direction holds the noise and little else. Texture raises
+    this reading far less than it raises a per-block deviation (``noise_map``), but noise
+    correlated by demosaicing or JPEG, weak in the finest directions, reads lower: it is a
+    bound to hold a denoiser's result to, not the level to tell it.
+
+    Parameters
+    ----------
+    x : tensor of shape (N, C, H, W)
+        Values in [0, 1], sides of at least ``patch`` pixels.
+    patch : int, default 7
+        Side of the square patches.
+    max_patches : int, default 65536
+        Patches are taken on a grid coarse enough for at most about this many per plane.
+
+    Returns
+    -------
+    tensor of shape (N, C)
+        In [0, 1] units.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 4-D or a side is under ``patch`` pixels.
+    """
+    if x.dim() != 4 or min(x.shape[-2:]) < patch:
+        raise ValueError(
+            f"pca_noise_level needs a batch (N, C, H, W) of at least {patch} x {patch}, got {tuple(x.shape)}"
+        )
+    count = (x.shape[-2] - patch + 1) * (x.shape[-1] - patch + 1)
+    stride = max(1, int(np.ceil(np.sqrt(count / max_patches))))
+    levels = torch.empty(x.shape[:2])
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            patches = F.unfold(x[n : n + 1, c : c + 1].float(), patch, stride=stride)[0].T
+            patches = patches - patches.mean(dim=0)
+            smallest = torch.linalg.eigvalsh((patches.T @ patches).double() / len(patches))[0]
+            levels[n, c] = float(smallest.clamp(min=0).sqrt())
+    return levels
