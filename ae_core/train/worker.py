@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 from ae_core.train.job_store import JobStore
-from ae_core.train.request import TrainingRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 BEAT_SECONDS = 1.0  # how often a running job's record says it is alive
@@ -54,6 +53,23 @@ def start_worker(setup: dict) -> subprocess.Popen:
     process.stdin.write(json.dumps({**setup, "cwd": os.getcwd()}) + "\n")
     process.stdin.flush()
     return process
+
+
+def training_task(store: JobStore):
+    """The store's Huey task that runs a queued job (``run_job``), registered once per store
+    however many queues share it; calling it with a job id queues that job.
+
+    Parameters
+    ----------
+    store : JobStore
+
+    Returns
+    -------
+    huey.api.TaskWrapper
+    """
+    if not hasattr(store, "train"):
+        store.train = store.huey.task(name="latent_lab.train")(lambda job_id: run_job(store, job_id))
+    return store.train
 
 
 def run_job(store: JobStore, job_id: int) -> None:
@@ -133,7 +149,7 @@ def _finish(store: JobStore, job_id: int, state: str, summary=None, error=None) 
 def worker_main() -> None:
     """The training process: read the run from the first stdin line, train, and report progress
     as JSON lines on stdout."""
-    from ae_core.train.request import run_training
+    from ae_core.train.request import TrainingRequest, run_training  # torch: only the training process loads it
 
     setup = json.loads(sys.stdin.readline())
     os.chdir(setup.get("cwd", os.getcwd()))  # the app's folder: relative paths in the request are its
