@@ -171,13 +171,14 @@ async def churn(args, stats: ServerStats) -> None:
             print(f"after {done + wave:4d} sessions: {sum(now.values()) / 2**20:7.0f} MB ({parts})")
 
 
-def report_memory(peaks: dict[str, int], peak: int) -> None:
-    """Peak resident memory of each kind of server process, and of all of them at once."""
+def report_memory(peaks: dict[str, int], peak: int, peak_pss: int) -> None:
+    """Peak resident memory of each kind of server process, and of all of them at once (RSS and PSS)."""
     for name, rss in sorted(peaks.items(), key=lambda item: -item[1]):
         print(f"  peak memory {name:16s} {rss / 2**20:6.0f} MB")
     print(
         f"  peak memory {'all at once':16s} {peak / 2**20:6.0f} MB (RSS summed; shared library pages count per process)"
     )
+    print(f"  peak memory {'all at once':16s} {peak_pss / 2**20:6.0f} MB (PSS summed, every second: pages shared once)")
 
 
 def report(views: list[View], dropped: list[str], cpu: float, peak: int, wall: float) -> None:
@@ -244,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
             views, dropped, cpu = asyncio.run(classroom(args, stats))
             peak = stats.stop_sampling()
             report(views, dropped, cpu, peak, time.perf_counter() - start)
-            report_memory(stats.peaks, peak)
+            report_memory(stats.peaks, peak, stats.peak_pss)
     finally:
         if process is not None:
             stop_streamlit(process)

@@ -77,12 +77,29 @@ class ServerStats:
                 found[name] = found.get(name, 0) + int(fields[21]) * PAGE
         return found
 
+    def pss(self) -> int:
+        """Proportional set size summed over the tree: a page shared by k processes (torch's
+        libraries, mapped by every worker) counts 1/k in each, so the sum is what the tree holds."""
+        total = 0
+        for pid in tree(self.root):
+            try:
+                text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            total += next((int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith("Pss:")), 0)
+        return total
+
     def start_sampling(self, every: float = 0.25) -> None:
         def sample() -> None:
+            count = 0
             while not self._stop.wait(every):
                 self._note(self.rss_by_process())
+                count += 1
+                if count % 4 == 0:  # reading smaps costs more than stat
+                    self.peak_pss = max(self.peak_pss, self.pss())
 
         self.peaks: dict[str, int] = {}  # label -> the most that kind of process held at once
+        self.peak_pss = self.pss()
         self._note(self.rss_by_process())
         self._thread = threading.Thread(target=sample, daemon=True)
         self._thread.start()

@@ -38,14 +38,17 @@ PAGES = (
 )
 
 
-def start_streamlit(home: str, timeout: float = 60.0, warm: bool = True) -> tuple[subprocess.Popen, str]:
+def start_streamlit(
+    home: str, timeout: float = 60.0, warm: bool = True, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
     """Run the app with ``LATENT_LAB_HOME=home``; return the process and its URL once healthy.
 
     ``warm``: through ``scripts/run_app.py``, as the README runs it (the library imported while
-    the server starts); False: plain ``streamlit run app.py``."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    the server starts); False: plain ``streamlit run app.py``. ``port``: default, a free one."""
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     launcher = [str(ROOT / "scripts" / "run_app.py")] if warm else ["-m", "streamlit", "run", "app.py"]
     cmd = [
         sys.executable,
