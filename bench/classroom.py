@@ -166,7 +166,19 @@ async def churn(args, stats: ServerStats) -> None:
         await asyncio.gather(*(visit() for _ in range(wave)))
         await asyncio.sleep(1.0)
         if done + wave in (30, args.churn) or (done + wave) % 100 == 0:
-            print(f"after {done + wave:4d} sessions: {stats.rss() / 2**20:7.0f} MB")
+            now = stats.rss_by_process()
+            parts = ", ".join(f"{name} {rss / 2**20:.0f}" for name, rss in sorted(now.items()) if rss > 20 * 2**20)
+            print(f"after {done + wave:4d} sessions: {sum(now.values()) / 2**20:7.0f} MB ({parts})")
+
+
+def report_memory(peaks: dict[str, int], peak: int, peak_pss: int) -> None:
+    """Peak resident memory of each kind of server process, and of all of them at once (RSS and PSS)."""
+    for name, rss in sorted(peaks.items(), key=lambda item: -item[1]):
+        print(f"  peak memory {name:16s} {rss / 2**20:6.0f} MB")
+    print(
+        f"  peak memory {'all at once':16s} {peak / 2**20:6.0f} MB (RSS summed; shared library pages count per process)"
+    )
+    print(f"  peak memory {'all at once':16s} {peak_pss / 2**20:6.0f} MB (PSS summed, every second: pages shared once)")
 
 
 def report(views: list[View], dropped: list[str], cpu: float, peak: int, wall: float) -> None:
@@ -231,7 +243,9 @@ def main(argv: list[str] | None = None) -> None:
             stats.start_sampling()
             start = time.perf_counter()
             views, dropped, cpu = asyncio.run(classroom(args, stats))
-            report(views, dropped, cpu, stats.stop_sampling(), time.perf_counter() - start)
+            peak = stats.stop_sampling()
+            report(views, dropped, cpu, peak, time.perf_counter() - start)
+            report_memory(stats.peaks, peak, stats.peak_pss)
     finally:
         if process is not None:
             stop_streamlit(process)

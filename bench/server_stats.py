@@ -32,6 +32,24 @@ def tree(root: int) -> list[int]:
     return found
 
 
+def label(pid: int) -> str:
+    """What a process of a Latent Lab server is, from its command line: ``streamlit :PORT``,
+    ``consumer``, ``training``, ``umap warm-up``, ``haproxy``, ``shell`` (serve.sh's supervisors)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "gone"
+    if "--server.port" in args:
+        return "streamlit :" + args[args.index("--server.port") + 1]
+    for marker, name in (("ae_core.train.consumer", "consumer"), ("ae_core.train.worker", "training")):
+        if marker in args:
+            return name
+    if any("warm_up_umap" in a for a in args):
+        return "umap warm-up"
+    program = Path(args[0]).name if args else ""
+    return {"bash": "shell", "sh": "shell", "haproxy": "haproxy"}.get(program, program or "other")
+
+
 class ServerStats:
     """CPU seconds and resident memory summed over a process tree; peak memory sampled in a thread."""
 
@@ -48,16 +66,48 @@ class ServerStats:
         return sum(self.finished_cpu.values())
 
     def rss(self) -> int:
-        return sum(int(fields[21]) * PAGE for pid in tree(self.root) if (fields := _stat(pid)))
+        return sum(self.rss_by_process().values())
+
+    def rss_by_process(self) -> dict[str, int]:
+        """Resident memory now, summed per kind of process (``label``)."""
+        found: dict[str, int] = {}
+        for pid in tree(self.root):
+            if fields := _stat(pid):
+                name = label(pid)
+                found[name] = found.get(name, 0) + int(fields[21]) * PAGE
+        return found
+
+    def pss(self) -> int:
+        """Proportional set size summed over the tree: a page shared by k processes (torch's
+        libraries, mapped by every worker) counts 1/k in each, so the sum is what the tree holds."""
+        total = 0
+        for pid in tree(self.root):
+            try:
+                text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            total += next((int(line.split()[1]) * 1024 for line in text.splitlines() if line.startswith("Pss:")), 0)
+        return total
 
     def start_sampling(self, every: float = 0.25) -> None:
         def sample() -> None:
+            count = 0
             while not self._stop.wait(every):
-                self._peak = max(self._peak, self.rss())
+                self._note(self.rss_by_process())
+                count += 1
+                if count % 4 == 0:  # reading smaps costs more than stat
+                    self.peak_pss = max(self.peak_pss, self.pss())
 
-        self._peak = self.rss()
+        self.peaks: dict[str, int] = {}  # label -> the most that kind of process held at once
+        self.peak_pss = self.pss()
+        self._note(self.rss_by_process())
         self._thread = threading.Thread(target=sample, daemon=True)
         self._thread.start()
+
+    def _note(self, now: dict[str, int]) -> None:
+        self._peak = max(self._peak, sum(now.values()))
+        for name, rss in now.items():
+            self.peaks[name] = max(self.peaks.get(name, 0), rss)
 
     def stop_sampling(self) -> int:
         self._stop.set()

@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 
-from scripts.streamlit_server import open_app, start_streamlit
+from scripts.streamlit_server import open_app, start_streamlit, stop_streamlit
 
 REDRAWN = "([figure, old]) => figure.dataset.drawn !== old"
 SYNCED = "figure => figure.dataset.source === 'decoded' && figure.dataset.positions === figure.dataset.shown"
@@ -32,11 +32,12 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=30)
     parser.add_argument("--while-training", action="store_true")
     parser.add_argument("--close-train-tab", action="store_true", help="with --while-training: close its tab")
+    parser.add_argument("--port", type=int, default=None, help="the server's port (default: a free one)")
     args = parser.parse_args()
     timings, round_trips = [], []
     # Measure the steady state: without the start-up UMAP compile running beside the server.
     os.environ["LATENT_LAB_UMAP_WARMUP"] = "0"
-    proc, url = start_streamlit(tempfile.mkdtemp())
+    proc, url = start_streamlit(tempfile.mkdtemp(), port=args.port)
     try:
         with sync_playwright() as p:
             browser, page = open_app(p, url)
@@ -71,7 +72,7 @@ def main() -> None:
                 page.wait_for_timeout(150)
             browser.close()
     finally:
-        proc.terminate()
+        stop_streamlit(proc)
     print(
         json.dumps(
             {

@@ -95,8 +95,10 @@ keep_running() {
 
 export LATENT_LAB_QUEUE_CONSUMER=external  # the workers never start a consumer of their own
 SUPERVISORS=()
+WARM_UP=""
 stop() {
   trap - EXIT INT TERM
+  [ -n "$WARM_UP" ] && kill -TERM "$WARM_UP" 2>/dev/null || true
   [ ${#SUPERVISORS[@]} -gt 0 ] && kill -TERM "${SUPERVISORS[@]}" 2>/dev/null
   wait
   rm -rf "$RUN_DIR"
@@ -104,11 +106,16 @@ stop() {
 trap stop EXIT
 trap 'exit 0' INT TERM
 
+# UMAP's numba code is compiled (or read from numba's disk cache) once, now, in a low-priority
+# process of its own: before the class arrives, not beside 30 students' pages (it holds about
+# 400 MB while it runs). The workers then skip their own warm-up.
+if [ "${LATENT_LAB_UMAP_WARMUP:-1}" != 0 ]; then
+  nice -n 10 "$PYTHON" -c "from ae_core.explore.projection import warm_up_umap; warm_up_umap()" \
+    >/dev/null 2>&1 &
+  WARM_UP=$!
+fi
 for i in $(seq 1 "$WORKERS"); do
-  # Only the first worker compiles UMAP's numba code ahead of use; the result is cached on disk.
-  warm_up=${LATENT_LAB_UMAP_WARMUP:-1}
-  [ "$i" -gt 1 ] && warm_up=0
-  LATENT_LAB_UMAP_WARMUP=$warm_up keep_running "worker $i" "$PYTHON" scripts/run_app.py \
+  LATENT_LAB_UMAP_WARMUP=0 keep_running "worker $i" "$PYTHON" scripts/run_app.py \
     --server.headless true --server.address 127.0.0.1 --server.port $((PORT + i)) &
   SUPERVISORS+=($!)
 done

@@ -113,3 +113,11 @@ def test_redis_store_is_shared_too(tmp_path):
 def test_a_fresh_data_folder_gets_its_store(tmp_path):
     queue = TrainingQueue(tmp_path / "new-home" / "models", autostart=False)
     assert queue.jobs() == [] and queue.store.location.startswith(str(tmp_path / "new-home"))
+
+
+def test_the_consumer_process_does_not_load_torch():
+    """The deployment's one consumer only relays: each run trains in its own process, so the
+    consumer stays small (torch alone is about 270 MB of a classroom server's memory)."""
+    code = "import sys, ae_core.train.consumer; print(sorted({'torch', 'sklearn', 'scipy'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

@@ -16,10 +16,48 @@ import signal
 import threading
 import time
 
+from ae_core.system.cores import available_cores
 from ae_core.system.paths import user_models_dir
-from ae_core.train.queue import TrainingQueue, lost_message
+from ae_core.train.job_store import JobStore
+from ae_core.train.kinds import MODEL_KIND
+from ae_core.train.worker import training_task
 
+# Nothing here (nor in what it imports) loads torch: each run trains in its own process
+# (ae_core.train.worker), and the consumer stays a small process (tests/test_shared_queue.py).
 KEEP_SECONDS = 24 * 3600  # ended runs older than this leave the table
+CONSUMER_LOST = "the training worker stopped while this run was training; its best epoch so far is saved"
+RUN_LOST = "the training worker stopped while this run was training; nothing of it was saved"
+
+
+def lost_message(record: dict) -> str:
+    """The one line a run whose consumer died is marked failed with: a model keeps its best epoch,
+    other kinds of run (a recommender) save only once they are done.
+
+    Parameters
+    ----------
+    record : dict
+        The run's record.
+
+    Returns
+    -------
+    str
+    """
+    return CONSUMER_LOST if record.get("kind", MODEL_KIND) == MODEL_KIND else RUN_LOST
+
+
+def default_max_running() -> int:
+    """How many runs train at once: one below 8 cores (a run uses all but one core and the app
+    keeps one), a quarter of the cores above; ``$LATENT_LAB_MAX_TRAININGS`` overrides it.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    override = os.environ.get("LATENT_LAB_MAX_TRAININGS")
+    if override:
+        return max(1, int(override))
+    return max(1, available_cores() // 4)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,8 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--wait", action="store_true", help="wait for the lock instead of exiting")
     parser.add_argument("--parent", type=int, default=None, help="end when this process is gone and all is idle")
     args = parser.parse_args(argv)
-    queue = TrainingQueue(args.models or user_models_dir(), max_running=args.workers, autostart=False)
-    store = queue.store
+    store = JobStore(args.models or user_models_dir())
+    training_task(store)  # the task the app's processes queue, registered under the same name
     if store.lock_file is not None:
         lock = open(store.lock_file, "a")  # noqa: SIM115 -- held for the life of the process
         try:
@@ -54,9 +92,9 @@ def main(argv: list[str] | None = None) -> None:
         elif record["state"] not in ("queued", "running") and now - (record.get("ended") or now) > KEEP_SECONDS:
             store.forget(record["id"], record.get("maps", 0))
     store.beat(os.getpid())
-    threading.Thread(target=_keep_beating, args=(queue, args.parent), daemon=True).start()
+    threading.Thread(target=_keep_beating, args=(store, args.parent), daemon=True).start()
     consumer = store.huey.create_consumer(
-        workers=queue.max_running,
+        workers=args.workers or default_max_running(),
         worker_type="thread",  # each run trains in its own process (ae_core.train.worker)
         periodic=False,
         initial_delay=0.05,
@@ -66,12 +104,12 @@ def main(argv: list[str] | None = None) -> None:
     consumer.run()
 
 
-def _keep_beating(queue: TrainingQueue, parent: int | None) -> None:
+def _keep_beating(store: JobStore, parent: int | None) -> None:
     while True:
         time.sleep(2.0)
-        queue.store.beat(os.getpid())
+        store.beat(os.getpid())
         if parent is not None and os.getppid() != parent:
-            if not any(r["state"] in ("queued", "running") for r in queue.store.records()):
+            if not any(r["state"] in ("queued", "running") for r in store.records()):
                 os.kill(os.getpid(), signal.SIGTERM)  # Huey's immediate shutdown
                 return
 

@@ -20,47 +20,15 @@ from typing import Any
 import numpy as np
 
 from ae_core.checkpoints.library import check_model_name, claim_model
+from ae_core.train.consumer import CONSUMER_LOST, RUN_LOST, default_max_running, lost_message
 from ae_core.train.job_store import JobStore
 from ae_core.train.kinds import MODEL_KIND, describe, read_request
 from ae_core.train.request import TrainingRequest
 from ae_core.train.runtime import available_cores
-from ae_core.train.worker import ROOT, run_job
+from ae_core.train.worker import ROOT, training_task
 
 STATES = ("queued", "running", "finished", "stopped", "failed")
 FRESH_SECONDS = 0.2  # a Job re-reads its record at most this often
-CONSUMER_LOST = "the training worker stopped while this run was training; its best epoch so far is saved"
-RUN_LOST = "the training worker stopped while this run was training; nothing of it was saved"
-
-
-def lost_message(record: dict[str, Any]) -> str:
-    """The one line a run whose consumer died is marked failed with: a model keeps its best epoch,
-    other kinds of run (a recommender) save only once they are done.
-
-    Parameters
-    ----------
-    record : dict
-        The run's record.
-
-    Returns
-    -------
-    str
-    """
-    return CONSUMER_LOST if record.get("kind", MODEL_KIND) == MODEL_KIND else RUN_LOST
-
-
-def default_max_running() -> int:
-    """How many runs train at once: one below 8 cores (a run uses all but one core and the app
-    keeps one), a quarter of the cores above; ``$LATENT_LAB_MAX_TRAININGS`` overrides it.
-
-    Returns
-    -------
-    int
-        At least 1.
-    """
-    override = os.environ.get("LATENT_LAB_MAX_TRAININGS")
-    if override:
-        return max(1, int(override))
-    return max(1, available_cores() // 4)
 
 
 class Job:
@@ -193,9 +161,7 @@ class TrainingQueue:
             autostart = os.environ.get("LATENT_LAB_QUEUE_CONSUMER", "auto") != "external"
             autostart = autostart and self.store.lock_file is not None
         self.autostart, self.stale_after = autostart, stale_after
-        if not hasattr(self.store, "train"):  # one task per store, however many queues share it
-            store = self.store
-            store.train = store.huey.task(name="latent_lab.train")(lambda job_id: run_job(store, job_id))
+        training_task(self.store)  # one task per store, however many queues share it
         self._listing: tuple[float, list[dict[str, Any]]] = (-1.0, [])
         self._jobs: dict[int, Job] = {}
         self._consumer: subprocess.Popen | None = None

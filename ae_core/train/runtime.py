@@ -7,21 +7,9 @@ import os
 import torch
 import torch.distributed as torch_dist
 
+from ae_core.system.cores import available_cores
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
-
-
-def available_cores() -> int:
-    """The CPU cores this process may run on (its affinity on Linux, else all of them).
-
-    Returns
-    -------
-    int
-        At least 1.
-    """
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def set_threads(threads: int | None) -> int:

@@ -56,6 +56,23 @@ def start_worker(setup: dict) -> subprocess.Popen:
     return process
 
 
+def training_task(store: JobStore):
+    """The store's Huey task that runs a queued job (``run_job``), registered once per store
+    however many queues share it; calling it with a job id queues that job.
+
+    Parameters
+    ----------
+    store : JobStore
+
+    Returns
+    -------
+    huey.api.TaskWrapper
+    """
+    if not hasattr(store, "train"):
+        store.train = store.huey.task(name="latent_lab.train")(lambda job_id: run_job(store, job_id))
+    return store.train
+
+
 def run_job(store: JobStore, job_id: int) -> None:
     """The consumer's task: train the run ``job_id`` unless it was stopped while it waited.
 
