@@ -3,6 +3,8 @@ have) see the same runs, the same places, the same live progress, and Stop from 
 The training process is a stand-in here (a few lines of Python speaking the worker's protocol);
 tests/test_jobs.py trains for real."""
 
+import subprocess
+import sys
 import threading
 import time
 

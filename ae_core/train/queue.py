@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ae_core.checkpoints.library import check_model_name, claim_model
-from ae_core.train.consumer import CONSUMER_LOST, RUN_LOST, default_max_running, lost_message
+from ae_core.train.consumer import default_max_running, lost_message
 from ae_core.train.job_store import JobStore
 from ae_core.train.kinds import MODEL_KIND, describe, read_request
 from ae_core.train.request import TrainingRequest
