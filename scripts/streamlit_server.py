@@ -44,8 +44,8 @@ def start_streamlit(
     """Run the app with ``LATENT_LAB_HOME=home``; return the process and its URL once healthy.
 
     ``warm``: through ``scripts/run_app.py``, as the README runs it (the library imported while
-    the server starts); False: plain ``streamlit run app.py``. ``port``: default, a free one."""
-    if port is None:
+    the server starts); False: plain ``streamlit run app.py``. ``port``: None or 0, a free one."""
+    if not port:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
