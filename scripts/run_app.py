@@ -9,7 +9,9 @@ pages from ``st.navigation`` only on a first run, and until then a visitor who a
 on a page's link (a teacher's shared link, the class QR code) gets a "Page not found" dialog
 over it (streamlit/streamlit#8860). Every argument goes to ``streamlit run``
 (``--server.port 8502``...). ``LATENT_LAB_READY_FILE``: a file written once this is done (for
-tests and benchmarks).
+tests and benchmarks). ``LATENT_LAB_WARM_PAGES=1`` (scripts/serve.sh sets it): after that, every
+page is opened once too, so that what each page computes once per server for the default model
+(its code space, imputation, maps) is ready before a class arrives, not paid by its first student.
 
     .venv/bin/python scripts/run_app.py [STREAMLIT OPTIONS]
 """
@@ -82,15 +84,16 @@ def server_url(timeout: float = 120.0) -> str | None:
     return f"http://{address}:{config.get_option('server.port')}" + (f"/{path}" if path else "")
 
 
-async def open_root(url: str, timeout: float = 120.0) -> None:
-    """One session that runs the app's root page once, as a browser would."""
+async def open_pages(url: str, pages: tuple[str, ...] = ("",), timeout: float = 120.0) -> None:
+    """One session that runs each of ``pages`` (the root by default) once, as a browser would."""
     from scripts.st_client import Session
 
     deadline = time.monotonic() + timeout
     while True:
         try:
             async with Session(url, timeout=timeout) as session:
-                await session.view("")
+                for page in pages:
+                    await session.view(page)
             return
         except OSError:  # not listening yet
             if time.monotonic() > deadline:
@@ -103,13 +106,20 @@ def prepare() -> None:
     url = server_url()
     try:
         if url is not None:
-            asyncio.run(open_root(url))
+            asyncio.run(open_pages(url))
     except Exception as exc:  # noqa: BLE001 - the app still works; only a first deep link may show a note
         print(f"run_app: could not open the app once at start ({exc})", file=sys.stderr)
     ready = os.environ.get("LATENT_LAB_READY_FILE")
     if ready:
         Path(ready).parent.mkdir(parents=True, exist_ok=True)
         Path(ready).write_text("ready\n")
+    if url is not None and os.environ.get("LATENT_LAB_WARM_PAGES") == "1":
+        from scripts.streamlit_server import PAGES
+
+        try:
+            asyncio.run(open_pages(url, tuple(page for page, _ in PAGES[1:]), timeout=600))
+        except Exception as exc:  # noqa: BLE001 - each page still computes its results on first use
+            print(f"run_app: could not open every page once at start ({exc})", file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:

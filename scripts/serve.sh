@@ -94,6 +94,7 @@ keep_running() {
 }
 
 export LATENT_LAB_QUEUE_CONSUMER=external  # the workers never start a consumer of their own
+export LATENT_LAB_WARM_PAGES=1  # each worker opens every page once at start (scripts/run_app.py)
 SUPERVISORS=()
 WARM_UP=""
 stop() {

@@ -8,10 +8,12 @@ from ae_core.checkpoints import CheckpointError, list_snapshots, load_snapshot
 from ae_core.explore.projection import aligned_pca
 from ae_core.explore.views import load_view
 from ae_core.models.metrics import evaluate
+from ui.drawn import drawn_once
 from ui.i18n import _
 from ui.plots import error_curves, scatter_2d
+from ui.shared import shared
 from ui.state import current, model_key
-from ui.widgets import show_samples
+from ui.widgets import LARGE_KEY, show_samples
 
 st.title(_("Compare with PCA"))
 st.markdown(
@@ -38,35 +40,50 @@ except ValueError as exc:
     st.error(_("PCA cannot be fitted here: {error}", error=exc))
     st.stop()
 
-st.subheader(_("Same code size: {size} numbers", size=k))
 rows = data.random_test_rows(10)
 x = data.x_test[rows]
-ae_mean = evaluate(model, data.x_test)["sse_per_sample"]
-pca_mean = float(pca.errors(data.x_test).mean())
-a, b = st.columns(2)
-a.metric(_("Autoencoder: test error per sample"), f"{ae_mean:.3f}")
-b.metric(
-    _("PCA: test error per sample"),
-    f"{pca_mean:.3f}",
-    delta=_("{difference} vs autoencoder", difference=f"{pca_mean - ae_mean:+.3f}"),
-    delta_color="off",
-)
-if data.kind == "image":
-    show_samples(
-        np.concatenate([x, model.reconstruct(x), pca.reconstruct(x)]),
-        columns=len(x),
-        caption=_("Rows: test inputs, the autoencoder's reconstructions, PCA's reconstructions."),
+cache_key = (model_key(checkpoint), data.spec, k)
+
+
+def pca_test_error() -> float:
+    return float(pca.errors(data.x_test).mean())
+
+
+def same_code_size() -> None:
+    st.subheader(_("Same code size: {size} numbers", size=k))
+    ae_mean = evaluate(model, data.x_test)["sse_per_sample"]
+    pca_mean = shared(cache_key, pca_test_error)
+    a, b = st.columns(2)
+    a.metric(_("Autoencoder: test error per sample"), f"{ae_mean:.3f}")
+    b.metric(
+        _("PCA: test error per sample"),
+        f"{pca_mean:.3f}",
+        delta=_("{difference} vs autoencoder", difference=f"{pca_mean - ae_mean:+.3f}"),
+        delta_color="off",
+    )
+    if data.kind == "image":
+        show_samples(
+            np.concatenate([x, model.reconstruct(x), pca.reconstruct(x)]),
+            columns=len(x),
+            caption=_("Rows: test inputs, the autoencoder's reconstructions, PCA's reconstructions."),
+        )
+
+    st.subheader(_("The two codes as maps"))
+    left, right = st.columns(2)
+    labels = data.y_test
+    left.plotly_chart(
+        scatter_2d(
+            aligned_pca(model.embed(data.x_test)), labels, data.label_names, _("Autoencoder code (2-D PCA of it)")
+        )
+    )
+    right.plotly_chart(
+        scatter_2d(aligned_pca(pca.embed(data.x_test)), labels, data.label_names, _("PCA code (first two components)"))
     )
 
-st.subheader(_("The two codes as maps"))
-left, right = st.columns(2)
-labels = data.y_test
-left.plotly_chart(
-    scatter_2d(aligned_pca(model.embed(data.x_test)), labels, data.label_names, _("Autoencoder code (2-D PCA of it)"))
-)
-right.plotly_chart(
-    scatter_2d(aligned_pca(pca.embed(data.x_test)), labels, data.label_names, _("PCA code (first two components)"))
-)
+
+# The same for every student with this model: computed and drawn once per server, replayed after.
+drawn_once((*cache_key, bool(st.session_state.get(LARGE_KEY))), same_code_size)
+pca_mean = shared(cache_key, pca_test_error)
 
 st.subheader(_("Error against code size"))
 sizes = sorted(
@@ -98,7 +115,8 @@ if st.button(label, icon=":material/play_arrow:", disabled=not sizes):
         st.error(_("The sweep could not run: {error}", error=exc))
     bar.empty()
 if sweep_key in st.session_state:
-    st.plotly_chart(error_curves(st.session_state[sweep_key]))
+    sweep = st.session_state[sweep_key]
+    drawn_once((repr(sweep),), lambda: st.plotly_chart(error_curves(sweep)))  # the shipped sweep: once per server
     st.caption(_("Each autoencoder is a deep model trained for 40 epochs; PCA is exact. Both on the same test split."))
 
 st.subheader(_("A linear autoencoder finds PCA's subspace"))
@@ -124,6 +142,11 @@ if linear_key in st.session_state:
         )
     )
 
+
+def snapshot_reconstructions(shown: np.ndarray, epochs: list[int]) -> list[np.ndarray]:
+    return [load_snapshot(checkpoint, e).reconstruct(shown) for e in epochs]
+
+
 st.subheader(_("Reconstructions as training goes on"))
 snapshots = list_snapshots(checkpoint.path)
 if not snapshots:
@@ -136,7 +159,7 @@ if not snapshots:
 else:
     shown = x[:8]
     try:
-        pictures = [load_snapshot(checkpoint, e).reconstruct(shown) for e in sorted(snapshots)]
+        pictures = shared((*cache_key, tuple(sorted(snapshots))), snapshot_reconstructions, shown, sorted(snapshots))
     except CheckpointError as exc:
         st.error(_("The snapshots cannot be read: {error}", error=exc))
         st.stop()
