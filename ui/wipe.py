@@ -15,6 +15,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from ui.shared import shared
+
 PREVIEW = 1600
 
 _HTML = """
@@ -88,13 +90,31 @@ def _jpeg_url(image: np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def wipe(before: np.ndarray, after: np.ndarray, before_label: str, after_label: str, label: str, key: str) -> None:
-    """``before`` left of a draggable line and ``after`` right of it, both (H, W, C) in [0, 1]."""
+def _jpeg_urls(before: np.ndarray, after: np.ndarray, content: str | None) -> tuple[str, str]:
+    """The two pictures as JPEG URLs; once per server when ``content`` names them (a class opens
+    the same sample photo)."""
+    if content is None:
+        return _jpeg_url(before), _jpeg_url(after)
+    return shared((content,), lambda: (_jpeg_url(before), _jpeg_url(after)))
+
+
+def wipe(
+    before: np.ndarray,
+    after: np.ndarray,
+    before_label: str,
+    after_label: str,
+    label: str,
+    key: str,
+    content: str | None = None,
+) -> None:
+    """``before`` left of a draggable line and ``after`` right of it, both (H, W, C) in [0, 1];
+    ``content``, when given, names the two pictures (their previews are then made once per server)."""
+    urls = _jpeg_urls(before, after, content)
     _WIPE(
         key=key,
         data={
-            "before": _jpeg_url(before),
-            "after": _jpeg_url(after),
+            "before": urls[0],
+            "after": urls[1],
             "before_label": before_label,
             "after_label": after_label,
             "label": label,

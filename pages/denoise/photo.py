@@ -15,6 +15,7 @@ from ae_core.models.camera_noise import EXAMPLE_CAMERA, camera_pair
 from ae_core.models.noise_level import image_noise_map
 from ae_core.train.runtime import resolve_device
 from ui.i18n import _
+from ui.prepared import shared_figure
 from ui.shared import shared
 from ui.state import load_entry
 from ui.widgets import IMAGE_TYPES
@@ -69,7 +70,23 @@ if demo:
     added = st.slider(_("Noise to add (σ, 8-bit units)"), 5, 75, 25, key="photo_added")
     clean, image = reference, np.clip(noisy_copy(reference, added / 255, seed=0), 0, 1)
 
-estimated = noise_level(image) * 255
+
+def measured_levels(picture: np.ndarray) -> tuple[float, np.ndarray]:
+    """The photo's noise level and its map (per block of 32 pixels), in 8-bit units."""
+    return noise_level(picture) * 255, image_noise_map(picture).mean(axis=2) * 255
+
+
+def level_chart(levels: np.ndarray):
+    chart = px.imshow(levels, color_continuous_scale="magma", zmin=0, aspect="equal", labels={"color": "σ"})
+    chart.update_layout(
+        height=220, margin=dict(l=0, r=0, t=24, b=0), title=_("Noise level map (per block of 32 pixels)")
+    )
+    return chart.update_xaxes(visible=False).update_yaxes(visible=False)
+
+
+# Measured once per server for each photo (the opening sample is the same for everyone).
+photo_key = hashlib.sha1(data + f"{demo}:{st.session_state.get('photo_added')}".encode()).hexdigest()
+estimated, levels = shared((photo_key,), measured_levels, image)
 level_column, map_column = st.columns([1, 2])
 level_column.metric(
     _("Estimated noise level"), _("σ ≈ {sigma:.1f}", sigma=estimated), help=_("In 8-bit units (0-255).")
@@ -89,11 +106,7 @@ sigma = (
     if manual
     else None
 )
-levels = image_noise_map(image).mean(axis=2) * 255
-chart = px.imshow(levels, color_continuous_scale="magma", zmin=0, aspect="equal", labels={"color": "σ"})
-chart.update_layout(height=220, margin=dict(l=0, r=0, t=24, b=0), title=_("Noise level map (per block of 32 pixels)"))
-chart.update_xaxes(visible=False).update_yaxes(visible=False)
-map_column.plotly_chart(chart, key="photo_map")
+map_column.plotly_chart(shared_figure((photo_key,), level_chart, levels), key="photo_map")
 
 device = resolve_device("auto")
 settings = f"{demo}:{st.session_state.get('photo_added')}:{sigma}:{strength}:{id(model)}"
@@ -117,7 +130,15 @@ result = st.session_state["photo_result"]
 
 st.subheader(_("Before and after"))
 before_label = _("noisy") if demo else _("your photo") if upload is not None else _("noisy sample")
-wipe(image, result, before_label, _("denoised"), _("Drag the line across the photo"), key="photo_wipe")
+wipe(
+    image,
+    result,
+    before_label,
+    _("denoised"),
+    _("Drag the line across the photo"),
+    key="photo_wipe",
+    content=key if upload is None else None,  # the sample photo: its previews once per server
+)
 st.caption(_("Drag the line on the picture (or use the arrow keys). Denoised on {device}.", device=device.type.upper()))
 
 st.subheader(_("A detail at 1:1"))
@@ -130,7 +151,7 @@ first.image(np.clip(crop_at(image, x, y, DETAIL), 0, 1), caption=before_label, w
 second.image(np.clip(crop_at(result, x, y, DETAIL), 0, 1), caption=_("denoised"), width=width)
 st.download_button(
     _("Download the denoised photo (PNG)"),
-    encode_png(result),
+    lambda: encode_png(result),  # made when asked for, not on every view
     f"{name.rsplit('.', 1)[0]}-denoised.png",
     "image/png",
     icon=":material/download:",
