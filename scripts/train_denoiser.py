@@ -2,7 +2,7 @@
 
     python scripts/train_denoiser.py --train400 PATH --out DIR [--minutes 45] [--threads 1]
     python scripts/train_denoiser.py --train400 PATH --out DIR --resume      # continue DIR/run
-    python scripts/train_denoiser.py --train400 PATH --out DIR --ship pretrained/photo-denoiser
+    python scripts/train_denoiser.py --train400 PATH --out DIR --resume --minutes 0 --ship pretrained/photo-denoiser
 
 A fixed, seeded 20 of the folder's photos are held out (``ae_core.apps.denoiser_training``); the rest
 and the bundled training photos give the patches. Noise: white Gaussian, sigma uniform in
@@ -66,6 +66,7 @@ def main() -> int:
     parser.add_argument("--out", required=True, help="folder for the resumable run (outside the repository)")
     parser.add_argument("--warm-start", default="pretrained/photo-denoiser")
     parser.add_argument("--resume", action="store_true", help="continue OUT/run")
+    parser.add_argument("--overwrite", action="store_true", help="start again over an existing OUT/run")
     parser.add_argument("--minutes", type=float, default=45.0, help="time budget of this invocation")
     parser.add_argument("--patches", type=int, default=10_000, help="patches per epoch")
     parser.add_argument("--lr", type=float, default=3e-4)
@@ -81,6 +82,10 @@ def main() -> int:
         for name, path in (("warm_start", args.warm_start), ("run", run)):
             print(json.dumps({name: str(path), **held_out_scores(load_checkpoint(path).model, held_out)}), flush=True)
         return 0
+    if (run / "config.json").exists() and not (args.resume or args.overwrite):
+        parser.error(
+            f"{run} holds a run: --resume continues it (--minutes 0 --ship only ships it), --overwrite starts again"
+        )
     images = [read_gray(f) for f in train_files] + [photo(n).mean(axis=2, keepdims=True) for n in TRAIN_PHOTOS]
     x = training_patches(images, args.patches, PATCH, seed=0)
     model = build_model("photo_denoiser", (1, PATCH, PATCH), FEATURES, seed=0, **OPTIONS)
@@ -89,26 +94,33 @@ def main() -> int:
     # The checkpoint names data the app can load (the bundled photos' patches); train400 is described in extra.
     dataset = "photos?patch=40&n=60000&color=0&seed=0"
     described = f"{len(train_files)} train400 crops (20 held out, seed 16) + the bundled photos"
-    result = fit(
-        model,
-        x,
-        epochs=10_000,
-        batch_size=64,
-        lr=args.lr,
-        max_minutes=args.minutes,
-        seed=0,
-        device=args.device,
-        threads=args.threads,
-        on_improve=save_best_to(
-            run,
-            dataset=dataset,
-            extra={"warm_start": args.warm_start, "held_out": sorted(held_out), "training_data": described},
-        ),
-        resume=resume_from(run) if args.resume else None,
+    if args.minutes <= 0:  # --resume --minutes 0: no training, the run as it is (to --ship it)
+        model.load_state_dict(load_checkpoint(run).model.state_dict())
+    result = (
+        None
+        if args.minutes <= 0
+        else fit(
+            model,
+            x,
+            epochs=10_000,
+            batch_size=64,
+            lr=args.lr,
+            max_minutes=args.minutes,
+            seed=0,
+            device=args.device,
+            threads=args.threads,
+            on_improve=save_best_to(
+                run,
+                dataset=dataset,
+                extra={"warm_start": args.warm_start, "held_out": sorted(held_out), "training_data": described},
+            ),
+            resume=resume_from(run) if args.resume else None,
+        )
     )
     model.cpu().eval()
     scores = {**evaluate(model, load_dataset(dataset).x_test), **held_out_scores(model, held_out)}
-    print(json.dumps({"epochs": result.epochs_run, "seconds": round(result.seconds), **scores}), flush=True)
+    trained = {"epochs": result.epochs_run, "seconds": round(result.seconds)} if result else {}
+    print(json.dumps({**trained, **scores}), flush=True)
     if args.ship:
         previous = load_checkpoint(run).config
         save_checkpoint(
