@@ -19,7 +19,7 @@ import json
 import tempfile
 import time
 
-from scripts.streamlit_server import start_streamlit, stop_streamlit
+from scripts.streamlit_server import launch_chromium, start_streamlit, stop_streamlit
 
 # Recorded in the page from its first line: every websocket message's arrival and size, and the
 # first frame on which each landmark is on the screen (a picture counts once it has decoded).
@@ -137,10 +137,7 @@ def main() -> None:
     frames: list[tuple[float, str, int]] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
+            browser = launch_chromium(p)
             context = browser.new_context(viewport={"width": 1280, "height": 720})
             context.add_init_script(PROBE)
             page = context.new_page()

@@ -26,7 +26,7 @@ import time
 from urllib.parse import urlparse
 
 from bench.first_page_timeline import PROBE
-from scripts.streamlit_server import PAGES, start_streamlit
+from scripts.streamlit_server import PAGES, launch_chromium, start_streamlit
 
 
 def main() -> None:
@@ -44,10 +44,7 @@ def main() -> None:
     outside: list[str] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
+            browser = launch_chromium(p)
             context = browser.new_context(viewport={"width": 1280, "height": 720})
             context.on(
                 "request",

@@ -170,14 +170,19 @@ def _die_with_parent():
     return set_death_signal
 
 
+def launch_chromium(playwright):
+    """Debian's Chromium, headless (``$LATENT_LAB_CHROMIUM`` names another binary)."""
+    return playwright.chromium.launch(
+        executable_path=os.environ.get("LATENT_LAB_CHROMIUM", "/usr/bin/chromium"),
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+
+
 def open_app(playwright, url: str):
     """Debian's Chromium (headless) on the app's root page, once the app has drawn it: Streamlit
     decides between its two page systems on the first run, so the root comes first.
     Returns the browser and the page."""
-    browser = playwright.chromium.launch(
-        executable_path=os.environ.get("LATENT_LAB_CHROMIUM", "/usr/bin/chromium"),
-        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    )
+    browser = launch_chromium(playwright)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
     page.get_by_role("heading", name="Overview").wait_for(timeout=120_000)

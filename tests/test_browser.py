@@ -14,7 +14,7 @@ from ae_core.checkpoints import read_config
 from ae_core.checkpoints.library import DEFAULT_MODEL, PRETRAINED_DIR
 from ae_core.data import load_dataset
 from ae_core.data.images import image_grid
-from scripts.streamlit_server import PAGES, start_streamlit
+from scripts.streamlit_server import PAGES, launch_chromium, start_streamlit
 
 CHROMIUM = os.environ.get("LATENT_LAB_CHROMIUM", "/usr/bin/chromium")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -35,10 +35,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        instance = launch_chromium(p)
         yield instance
         instance.close()
 

@@ -185,15 +185,12 @@ def test_a_browser_opens_in_its_own_language_and_keeps_it_in_the_url(tmp_path):
     """Two browsers on one server: one set to Spanish, one to English; the switch changes one only."""
     from playwright.sync_api import sync_playwright
 
-    from scripts.streamlit_server import start_streamlit
+    from scripts.streamlit_server import launch_chromium, start_streamlit
 
     proc, url = start_streamlit(str(tmp_path))
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
+            browser = launch_chromium(p)
             spanish = browser.new_context(locale="es-ES").new_page()
             english = browser.new_context(locale="en-US").new_page()
             english.goto(url)
