@@ -125,6 +125,7 @@ def test_a_killed_worker_comes_back_and_its_students_reconnect(classroom):
     async def reconnect():
         async with Session(url) as student:
             student.http.cookies.set("LATENTLAB", "w1")  # a tab that was on the killed worker
+            assert (await student.view("")).errors == []  # the tab reloads on the app's root
             view = await student.view("photo")  # its pictures are files the worker serves (the Overview's are inline)
             assert view.errors == [] and view.media >= 1
 
