@@ -128,8 +128,10 @@ RECIPES = SAMPLE_RECIPES + [
     Recipe("digits-contractive", "digits", "contractive", 32, {"contractive_weight": 0.1}),
     Recipe("digits-vae", "digits", "vae", 2, epochs=300),
     Recipe("shapes-conv-vae", "shapes", "conv_vae", 8, {"beta": 2.0}, epochs=40, batch_size=128),
-    # Squared error is what the classic MNIST benchmark reports, so this recipe trains on it.
-    Recipe("mnist-conv", "mnist", "conv", 30, {"recon_loss": "mse"}, epochs=20, batch_size=128, max_minutes=10),
+    # Squared error is what the classic MNIST benchmark reports, so this recipe trains on it. The
+    # README's 10-minute command is the same model and settings with the clock as its only limit;
+    # the shipped weights train for a fixed number of epochs (the same on any machine).
+    Recipe("mnist-conv", "mnist", "conv", 30, {"recon_loss": "mse"}, epochs=200, batch_size=128),
     Recipe("mnist-conv-vae", "mnist", "conv_vae", 16, epochs=100, batch_size=128, max_minutes=5),
     # Trained on 40x40 grayscale patches of the bundled photos over sigma in [0, 55/255]; its
     # metric is PSNR at sigma = 25/255 on the two held-out photos. The shipped weights: this

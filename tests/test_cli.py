@@ -15,6 +15,20 @@ from ae_core.data import DATASETS
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def test_a_time_budget_alone_trains_until_the_clock_says_stop(tmp_path, capsys):
+    # "--max-minutes 0.03" and no --epochs: not the default 20 epochs, but as many as fit in ~2 s,
+    # with the learning rate decayed by the clock (the README's 10-minute MNIST recipe).
+    out = tmp_path / "run"
+    args = ["train", "--dataset", "digits", "--model", "vanilla", "--latent-dim", "8", "--threads", "1"]
+    assert main([*args, "--max-minutes", "0.03", "--batch-size", "1024", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert summary["stopped"] == "time_budget"
+    assert "epoch 1  train" in captured.err and "epoch 1/" not in captured.err
+    history = load_checkpoint(out).config["training"]["history"]
+    assert history[-1]["lr"] < 0.2 * history[0]["lr"]  # the cosine reached its tail with the clock
+
+
 def test_models_and_datasets_are_listed_one_per_line(capsys):
     assert main(["models"]) == 0
     assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == list(MODELS)

@@ -184,16 +184,17 @@ def test_threads_are_set_on_purpose(tiny_images):
 
 def test_settings_are_one_frozen_dataclass_with_one_set_of_defaults():
     from ae_core.cli import _parser
-    from ae_core.train.settings import TrainingSettings
+    from ae_core.cli.train import settings_from
+    from ae_core.train.settings import UNTIL_BUDGET, TrainingSettings
 
     defaults = TrainingSettings()
-    args = _parser().parse_args("train --dataset digits --model deep --latent-dim 2".split())
-    assert (args.epochs, args.batch_size, args.lr, args.seed) == (
-        defaults.epochs,
-        defaults.batch_size,
-        defaults.lr,
-        defaults.seed,
-    )
+    command = "train --dataset digits --model deep --latent-dim 2"
+    assert settings_from(_parser().parse_args(command.split())) == defaults
+    # A time budget alone: the clock, not the default epoch count, ends the run.
+    timed = settings_from(_parser().parse_args([*command.split(), "--max-minutes", "10"]))
+    assert timed == defaults.replace(epochs=UNTIL_BUDGET, max_minutes=10.0)
+    both = settings_from(_parser().parse_args([*command.split(), "--max-minutes", "10", "--epochs", "5"]))
+    assert both.epochs == 5
     with pytest.raises(dataclasses.FrozenInstanceError):
         defaults.epochs = 3
     with pytest.raises(ValueError, match=r"unknown training setting\(s\) \['epoch'\]"):

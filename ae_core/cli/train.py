@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ae_core.models import MODELS
 from ae_core.train.request import TrainingRequest, run_training
-from ae_core.train.settings import TrainingSettings
+from ae_core.train.settings import UNTIL_BUDGET, TrainingSettings
 
 
 def register(commands) -> None:
@@ -28,8 +28,15 @@ def register(commands) -> None:
     train.add_argument("--dataset", required=True, help="dataset spec, e.g. digits, mnist, npz:PATH")
     train.add_argument("--model", required=True, help=f"one of: {', '.join(MODELS)}")
     train.add_argument("--latent-dim", type=int, required=True)
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="time budget")
+    train.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"passes over the data (default {defaults.epochs}; with --max-minutes, as many as the time allows)",
+    )
+    train.add_argument(
+        "--max-minutes", type=float, default=defaults.max_minutes, help="time budget (the schedule follows it)"
+    )
     train.add_argument("--batch-size", type=int, default=defaults.batch_size)
     train.add_argument("--lr", type=float, default=defaults.lr)
     train.add_argument(
@@ -72,7 +79,33 @@ def register(commands) -> None:
     train.set_defaults(handler=_train)
 
 
+def settings_from(args) -> TrainingSettings:
+    """The training settings the command line asks for: ``TrainingSettings()`` where a flag is not
+    given, except that ``--max-minutes`` without ``--epochs`` trains until the time is up (the
+    learning rate decays with the clock).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``train`` arguments.
+
+    Returns
+    -------
+    TrainingSettings
+    """
+    epochs = args.epochs or (UNTIL_BUDGET if args.max_minutes else TrainingSettings().epochs)
+    return TrainingSettings(
+        epochs=epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        patience=args.patience,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+    )
+
+
 def _train(args) -> int:
+    settings = settings_from(args)
     options = {
         name: getattr(args, "opt_" + name) for name in _all_option_names() if getattr(args, "opt_" + name) is not None
     }
@@ -81,14 +114,7 @@ def _train(args) -> int:
         model=args.model,
         latent_dim=args.latent_dim,
         options=options,
-        settings=TrainingSettings(
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            patience=args.patience,
-            max_minutes=args.max_minutes,
-            seed=args.seed,
-        ),
+        settings=settings,
         map_every=0,
     )
     is_main = int(os.environ.get("RANK", "0")) == 0
@@ -98,7 +124,7 @@ def _train(args) -> int:
     )
     if is_main:
         _check_out(out, args)
-    bar = _progress_bar(args.epochs) if is_main else None
+    bar = _progress_bar(None if settings.epochs == UNTIL_BUDGET else settings.epochs) if is_main else None
     try:
         summary = run_training(
             request,
@@ -124,7 +150,7 @@ def _train(args) -> int:
         return 2
     if summary["stopped"] == "interrupted":
         print(
-            f"interrupted after epoch {summary['epochs_run']} of {args.epochs}; the best epoch "
+            f"interrupted after {bar.label(summary['epochs_run'], ' of ')}; the best epoch "
             f"({summary['best_epoch']}) is saved in {out} (continue with --resume {out})",
             file=sys.stderr,
         )
@@ -148,14 +174,18 @@ def _check_out(out: Path, args) -> None:
 
 
 class _progress_bar:
-    """tqdm on stderr, fed by fit's callbacks."""
+    """tqdm on stderr, fed by fit's callbacks; ``epochs`` None for a run its time budget ends."""
 
-    def __init__(self, epochs: int):
+    def __init__(self, epochs: int | None):
         from tqdm import tqdm
 
         self.tqdm = tqdm
         self.bar = None
         self.epochs = epochs
+
+    def label(self, epoch: int, of: str = "/") -> str:
+        """ "epoch 3/20", or "epoch 3" when the time budget ends the run."""
+        return f"epoch {epoch}" + (f"{of}{self.epochs}" if self.epochs else "")
 
     def on_batch(self, info) -> None:
         if self.bar is None or info.batch == 1:
@@ -163,7 +193,7 @@ class _progress_bar:
                 self.bar.close()
             self.bar = self.tqdm(
                 total=info.batches,
-                desc=f"epoch {info.epoch}/{self.epochs}",
+                desc=self.label(info.epoch),
                 file=sys.stderr,
                 leave=False,
                 mininterval=0.5,
@@ -178,7 +208,7 @@ class _progress_bar:
             self.bar = None
         mark = " *" if info["best"] else ""
         print(
-            f"epoch {info['epoch']}/{info['epochs']}  train {info['train']['loss']:.4f}  val {info['val']['loss']:.4f}"
+            f"{self.label(info['epoch'])}  train {info['train']['loss']:.4f}  val {info['val']['loss']:.4f}"
             f"  {info['elapsed']:.0f}s{mark}",
             file=sys.stderr,
         )

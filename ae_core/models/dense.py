@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ae_core.models.base import Autoencoder
+from ae_core.models.noise import random_uniform
 from ae_core.models.options import AEOptions
 
 ACTIVATIONS = {
@@ -409,7 +410,7 @@ class MaskedAE(DenseAE):
         x : tensor
             A batch, NaN where missing.
         generator : torch.Generator, optional
-            A CPU generator for the random mask.
+            For the random mask (on the CPU or the batch's device).
 
         Returns
         -------
@@ -418,7 +419,7 @@ class MaskedAE(DenseAE):
         """
         if self.options.hide_fraction == 0:
             return x
-        hide = torch.rand(x.shape, generator=generator, device="cpu").to(x.device) < self.options.hide_fraction
+        hide = random_uniform(x.shape, generator, x.device) < self.options.hide_fraction
         return x.masked_fill(hide, float("nan"))
 
     def loss(self, x, out, x_in=None):

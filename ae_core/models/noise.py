@@ -95,12 +95,53 @@ def occlude(x: torch.Tensor | np.ndarray, top: int, left: int, height: int, widt
     return t.numpy() if is_numpy else t
 
 
+def random_uniform(shape, generator: torch.Generator | None, device) -> torch.Tensor:
+    """Uniform draws in [0, 1) of ``shape``, returned on ``device``.
+
+    They are drawn where ``generator`` lives (a CPU generator may serve a batch on a GPU, and
+    ``fit``'s GPU generator draws without the host), or on ``device`` without one.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    generator : torch.Generator or None
+    device : torch.device or str
+
+    Returns
+    -------
+    tensor
+        float32, on ``device``.
+    """
+    return torch.rand(shape, generator=generator, device=_source(generator, device)).to(device)
+
+
+def random_normal(shape, generator: torch.Generator | None, device) -> torch.Tensor:
+    """Standard normal draws of ``shape`` on ``device``, drawn as ``random_uniform`` draws.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    generator : torch.Generator or None
+    device : torch.device or str
+
+    Returns
+    -------
+    tensor
+        float32, on ``device``.
+    """
+    return torch.randn(shape, generator=generator, device=_source(generator, device)).to(device)
+
+
+def _source(generator: torch.Generator | None, device) -> torch.device:
+    return generator.device if generator is not None else torch.device(device)
+
+
 def _rand(t: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
-    return torch.rand(t.shape, generator=g, device=t.device, dtype=t.dtype)
+    return random_uniform(t.shape, g, t.device).to(t.dtype)
 
 
 def _randn(t: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
-    return torch.randn(t.shape, generator=g, device=t.device, dtype=t.dtype)
+    return random_normal(t.shape, g, t.device).to(t.dtype)
 
 
 def _gaussian(t, level, g):

@@ -9,6 +9,9 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 SCHEDULES = ("cosine", "constant")
+# Epochs of a run that only its time budget ends ("train for 10 minutes"): so many that the
+# cosine schedule follows the clock, not the epoch count.
+UNTIL_BUDGET = 1_000_000
 
 
 @dataclass(frozen=True)
