@@ -9,7 +9,9 @@ pages from ``st.navigation`` only on a first run, and until then a visitor who a
 on a page's link (a teacher's shared link, the class QR code) gets a "Page not found" dialog
 over it (streamlit/streamlit#8860). Every argument goes to ``streamlit run``
 (``--server.port 8502``...). ``LATENT_LAB_READY_FILE``: a file written once this is done (for
-tests and benchmarks). ``LATENT_LAB_WARM_PAGES=1`` (scripts/serve.sh sets it): after that, every
+tests and benchmarks). ``LATENT_LAB_AGENT_PORT``: a port on 127.0.0.1 where HAProxy's agent
+check (scripts/serve.sh) reads "down" until then and "up" after, so that the proxy sends no tab
+to a worker that was just (re)started before it knows its pages. ``LATENT_LAB_WARM_PAGES=1`` (scripts/serve.sh sets it): after that, every
 page is opened once too, so that what each page computes once per server for the default model
 (its code space, imputation, maps) is ready before a class arrives, not paid by its first student.
 
@@ -23,6 +25,7 @@ import ctypes
 import importlib
 import os
 import pkgutil
+import socketserver
 import sys
 import threading
 import time
@@ -101,7 +104,33 @@ async def open_pages(url: str, pages: tuple[str, ...] = ("",), timeout: float = 
             await asyncio.sleep(0.2)
 
 
-def prepare() -> None:
+def serve_agent(port: int, ready: threading.Event) -> socketserver.TCPServer:
+    """HAProxy's agent check on 127.0.0.1:``port``: each connection reads "down" until ``ready`` is
+    set, then "up" (the agent protocol's operational states), in a daemon thread.
+
+    Parameters
+    ----------
+    port : int
+    ready : threading.Event
+
+    Returns
+    -------
+    socketserver.TCPServer
+        Serving; ``shutdown()`` stops it.
+    """
+
+    class Agent(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.sendall(b"up\n" if ready.is_set() else b"down\n")
+
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", port), Agent)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="latent-lab-agent", daemon=True).start()
+    return server
+
+
+def prepare(ready: threading.Event) -> None:
     warm_up()
     url = server_url()
     try:
@@ -109,10 +138,11 @@ def prepare() -> None:
             asyncio.run(open_pages(url))
     except Exception as exc:  # noqa: BLE001 - the app still works; only a first deep link may show a note
         print(f"run_app: could not open the app once at start ({exc})", file=sys.stderr)
-    ready = os.environ.get("LATENT_LAB_READY_FILE")
-    if ready:
-        Path(ready).parent.mkdir(parents=True, exist_ok=True)
-        Path(ready).write_text("ready\n")
+    ready.set()
+    ready_file = os.environ.get("LATENT_LAB_READY_FILE")
+    if ready_file:
+        Path(ready_file).parent.mkdir(parents=True, exist_ok=True)
+        Path(ready_file).write_text("ready\n")
     if url is not None and os.environ.get("LATENT_LAB_WARM_PAGES") == "1":
         from scripts.streamlit_server import PAGES
 
@@ -125,7 +155,10 @@ def prepare() -> None:
 def main(argv: list[str]) -> int:
     limit_malloc()
     sys.path.insert(0, str(ROOT))
-    threading.Thread(target=prepare, name="latent-lab-warm-up", daemon=True).start()
+    ready = threading.Event()
+    if os.environ.get("LATENT_LAB_AGENT_PORT"):  # first, so a restarted worker says "down" at once
+        serve_agent(int(os.environ["LATENT_LAB_AGENT_PORT"]), ready)
+    threading.Thread(target=prepare, args=(ready,), name="latent-lab-warm-up", daemon=True).start()
     from streamlit.web import cli
 
     return cli.main(["run", str(ROOT / "app.py"), *argv], prog_name="streamlit", standalone_mode=False) or 0

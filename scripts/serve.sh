@@ -7,7 +7,8 @@
 # process by a cookie it sets on the first response — not by client IP, since a class behind a
 # school's NAT is one address — so a tab's websocket, its pictures (/media) and its uploads
 # (/_stcore/upload_file) reach the process that holds its session, as Streamlit requires.
-# Workers listen on 127.0.0.1:PORT+1 … PORT+WORKERS. A worker (or HAProxy) that dies is started
+# Workers listen on 127.0.0.1:PORT+1 … PORT+WORKERS (their readiness agents on the next WORKERS
+# ports), and get a tab only once they have run the app once. A worker (or HAProxy) that dies is started
 # again within a second; its students' tabs reconnect. Ctrl-C or SIGTERM stops everything.
 # One training-queue consumer serves all workers (python -m ae_core.train.consumer: the queue's
 # runs, one at a time below 8 cores, LATENT_LAB_MAX_TRAININGS to change), restarted if it dies;
@@ -55,8 +56,12 @@ backend streamlit
     option httpchk GET /_stcore/health
     http-check expect status 200
 EOF
+# Each worker's agent (scripts/run_app.py, on PORT+WORKERS+i) says "down" until the worker has
+# run the app once: before that, a tab sent to it straight onto a page's link (a reconnect after
+# a restart, the class QR code) would see "Page not found" (Streamlit learns pages on a first run).
 for i in $(seq 1 "$WORKERS"); do
-  echo "    server w$i 127.0.0.1:$((PORT + i)) check cookie w$i inter 2s fall 3 rise 1" >>"$CONFIG"
+  echo "    server w$i 127.0.0.1:$((PORT + i)) check cookie w$i inter 2s fall 3 rise 1" \
+    "agent-check agent-addr 127.0.0.1 agent-port $((PORT + WORKERS + i)) agent-inter 500ms" >>"$CONFIG"
 done
 
 haproxy -c -q -f "$CONFIG"  # a bad configuration stops here, not in a restart loop
@@ -116,7 +121,7 @@ if [ "${LATENT_LAB_UMAP_WARMUP:-1}" != 0 ]; then
   WARM_UP=$!
 fi
 for i in $(seq 1 "$WORKERS"); do
-  LATENT_LAB_UMAP_WARMUP=0 keep_running "worker $i" "$PYTHON" scripts/run_app.py \
+  LATENT_LAB_UMAP_WARMUP=0 LATENT_LAB_AGENT_PORT=$((PORT + WORKERS + i)) keep_running "worker $i" "$PYTHON" scripts/run_app.py \
     --server.headless true --server.address 127.0.0.1 --server.port $((PORT + i)) &
   SUPERVISORS+=($!)
 done

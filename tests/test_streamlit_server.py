@@ -61,3 +61,28 @@ def test_a_killed_benchmark_leaves_no_server_running(signum):
         for pid in pids:
             if _alive(pid):
                 subprocess.run(["kill", "-9", str(pid)])
+
+
+def test_a_workers_readiness_agent_says_down_until_the_app_has_run_once():
+    """HAProxy's agent check (scripts/serve.sh) reads one line per connection from run_app's agent."""
+    import socket
+    import threading
+
+    from scripts.run_app import serve_agent
+
+    def reply(port: int) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            return connection.recv(64)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ready = threading.Event()
+    agent = serve_agent(port, ready)
+    try:
+        assert reply(port) == b"down\n"
+        ready.set()
+        assert reply(port) == b"up\n"
+    finally:
+        agent.shutdown()
+        agent.server_close()
