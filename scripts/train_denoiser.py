@@ -7,7 +7,9 @@
 A fixed, seeded 20 of the folder's photos are held out (``ae_core.apps.denoiser_training``); the rest
 and the bundled training photos give the patches. Noise: white Gaussian, sigma uniform in
 [0, 55/255], told to the network; and 30% of the patches with synthetic camera noise
-(``ae_core.models.camera_noise``), told what the noise-level estimator reads. The run starts from
+(``ae_core.models.camera_noise``), told what the noise-level estimator reads, drawn from a pool of
+``--camera-pool`` pairs made once at start on every core (not per batch on the host: on a GPU that
+was the wait). The run starts from
 ``--warm-start`` (default: the shipped weights, which ``scripts/train_pretrained.py`` makes) and
 saves DIR/run, with the optimizer state, after every epoch that improves (a few minutes each on
 one core), so a stopped run resumes where it was. ``--ship`` writes the result, with its
@@ -36,6 +38,7 @@ from ae_core.apps.denoising import benchmark, denoise_image
 from ae_core.checkpoints import load_checkpoint, save_checkpoint
 from ae_core.data import load_dataset, photo
 from ae_core.data.builtin import TEST_PHOTOS, TRAIN_PHOTOS
+from ae_core.models.camera_noise import camera_pairs
 from ae_core.models.metrics import evaluate
 from ae_core.train.checkpointing import resume_from, save_best_to
 from ae_core.train.loop import fit
@@ -70,6 +73,10 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=45.0, help="time budget of this invocation")
     parser.add_argument("--patches", type=int, default=10_000, help="patches per epoch")
     parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--camera-pool", type=int, default=20_000, help="camera-noise pairs made at start (0: per batch)"
+    )
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--evaluate", action="store_true", help="only score OUT/run and --warm-start")
@@ -91,6 +98,8 @@ def main() -> int:
     model = build_model("photo_denoiser", (1, PATCH, PATCH), FEATURES, seed=0, **OPTIONS)
     if not args.resume and args.warm_start:
         model.load_state_dict(load_checkpoint(args.warm_start).model.state_dict())
+    if args.camera_pool and args.minutes > 0:
+        model.use_camera_pool(*camera_pairs(training_patches(images, args.camera_pool, PATCH, seed=1), seed=1))
     # The checkpoint names data the app can load (the bundled photos' patches); train400 is described in extra.
     dataset = "photos?patch=40&n=60000&color=0&seed=0"
     described = f"{len(train_files)} train400 crops (20 held out, seed 16) + the bundled photos"
@@ -103,7 +112,7 @@ def main() -> int:
             model,
             x,
             epochs=10_000,
-            batch_size=64,
+            batch_size=args.batch_size,
             lr=args.lr,
             max_minutes=args.minutes,
             seed=0,

@@ -41,3 +41,23 @@ def test_training_with_camera_noise_gives_a_finite_differentiable_loss():
     assert torch.isfinite(loss) and model.encoder[0].weight.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="camera_noise is a fraction"):
         build_model("photo_denoiser", (1, 16, 16), 8, camera_noise=2.0)
+
+
+def test_a_camera_pool_is_made_the_same_on_any_number_of_processes_and_is_trained_on():
+    from ae_core.models.camera_noise import camera_pairs
+
+    patches = np.random.default_rng(0).random((600, 1, 16, 16), dtype=np.float32)  # two chunks
+    references, noisy = camera_pairs(patches, seed=3, workers=1)
+    again = camera_pairs(patches, seed=3, workers=2)
+    np.testing.assert_array_equal(noisy, again[1])
+    np.testing.assert_array_equal(references, again[0])
+    assert np.abs(noisy - references).mean() > 1e-3  # noise is there
+    model = build_model("photo_denoiser", (1, 16, 16), 8, depth=3, seed=0, camera_noise=1.0)
+    # Every patch is a camera patch: the loss is the network's error on the pool's pairs, whatever x is.
+    model.use_camera_pool(references, noisy)
+    g = torch.Generator().manual_seed(0)
+    first = model.training_loss(torch.zeros(8, 1, 16, 16), g)["loss"]
+    second = model.training_loss(torch.ones(8, 1, 16, 16), torch.Generator().manual_seed(0))["loss"]
+    assert torch.isfinite(first) and float(first) == pytest.approx(float(second))
+    with pytest.raises(ValueError, match=r"camera pairs must both be \(N, \*\(1, 16, 16\)\)"):
+        model.use_camera_pool(references[:, :, :8], noisy[:, :, :8])

@@ -232,3 +232,49 @@ def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
 # The page's opening example: a fairly high-ISO, JPEG-compressed photo (read level from the
 # shot level by Brooks et al.'s relation, without its random part).
 EXAMPLE_CAMERA = CameraNoise(shot=5e-3, read=float(np.exp(2.18 * np.log(5e-3) + 1.2)), jpeg_quality=90)
+
+
+def camera_pairs(patches: np.ndarray, seed: int = 0, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``camera_pair`` of every patch, each through a camera of its own (``random_camera``), made
+    in ``workers`` processes: a pool of training pairs made once, so that training draws camera
+    noise without making it on the host batch by batch (the GPU's wait).
+
+    Parameters
+    ----------
+    patches : np.ndarray of shape (N, C, H, W)
+        Clean patches in [0, 1], C = 1 or 3.
+    seed : int, default 0
+        The pairs are the same for the same seed, whatever ``workers``.
+    workers : int, optional
+        Processes (default: the cores this process may use; 1 makes them here).
+
+    Returns
+    -------
+    tuple of np.ndarray
+        ``(references, noisy)``, both float32 shaped like ``patches``.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ae_core.system.cores import available_cores
+
+    patches = np.asarray(patches, np.float32)
+    chunks = [(patches[i : i + 512], seed, i) for i in range(0, len(patches), 512)]
+    workers = min(workers or available_cores(), len(chunks)) or 1
+    if workers == 1:
+        parts = [_pairs(chunk) for chunk in chunks]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(_pairs, chunks))
+    if not parts:
+        return patches.copy(), patches.copy()
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _pairs(chunk: tuple[np.ndarray, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    patches, seed, start = chunk
+    references, noisy = np.empty_like(patches), np.empty_like(patches)
+    for i, patch in enumerate(patches):
+        rng = np.random.default_rng([seed, start + i])
+        pair = camera_pair(patch.transpose(1, 2, 0), random_camera(rng), rng)
+        references[i], noisy[i] = (p.transpose(2, 0, 1) for p in pair)
+    return references, noisy

@@ -143,11 +143,39 @@ class PhotoDenoiser(Autoencoder):
         """
         return self.encode(x), None
 
+    def use_camera_pool(self, references: np.ndarray | torch.Tensor, noisy: np.ndarray | torch.Tensor) -> None:
+        """Train the ``camera_noise`` share of each batch on these pairs (made once, e.g. by
+        ``ae_core.models.camera_noise.camera_pairs``) instead of making camera noise per batch.
+
+        The pool is not part of the model: it is not saved with it. Each pair is told what the
+        noise-level estimator reads on it, as at use time.
+
+        Parameters
+        ----------
+        references, noisy : array or tensor of shape (N, C, H, W)
+            Noise-free and noisy patches of the training patches' size.
+
+        Raises
+        ------
+        ValueError
+            If the two differ in shape, or the patches do not fit the model's input.
+        """
+        references, noisy = (torch.as_tensor(np.asarray(a, np.float32)) for a in (references, noisy))
+        if references.shape != noisy.shape or tuple(references.shape[1:]) != tuple(self.input_shape):
+            raise ValueError(
+                f"camera pairs must both be (N, *{tuple(self.input_shape)}), got {tuple(references.shape)} "
+                f"and {tuple(noisy.shape)}"
+            )
+        with torch.no_grad():
+            sigma = torch.cat([estimate_noise(noisy[i : i + 1024]).mean(dim=1) for i in range(0, len(noisy), 1024)])
+        self._camera_pool = (references, noisy, sigma)
+
     def training_loss(self, x: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Each image gets its own sigma from [0, noise_level] and is told it (FFDNet's training);
         a ``camera_noise`` fraction instead gets a random camera's noise (ae_core.models.camera_noise),
         is told what the estimator reads on it, as at use time, and is judged against the same
-        camera's noise-free output.
+        camera's noise-free output: a pair drawn from the pool ``use_camera_pool`` gave, or else
+        made here, on the host.
 
         Parameters
         ----------
@@ -165,8 +193,17 @@ class PhotoDenoiser(Autoencoder):
         sigma = random_uniform(len(x), generator, x.device) * self.options.noise_level
         noisy = x + sigma.reshape(-1, 1, 1, 1) * random_normal(x.shape, generator, x.device)
         target = x
-        camera = random_uniform(len(x), generator, x.device).cpu() < self.options.camera_noise
-        if camera.any():  # camera noise is made on the host, photo by photo (numpy and JPEG)
+        camera = random_uniform(len(x), generator, x.device) < self.options.camera_noise
+        pool = getattr(self, "_camera_pool", None)
+        if pool is not None and self.options.camera_noise > 0:
+            if pool[0].device != x.device:
+                pool = self._camera_pool = tuple(t.to(x.device) for t in pool)
+            picks = (random_uniform(len(x), generator, x.device) * len(pool[0])).long()
+            chosen = camera.reshape(-1, 1, 1, 1)
+            target = torch.where(chosen, pool[0][picks].to(x.dtype), x)
+            noisy = torch.where(chosen, pool[1][picks].to(x.dtype), noisy)
+            sigma = torch.where(camera, pool[2][picks].to(x.dtype), sigma)
+        elif camera.any():  # camera noise made on the host, photo by photo (numpy and JPEG)
             from ae_core.models.camera_noise import camera_pair, random_camera
 
             rng = np.random.default_rng(int(random_uniform(1, generator, "cpu")[0] * 2**31))
