@@ -64,6 +64,7 @@ class PhotoDenoiser(Autoencoder):
 
     def __init__(self, input_shape, latent_dim, options):
         super().__init__(input_shape, latent_dim, options)
+        self._camera_pool: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # see use_camera_pool
         if len(self.input_shape) != 3:
             raise ValueError(f"the photo denoiser needs images (C, H, W), got input shape {self.input_shape}")
         channels = self.input_shape[0]
@@ -118,7 +119,8 @@ class PhotoDenoiser(Autoencoder):
         """
         from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-        copy = copy_module(self).eval()
+        # The training pool (possibly hundreds of MB) is left out of the copy.
+        copy = copy_module(self, {id(self._camera_pool): None}).eval()
         layers, modules = [], list(copy.encoder)
         for module in modules:
             if isinstance(module, nn.BatchNorm2d):
@@ -194,7 +196,7 @@ class PhotoDenoiser(Autoencoder):
         noisy = x + sigma.reshape(-1, 1, 1, 1) * random_normal(x.shape, generator, x.device)
         target = x
         camera = random_uniform(len(x), generator, x.device) < self.options.camera_noise
-        pool = getattr(self, "_camera_pool", None)
+        pool = self._camera_pool
         if pool is not None and self.options.camera_noise > 0:
             if pool[0].device != x.device:
                 pool = self._camera_pool = tuple(t.to(x.device) for t in pool)

@@ -116,19 +116,7 @@ def random_uniform(shape, generator: torch.Generator | None, device) -> torch.Te
 
 
 def random_normal(shape, generator: torch.Generator | None, device) -> torch.Tensor:
-    """Standard normal draws of ``shape`` on ``device``, drawn as ``random_uniform`` draws.
-
-    Parameters
-    ----------
-    shape : int or tuple of int
-    generator : torch.Generator or None
-    device : torch.device or str
-
-    Returns
-    -------
-    tensor
-        float32, on ``device``.
-    """
+    """Standard normal draws of ``shape`` on ``device``: as ``random_uniform`` (same arguments, same place)."""
     return torch.randn(shape, generator=generator, device=_source(generator, device)).to(device)
 
 
