@@ -216,3 +216,14 @@ def test_a_browser_opens_in_its_own_language_and_keeps_it_in_the_url(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "language, count, big, share", [("en", "1,000", "10,000", "5.0%"), ("es", "1000", "10\u202f000", "5.0\u00a0%")]
+)
+def test_counts_and_shares_are_written_the_language_s_way(monkeypatch, language, count, big, share):
+    import ui.i18n as i18n
+
+    monkeypatch.setattr(i18n, "current_language", lambda: language)
+    assert (i18n.integer(1000), i18n.integer(10_000), i18n.percent(0.05)) == (count, big, share)
+    assert i18n.percent(0.5, 0) == share.replace("5.0", "50")

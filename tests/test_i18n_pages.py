@@ -33,6 +33,10 @@ ENGLISH = set(
 )
 
 
+# A count written the English way ("1,000"): Spanish writes 1000 and 10 000 (ui.i18n.integer).
+ENGLISH_COUNT = re.compile(r"(?<![\d.,])\d{1,3}(,\d{3})+(?![\d,])")
+
+
 def _strings(value, keys, inside=False):
     if isinstance(value, dict):
         for key, item in value.items():
@@ -85,7 +89,7 @@ def english_leftovers(texts: list[str]) -> list[str]:
         words = set(re.findall(r"[a-z]+", plain.lower()))
         if text in MODELS:  # the registry's names (the CLI's too) stay as they are
             continue
-        if text in english or len(words & ENGLISH) >= 2:
+        if text in english or len(words & ENGLISH) >= 2 or ENGLISH_COUNT.search(plain):
             bad.append(text)
     return bad
 
@@ -111,6 +115,8 @@ def test_every_page_in_spanish_shows_no_english(page, monkeypatch, tmp_path):
 
 def test_the_walk_would_catch_english():
     assert english_leftovers(["Training curve", "Samples the model thinks alike sit together."])
+    assert english_leftovers(["Ajustada con las 1,000 puntuaciones mostradas"])
+    assert not english_leftovers(["Ajustada con las 1000 puntuaciones", "forma (28, 28)", "10\u202f000 filas"])
     assert not english_leftovers(["Curva de entrenamiento", "digits-conv (conv, código 8, preentrenado)", "PCA"])
 
 

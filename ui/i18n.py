@@ -149,3 +149,10 @@ def integer(n: int) -> str:
     if current_language() == DEFAULT_LANGUAGE:
         return f"{n:,}"
     return str(n) if abs(n) < 10_000 else f"{n:,}".replace(",", "\u202f")
+
+
+def percent(share: float, digits: int = 1) -> str:
+    """A share as a percentage this language's way: 5.0% in English; 5.0 % in Spanish (RAE: a
+    space, here a non-breaking one, between the number and the sign)."""
+    text = f"{share:.{digits}%}"
+    return text if current_language() == DEFAULT_LANGUAGE else text[:-1] + "\u00a0%"

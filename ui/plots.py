@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.i18n import _
+from ui.i18n import _, percent
 
 GRID_TRACE = "decode here"  # the clickable grid's trace name (not shown; tests find the grid by it)
 MAP_META = "latent-lab-map"  # layout.meta of the latent map, so page scripts can find it
@@ -343,4 +343,4 @@ def flagged_map(points: np.ndarray, flagged: np.ndarray) -> go.Figure:
 def percent_axis(title: str, values) -> dict:
     """A log axis with one tick per value tried, written as a percentage (plotly's own log ticks
     repeat labels such as "1%1%1%" and crowd "50%60%70%80%90%")."""
-    return dict(title=title, type="log", tickvals=list(values), ticktext=[f"{v:.0%}" for v in values])
+    return dict(title=title, type="log", tickvals=list(values), ticktext=[percent(v, 0) for v in values])

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ae_core.apps.anomaly import DEFAULT_VALUES
 from ae_core.apps.anomaly_scorer import ThresholdRule
-from ui.i18n import _
+from ui.i18n import _, integer, percent
 
 
 def rule_names() -> dict[str, str]:
@@ -84,9 +84,9 @@ def threshold_controls(shown: np.ndarray, training: np.ndarray, split: str) -> t
         st.caption(
             _(
                 "Fitted on the {count} scores shown ({split}): it flags {share} of them.",
-                count=f"{len(shown):,}",
+                count=integer(len(shown)),
                 split=split,
-                share=f"{share:.1%}",
+                share=percent(share),
             )
         )
     else:
@@ -94,9 +94,9 @@ def threshold_controls(shown: np.ndarray, training: np.ndarray, split: str) -> t
             _(
                 "Fitted on the {count} training scores: it flags {fit_share} of those but {share} of the scores "
                 "shown ({split}), which hold anomalies and samples the model never trained on.",
-                count=f"{len(training):,}",
-                fit_share=f"{float(rule.predict(training).mean()):.1%}",
-                share=f"{share:.1%}",
+                count=integer(len(training)),
+                fit_share=percent(float(rule.predict(training).mean())),
+                share=percent(share),
                 split=split,
             )
         )

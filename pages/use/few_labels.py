@@ -5,7 +5,7 @@ import streamlit as st
 
 from ae_core.apps.few_labels import METHODS, label_fraction_curve
 from ae_core.explore.views import load_view
-from ui.i18n import _
+from ui.i18n import _, percent
 from ui.plots import CLASS_COLORS, CLASS_SYMBOLS, FONT, percent_axis
 from ui.state import current
 
@@ -22,14 +22,15 @@ checkpoint, data = current()
 if not data.has_labels:
     st.info(_("`{dataset}` has no labels; choose a model trained on labelled data (e.g. digits).", dataset=data.spec))
     st.stop()
+FRACTIONS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
 fractions = sorted(
     st.multiselect(
         _("Label fractions"),
-        [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0],
+        FRACTIONS,
         default=[0.01, 0.1, 1.0],
         key="few_fractions",
         placeholder=_("Choose fractions"),
-        format_func=lambda f: f"{f:.0%}",
+        format_func={f: percent(f, 0) for f in FRACTIONS}.get,  # worded now, in this session's language
     )
 )
 key = ("few", data.spec, tuple(fractions))
@@ -75,7 +76,7 @@ figure.update_layout(
 )
 st.plotly_chart(figure)
 st.dataframe(
-    {_("labels"): [f"{f:.0%}" for f in curves["fractions"]]}
-    | {_(name): [f"{v:.1%}" for v in curves[name]] for name in METHODS},
+    {_("labels"): [percent(f, 0) for f in curves["fractions"]]}
+    | {_(name): [percent(v) for v in curves[name]] for name in METHODS},
     hide_index=True,
 )

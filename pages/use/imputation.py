@@ -14,7 +14,7 @@ from ae_core.apps.imputation import (
 from ae_core.checkpoints.library import list_models
 from ae_core.data import store_upload
 from ui.access import upload_folder
-from ui.i18n import _
+from ui.i18n import _, integer
 from ui.state import dataset, load_entry
 from ui.widgets import show_samples
 
@@ -102,7 +102,7 @@ if ae["rmse"] <= knn["rmse"]:
             "The autoencoder wins here: scattered gaps are what it was trained to fill, and it fills them from what it "
             "learned about all the training data rather than by copying five neighbours. It is also {ratio}× faster: "
             "one pass through the network instead of a search through every training sample.",
-            ratio=f"{knn['seconds'] / max(ae['seconds'], 1e-3):,.0f}",
+            ratio=integer(round(knn["seconds"] / max(ae["seconds"], 1e-3))),
         )
     )
 else:
