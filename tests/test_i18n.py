@@ -212,6 +212,15 @@ def test_a_browser_opens_in_its_own_language_and_keeps_it_in_the_url(tmp_path):
             shared.get_by_role("link", name="Mapa latente").click()
             shared.get_by_role("heading", name="Mapa latente").wait_for(timeout=60_000)
             shared.wait_for_url("**lang=es**", timeout=30_000)
+            # Streamlit writes the uploader's limits in English; what the Spanish student reads:
+            shared.get_by_role("link", name="Fotos sin ruido").click()
+            limits = shared.locator("[data-testid=stFileUploaderDropzoneInstructions] span").first
+            limits.wait_for(timeout=60_000)
+            shown = limits.evaluate(
+                "e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content, "
+                "getComputedStyle(e, '::after').fontSize]"
+            )
+            assert shown == ["0px", '"200 MB por archivo • PNG, JPG, WEBP, BMP, GIF, TIF"', "14px"], shown
             browser.close()
     finally:
         proc.terminate()

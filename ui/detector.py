@@ -10,6 +10,7 @@ from ui.access import upload_folder
 from ui.i18n import N_, _, option_labels
 from ui.jobs import training_view
 from ui.state import dataset, session_owner, training_queue
+from ui.widgets import file_uploader
 
 SOURCES = {
     "digits": N_("digits (8×8)"),
@@ -33,7 +34,7 @@ def detector_setup() -> None:
         source = st.selectbox(_("Data"), list(SOURCES), format_func=option_labels(SOURCES), key="detector_data")
         try:
             if source == "upload":
-                upload = st.file_uploader(_("Dataset file"), type=["csv", "npz", "zip"], key="detector_upload")
+                upload = file_uploader(_("Dataset file"), "detector_upload", ["csv", "npz", "zip"])
                 if upload is None:
                     return
                 data = store_upload(upload.getvalue(), upload.name, upload_folder())

@@ -14,6 +14,7 @@ chosen language is written back to the URL. A language is available when its cat
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -90,25 +91,49 @@ def language_switch() -> None:
     )
 
 
+def css_text(words: str) -> str:
+    """``words`` as a CSS string literal (its characters as they are: CSS reads ``\\u2026`` as "u2026")."""
+    import json
+
+    return json.dumps(words, ensure_ascii=False)
+
+
 def streamlit_words() -> None:
     """Streamlit's own words that no API sets: the file uploader's button says "Upload" and the
     header's button that stops a run says "Stop" in every language. Style rules put this
     language's words over them (drawn once per run, take no space)."""
-    import json
-
     import streamlit as st
 
     if current_language() == DEFAULT_LANGUAGE:
         return
     button = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p'
     stop = '[data-testid="stStatusWidget"] [data-testid="stBaseButton-header"]'
-    upload, stop_word, stopping = (json.dumps(word) for word in (_("Upload"), _("Stop"), _("Stopping…")))
+    upload, stop_word, stopping = (css_text(word) for word in (_("Upload"), _("Stop"), _("Stopping…")))
     st.html(
         f"<style>{button} {{ font-size: 0; }} "
         f"{button}::after {{ content: {upload}; font-size: 0.875rem; }} "
         f"{stop} {{ font-size: 0; }} "
         f"{stop}::after {{ content: {stop_word}; font-size: 0.875rem; }} "
         f"{stop}:disabled::after {{ content: {stopping}; }}</style>"
+    )
+
+
+def uploader_words(key: str, types: list[str] | None) -> None:
+    """The line under a file uploader ("200MB per file • PNG, JPG"), which Streamlit writes in
+    English, in this language: a style rule on the widget's key class (``st-key-KEY``) puts the
+    limit and the accepted types over it, worded as Streamlit words them."""
+    import streamlit as st
+
+    if current_language() == DEFAULT_LANGUAGE:
+        return
+    names = {"JPEG": "JPG", "TIFF": "TIF"}
+    kinds = dict.fromkeys(names.get(t.upper().lstrip("."), t.upper().lstrip(".")) for t in types or [])
+    words = _("{size} MB per file", size=integer(st.get_option("server.maxUploadSize")))
+    words += f" • {', '.join(kinds)}" if kinds else ""
+    where = f'.st-key-{re.sub(r"[^a-zA-Z0-9_-]", "-", key)} [data-testid="stFileUploaderDropzoneInstructions"] span'
+    st.html(
+        f"<style>{where} {{ font-size: 0; }} {where}::after {{ content: {css_text(words)}; "
+        "font-size: 0.875rem; }</style>"
     )
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from ae_core.data.images import encode_png, image_for_model, image_grid
-from ui.i18n import _, option_labels
+from ui.i18n import _, option_labels, uploader_words
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 LARGE_KEY = "large_pictures"  # the sidebar's "Large pictures" toggle
@@ -57,9 +57,17 @@ def show_samples(x: np.ndarray, caption: str | None = None, columns: int | None 
             st.caption(caption)
 
 
+def file_uploader(label: str, key: str, types: list[str] | None = None, where=None, **kwargs):
+    """``st.file_uploader`` (in ``where``: a column, the sidebar; default the page) whose line of
+    limits reads in this session's language (``ui.i18n.uploader_words``)."""
+    upload = (where or st).file_uploader(label, type=types, key=key, **kwargs)
+    uploader_words(key, types)
+    return upload
+
+
 def uploaded_input(label: str, input_shape: tuple[int, ...], key: str) -> np.ndarray | None:
     """An uploaded image fitted to the model's input, or None; bad files get one clear line."""
-    upload = st.file_uploader(label, type=IMAGE_TYPES, key=key)
+    upload = file_uploader(label, key, IMAGE_TYPES)
     if upload is None:
         return None
     try:
@@ -94,7 +102,7 @@ def option_input(record: dict, key: str):
         except ValueError:
             st.error(
                 _(
-                    "{option}: write whole numbers separated by commas, e.g. 256,128 — got “{value}”",
+                    "{option}: write whole numbers separated by commas, e.g. `256,128` — got “{value}”",
                     option=label,
                     value=raw,
                 )

@@ -22,7 +22,7 @@ OPTION_GUIDE: dict[str, tuple[str, tuple[str, ...] | None]] = {
         ("none", *NOISE_KINDS),
     ),
     "noise_level": ("Strength of that corruption: σ, fraction masked, or amount, depending on the kind.", None),
-    "hidden_dims": ("Widths of the hidden layers between input and code, e.g. 256,128 (empty: none).", None),
+    "hidden_dims": ("Widths of the hidden layers between input and code, e.g. `256,128` (empty: none).", None),
     "channels": ("Feature maps of each strided convolution, e.g. 32,64,128: one halving of the size per entry.", None),
     "activation": ("Non-linearity of the hidden layers.", tuple(ACTIVATIONS)),
     "code_activation": ("Non-linearity on the code itself; sigmoid keeps it in (0, 1).", tuple(ACTIVATIONS)),

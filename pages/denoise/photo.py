@@ -18,7 +18,7 @@ from ui.i18n import _
 from ui.prepared import shared_figure
 from ui.shared import shared
 from ui.state import load_entry
-from ui.widgets import IMAGE_TYPES
+from ui.widgets import IMAGE_TYPES, file_uploader
 from ui.wipe import wipe
 
 DETAIL = 256  # side of the 1:1 detail, in photo pixels
@@ -46,9 +46,7 @@ if not denoisers:
 left, right = st.columns(2)
 model = load_entry(left.selectbox(_("Denoiser"), denoisers, key="photo_model")).model
 demo = right.toggle(_("Demo mode: add noise to a clean photo"), key="photo_demo")
-upload = st.file_uploader(
-    _("Photo"), type=IMAGE_TYPES, key="photo_upload", help=_("Nothing you upload is written to disk.")
-)
+upload = file_uploader(_("Photo"), "photo_upload", IMAGE_TYPES, help=_("Nothing you upload is written to disk."))
 if upload is None:
     st.caption(
         _(

@@ -17,6 +17,7 @@ from ae_core.checkpoints.library import (
 from ui.access import browser_id, is_teacher
 from ui.i18n import _
 from ui.state import flash, show_flash, training_queue
+from ui.widgets import file_uploader
 
 st.title(_("Your models"))
 st.markdown(
@@ -105,7 +106,7 @@ with manage:
 
 with upload:
     st.subheader(_("Upload a checkpoint"))
-    file = st.file_uploader(_("Checkpoint zip (config.json + weights.safetensors)"), type=["zip"], key="manage_upload")
+    file = file_uploader(_("Checkpoint zip (config.json + weights.safetensors)"), "manage_upload", ["zip"])
     name = st.text_input(_("Save as"), f"uploaded-{dt.datetime.now():%m%d-%H%M}", key="manage_upload_name")
     if file is not None and st.button(_("Add to my models"), icon=":material/upload:"):
         try:

@@ -11,7 +11,7 @@ from ui.access import upload_folder
 from ui.i18n import N_, _, integer, option_labels
 from ui.jobs import training_view
 from ui.state import session_owner, training_queue
-from ui.widgets import option_input
+from ui.widgets import file_uploader, option_input
 
 BUILT_IN = {
     "digits": N_("digits — 1,797 handwritten digits, 8×8 (offline, trains in seconds)"),
@@ -38,7 +38,7 @@ with left:
     spec = choice
     needed = {}  # model options the data calls for (squared error for standardised tables)
     if choice == "upload":
-        upload = st.file_uploader(_("Dataset file"), type=["zip", "npz", "csv"], key="train_upload")
+        upload = file_uploader(_("Dataset file"), "train_upload", ["zip", "npz", "csv"])
         if upload is None:
             st.info(_("Upload a zip of images (subfolders are classes), an npz (x, y) or a numeric CSV."))
             st.stop()

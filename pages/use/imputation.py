@@ -16,7 +16,7 @@ from ae_core.data import store_upload
 from ui.access import upload_folder
 from ui.i18n import _, integer
 from ui.state import dataset, load_entry
-from ui.widgets import show_samples
+from ui.widgets import file_uploader, show_samples
 
 st.title(_("Imputation"))
 st.markdown(
@@ -64,9 +64,7 @@ if kind != "table" and IMPUTER is not None:
         gaps = hide_box(truth, top, left, size)
         setting = f"{IMPUTER}:box:{size}:{top}:{left}"
 else:
-    upload = st.file_uploader(
-        _("A numeric CSV or npz (default: scikit-learn's wine table)"), type=["csv", "npz"], key="imp_upload"
-    )
+    upload = file_uploader(_("A numeric CSV or npz (default: scikit-learn's wine table)"), "imp_upload", ["csv", "npz"])
     try:
         truth = rows_of(store_upload(upload.getvalue(), upload.name, upload_folder())) if upload else example_table()
     except ValueError as exc:

@@ -11,6 +11,7 @@ from ui.i18n import N_, _, integer, option_labels
 from ui.jobs import wait_for_run
 from ui.shared import shared
 from ui.state import training_queue
+from ui.widgets import file_uploader
 
 st.title(_("Recommender"))
 st.markdown(
@@ -39,8 +40,8 @@ try:
         titles = "movielens"
     elif source == "upload":
         left, right = st.columns(2)
-        train_file = left.file_uploader(_("Training ratings"), key="rec_train_file")
-        test_file = right.file_uploader(_("Test ratings (optional: else 20% are held out)"), key="rec_test_file")
+        train_file = file_uploader(_("Training ratings"), "rec_train_file", where=left)
+        test_file = file_uploader(_("Test ratings (optional: else 20% are held out)"), "rec_test_file", where=right)
         if train_file is None:
             st.stop()
         # Checked (every budget) and kept under names made from their content, once per upload.
