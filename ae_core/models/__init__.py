@@ -9,18 +9,10 @@ import torch
 from ae_core.models.base import AEOutput, Autoencoder, gaussian_kl, reconstruction_loss
 from ae_core.models.conv import ConvAE, ConvVAE
 from ae_core.models.denoiser import PhotoDenoiser
-from ae_core.models.dense import (
-    VAE,
-    ContractiveAE,
-    DenoisingAE,
-    DenseAE,
-    HashingAE,
-    LinearAE,
-    MaskedAE,
-    SparseAE,
-    VanillaAE,
-)
+from ae_core.models.dense import VAE, ContractiveAE, DenoisingAE, DenseAE, LinearAE, SparseAE, VanillaAE
+from ae_core.models.hashing import HashingAE
 from ae_core.models.interpolation import interpolate
+from ae_core.models.masked import MaskedAE
 from ae_core.models.options import AEOptions, make_options
 
 MODELS: dict[str, type[Autoencoder]] = {
