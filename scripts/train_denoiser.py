@@ -42,6 +42,7 @@ from ae_core.models.camera_noise import camera_pairs
 from ae_core.models.metrics import evaluate
 from ae_core.train.checkpointing import resume_from, save_best_to
 from ae_core.train.loop import fit
+from ae_core.train.settings import PRECISIONS
 
 OPTIONS = {"depth": 10, "noise_level": 0.22, "camera_noise": 0.3}
 FEATURES, PATCH = 48, 40
@@ -79,6 +80,12 @@ def main() -> int:
     )
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--precision",
+        default="bfloat16",
+        choices=PRECISIONS,
+        help="bfloat16 autocast: 2x faster per batch on a CPU with native bfloat16 (float32 where it is emulated)",
+    )
     parser.add_argument("--evaluate", action="store_true", help="only score OUT/run and --warm-start")
     parser.add_argument("--ship", default=None, help="write the trained model here as a shipped checkpoint")
     args = parser.parse_args()
@@ -117,6 +124,7 @@ def main() -> int:
             max_minutes=args.minutes,
             seed=0,
             device=args.device,
+            precision=args.precision,
             threads=args.threads,
             on_improve=save_best_to(
                 run,

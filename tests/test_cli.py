@@ -29,6 +29,19 @@ def test_a_time_budget_alone_trains_until_the_clock_says_stop(tmp_path, capsys):
     assert history[-1]["lr"] < 0.2 * history[0]["lr"]  # the cosine reached its tail with the clock
 
 
+def test_weight_decay_and_precision_reach_the_run_and_a_bad_precision_is_one_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "--dataset", "digits", "--model", "conv", "--latent-dim", "8", "--epochs", "1", "--threads", "1"]
+    assert main([*args, "--weight-decay", "0.05", "--precision", "bfloat16", "--out", str(out)]) == 0
+    request = load_checkpoint(out).config["extra"]["request"]
+    assert (request["weight_decay"], request["precision"]) == (0.05, "bfloat16")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--precision", "half"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'half' (choose from 'float32', 'bfloat16')" in capsys.readouterr().err.splitlines()[-1]
+
+
 def test_models_and_datasets_are_listed_one_per_line(capsys):
     assert main(["models"]) == 0
     assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == list(MODELS)

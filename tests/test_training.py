@@ -35,6 +35,30 @@ def test_runs_repeat_exactly_with_the_same_seed(tiny_images):
     )
 
 
+@pytest.mark.parametrize("name, options", [("conv", {}), ("vae", {"hidden_dims": (16,)})])
+def test_bfloat16_training_learns_as_float32_does(tiny_images, name, options):
+    """Layers under bfloat16 autocast, losses and validation in float32: the same run reaches
+    about the same validation loss, and what it reports is float32 (an epoch's sums stay exact)."""
+    results = {}
+    for precision in ("float32", "bfloat16"):
+        model = build_model(name, SHAPE, 4, seed=0, **options)
+        layer = next(m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)))
+        computed = set()
+        layer.register_forward_hook(
+            lambda module, args, out, seen=computed: seen.add(out.dtype) if module.training else None
+        )
+        batches = []
+        results[precision] = fit(
+            model, tiny_images, epochs=15, batch_size=8, precision=precision, threads=1, on_batch=batches.append
+        )
+        assert computed == {getattr(torch, precision)}  # the training steps' layers ran in that precision
+        assert all(isinstance(b.loss, float) for b in batches)
+        assert next(model.parameters()).dtype == torch.float32
+    first, last = (results["bfloat16"].history[i]["val"]["loss"] for i in (0, -1))
+    assert last < 0.8 * first
+    assert results["bfloat16"].best_val_loss == pytest.approx(results["float32"].best_val_loss, rel=0.1)
+
+
 def test_stop_event_ends_training_within_one_batch(tiny_images):
     stop = threading.Event()
     batches = []
@@ -145,6 +169,7 @@ def test_training_never_prints(tiny_images, capsys):
         ({"schedule": "step"}, "schedule must be 'cosine' or 'constant'"),
         ({"patience": 0}, "patience must be at least 1"),
         ({"max_minutes": 0}, "max_minutes must be positive"),
+        ({"precision": "float16"}, "precision must be 'float32' or 'bfloat16', got 'float16'"),
         ({"device": "tpu"}, "device must be one of"),
         ({"threads": 0}, "threads must be at least 1"),
     ],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ae_core.models import MODELS
 from ae_core.train.request import TrainingRequest, run_training
-from ae_core.train.settings import UNTIL_BUDGET, TrainingSettings
+from ae_core.train.settings import PRECISIONS, UNTIL_BUDGET, TrainingSettings
 
 
 def register(commands) -> None:
@@ -39,6 +39,13 @@ def register(commands) -> None:
     )
     train.add_argument("--batch-size", type=int, default=defaults.batch_size)
     train.add_argument("--lr", type=float, default=defaults.lr)
+    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay, help="AdamW's decoupled decay")
+    train.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=defaults.precision,
+        help="bfloat16: layers under autocast (faster where the CPU or GPU has native bfloat16)",
+    )
     train.add_argument(
         "--patience",
         type=int,
@@ -98,6 +105,8 @@ def settings_from(args) -> TrainingSettings:
         epochs=epochs,
         batch_size=args.batch_size,
         lr=args.lr,
+        weight_decay=args.weight_decay,
+        precision=args.precision,
         patience=args.patience,
         max_minutes=args.max_minutes,
         seed=args.seed,

@@ -230,7 +230,9 @@ def _train_epoch(run: _Run, epoch: int, stop_event, on_batch) -> tuple[dict[str,
         if run.full_batch:
             parts = lbfgs_step(optimizer, run.step_module, xb, run.noise_generator)
         else:
-            parts = run.step_module(xb, run.noise_generator)
+            with torch.autocast(run.device.type, torch.bfloat16, enabled=run.settings.precision == "bfloat16"):
+                parts = run.step_module(xb, run.noise_generator)
+            parts = {name: value.float() for name, value in parts.items()}  # summed over the epoch below
         # A step on a NaN or inf loss would ruin the weights: stop with the best epoch kept. Checked
         # per batch on the CPU; an accelerator is not made to wait (its epoch's sums are checked later).
         if run.device.type == "cpu" and not math.isfinite(float(parts["loss"].detach())):

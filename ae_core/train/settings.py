@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 SCHEDULES = ("cosine", "constant")
+PRECISIONS = ("float32", "bfloat16")
 # Epochs of a run that only its time budget ends ("train for 10 minutes"): so many that the
 # cosine schedule follows the clock, not the epoch count.
 UNTIL_BUDGET = 1_000_000
@@ -39,6 +40,11 @@ class TrainingSettings:
         Seeds the split, the batch order, the noise and the sampling: runs repeat exactly.
     val_fraction : float
         Share of the training data held out for validation, in (0, 1).
+    precision : {"float32", "bfloat16"}
+        "bfloat16" runs the training steps' layers under ``torch.autocast`` (weights, losses and
+        validation stay float32): 1.2-2x faster on a CPU with native bfloat16 (AVX-512 BF16, AMX)
+        and on recent GPUs, slower where it is emulated. Models trained full-batch with L-BFGS
+        (linear) always train in float32.
 
     Raises
     ------
@@ -55,6 +61,7 @@ class TrainingSettings:
     max_minutes: float | None = None
     seed: int = 0
     val_fraction: float = 0.1
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -67,6 +74,8 @@ class TrainingSettings:
             raise ValueError(f"weight_decay must be a finite number >= 0, got {self.weight_decay}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be 'float32' or 'bfloat16', got {self.precision!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
         if self.patience is not None and self.patience < 1:
