@@ -7,7 +7,7 @@
 #
 # DATA holds mnist_train.npz and train400/ (copies of ../shared/data in an ignored folder of the
 # checkout, carried to the device); OUT receives at most 8 files, 2 folders down:
-#   throughput.txt                 bench/trainer_throughput.py, deep and conv at batch 1024
+#   throughput.txt                 bench/trainer_throughput.py, deep and conv at batch 1024, float32 and bfloat16
 #   mnist-conv/{config.json,weights.safetensors}        scripts/train_pretrained.py's recipe
 #   photo-denoiser/{config.json,weights.safetensors}    scripts/train_denoiser.py, then --ship
 #   log.txt                        everything printed
@@ -36,9 +36,11 @@ EOF
 
 echo "== trainer throughput ($DEVICE)"
 for model in deep conv; do
-  "$PYTHON" bench/trainer_throughput.py --device "$DEVICE" --model "$model" --batch-size 1024 --epochs 3 \
-    --samples "${SAMPLES:-60000}" |
-    tee -a "$OUT/throughput.txt"
+  for precision in float32 bfloat16; do
+    "$PYTHON" bench/trainer_throughput.py --device "$DEVICE" --model "$model" --batch-size 1024 --epochs 3 \
+      --samples "${SAMPLES:-60000}" --precision "$precision" |
+      tee -a "$OUT/throughput.txt"
+  done
 done
 
 if [ "${MNIST:-1}" != 0 ]; then
