@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -190,6 +191,7 @@ class _progress_bar:
 
         self.tqdm = tqdm
         self.bar = None
+        self.shown = 0.0  # when the loss was last shown
         self.epochs = epochs
 
     def label(self, epoch: int, of: str = "/") -> str:
@@ -209,7 +211,10 @@ class _progress_bar:
                 dynamic_ncols=True,
             )
         self.bar.update(1)
-        self.bar.set_postfix(loss=f"{info.loss:.4g}", eta=f"{info.eta:.0f}s", refresh=False)
+        now = time.monotonic()
+        if now - self.shown >= 0.5 or info.batch == info.batches:  # reading the loss waits for a GPU's step
+            self.shown = now
+            self.bar.set_postfix(loss=f"{info.loss:.4g}", eta=f"{info.eta:.0f}s", refresh=False)
 
     def on_epoch(self, info) -> None:
         if self.bar is not None:

@@ -250,7 +250,7 @@ def _train_epoch(run: _Run, epoch: int, stop_event, on_batch) -> tuple[dict[str,
         elapsed = _elapsed(run.t0)
         eta = seconds_left(elapsed, run.done_batches, run.total_batches, budget)
         if on_batch is not None:
-            on_batch(BatchInfo(epoch, b + 1, run.n_batches, float(parts["loss"].detach()), elapsed, eta))
+            on_batch(BatchInfo(epoch, b + 1, run.n_batches, parts["loss"].detach(), elapsed, eta))
         if _interrupted(stop_event, budget, elapsed, run.dist):
             break
     return {k: float(v) / max(seen, 1) for k, v in sums.items()}, lr_now

@@ -10,14 +10,23 @@ from typing import Any
 
 @dataclass(frozen=True)
 class BatchInfo:
-    """What ``fit``'s ``on_batch`` callback receives after every step."""
+    """What ``fit``'s ``on_batch`` callback receives after every step.
+
+    ``loss`` is read from the step's loss tensor when asked for: on an accelerator that waits for
+    the step to finish, so a progress display that reads it a few times a second does not make
+    every step wait (``fit`` itself never does)."""
 
     epoch: int  # 1-based
     batch: int  # 1-based, within the epoch
     batches: int  # batches per epoch
-    loss: float
+    step_loss: Any  # the step's loss: a scalar tensor (or a float)
     elapsed: float  # seconds since fit started
     eta: float  # estimated seconds left
+
+    @property
+    def loss(self) -> float:
+        """The step's loss."""
+        return float(self.step_loss)
 
 
 @dataclass(frozen=True)

@@ -197,12 +197,14 @@ def evaluate_loss(model: Autoencoder, x: torch.Tensor, batch_size: int, device, 
         Each loss part (``loss``, ``recon``, ...) averaged over the samples.
     """
     model.eval()
-    sums: dict[str, float] = {}
-    generator = torch.Generator().manual_seed(0)  # the same noise every validation pass
+    sums: dict[str, torch.Tensor] = {}
+    # The same noise every validation pass, drawn where the chunks live (not on the host for a GPU).
+    generator = torch.Generator(torch.device(device)).manual_seed(0)
     for i in range(0, len(x), batch_size * 4):
         xb = x[i : i + batch_size * 4].to(device)
         with torch.enable_grad() if model.penalty_needs_grad else torch.no_grad():
             parts = model.validation_loss(xb, generator)
         for name, value in parts.items():
-            sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(xb)
-    return {k: v / max(len(x), 1) for k, v in sums.items()}
+            # Summed as tensors, read once at the end: an accelerator is not made to wait per chunk.
+            sums[name] = sums.get(name, 0.0) + value.detach().float() * len(xb)
+    return {k: float(v) / max(len(x), 1) for k, v in sums.items()}
