@@ -25,7 +25,7 @@ def catalog():
 # Keys of element protos that hold what a person reads (the rest are ids, data, styles).
 TEXT_KEYS = {"body", "label", "help", "options", "caption", "captions", "placeholder", "text", "value", "title"}
 # Plotly figure keys that are drawn on screen.
-FIGURE_KEYS = {"text", "name", "hovertemplate", "label", "prefix"}
+FIGURE_KEYS = {"text", "name", "hovertemplate", "label", "prefix", "ticktext"}
 # Common English words that are not Spanish words.
 ENGLISH = set(
     "the of and with is are this that your you from for on by it its be not to what which when "
@@ -33,8 +33,9 @@ ENGLISH = set(
 )
 
 
-# A count written the English way ("1,000"): Spanish writes 1000 and 10 000 (ui.i18n.integer).
-ENGLISH_COUNT = re.compile(r"(?<![\d.,])\d{1,3}(,\d{3})+(?![\d,])")
+# A count or a share written the English way ("1,000", "95%"): Spanish writes 1000, 10 000 and
+# 95 % (ui.i18n.integer, ui.i18n.percent).
+ENGLISH_COUNT = re.compile(r"(?<![\d.,])\d{1,3}(,\d{3})+(?![\d,])|\d%")
 
 
 def _strings(value, keys, inside=False):
@@ -116,6 +117,7 @@ def test_every_page_in_spanish_shows_no_english(page, monkeypatch, tmp_path):
 def test_the_walk_would_catch_english():
     assert english_leftovers(["Training curve", "Samples the model thinks alike sit together."])
     assert english_leftovers(["Ajustada con las 1,000 puntuaciones mostradas"])
+    assert english_leftovers(["marca el 5.0% de ellas"])
     assert not english_leftovers(["Ajustada con las 1000 puntuaciones", "forma (28, 28)", "10\u202f000 filas"])
     assert not english_leftovers(["Curva de entrenamiento", "digits-conv (conv, código 8, preentrenado)", "PCA"])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -344,3 +346,11 @@ def percent_axis(title: str, values) -> dict:
     """A log axis with one tick per value tried, written as a percentage (plotly's own log ticks
     repeat labels such as "1%1%1%" and crowd "50%60%70%80%90%")."""
     return dict(title=title, type="log", tickvals=list(values), ticktext=[percent(v, 0) for v in values])
+
+
+def share_axis(title: str, values, step: float = 0.05) -> dict:
+    """A linear axis of shares (0-1) with a tick every ``step``, written as this language writes a
+    percentage (plotly's ".0%" writes "95%" in every language)."""
+    low, high = math.floor(min(values) / step), math.ceil(max(values) / step)
+    ticks = [k * step for k in range(low, high + 1)]
+    return dict(title=title, tickvals=ticks, ticktext=[percent(t, 0) for t in ticks], hoverformat=".1%")

@@ -6,7 +6,7 @@ import streamlit as st
 from ae_core.apps.few_labels import METHODS, label_fraction_curve
 from ae_core.explore.views import load_view
 from ui.i18n import _, percent
-from ui.plots import CLASS_COLORS, CLASS_SYMBOLS, FONT, percent_axis
+from ui.plots import CLASS_COLORS, CLASS_SYMBOLS, FONT, percent_axis, share_axis
 from ui.state import current
 
 st.title(_("Few labels"))
@@ -69,7 +69,7 @@ figure = go.Figure(
 )
 figure.update_layout(
     xaxis=percent_axis(_("share of training labels"), curves["fractions"]),
-    yaxis=dict(title=_("test accuracy"), tickformat=".0%"),
+    yaxis=share_axis(_("test accuracy"), [v for name in METHODS for v in curves[name]]),
     height=400,
     margin=dict(t=20),
     font=FONT,
