@@ -40,11 +40,17 @@ class Recipe:
     lr: float = 3e-3
     batch_size: int = 64
     max_minutes: float | None = None
+    weight_decay: float = 0.0
 
     @property
     def settings(self) -> TrainingSettings:
         return TrainingSettings(
-            epochs=self.epochs, lr=self.lr, batch_size=self.batch_size, max_minutes=self.max_minutes, seed=0
+            epochs=self.epochs,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            max_minutes=self.max_minutes,
+            weight_decay=self.weight_decay,
+            seed=0,
         )
 
 
@@ -130,8 +136,9 @@ RECIPES = SAMPLE_RECIPES + [
     Recipe("shapes-conv-vae", "shapes", "conv_vae", 8, {"beta": 2.0}, epochs=40, batch_size=128),
     # Squared error is what the classic MNIST benchmark reports, so this recipe trains on it. The
     # README's 10-minute command is the same model and settings with the clock as its only limit;
-    # the shipped weights train for a fixed number of epochs (the same on any machine).
-    Recipe("mnist-conv", "mnist", "conv", 30, {"recon_loss": "mse"}, epochs=200, batch_size=128),
+    # the shipped weights train for a fixed number of epochs (the same on any machine), with AdamW's
+    # decoupled weight decay (0.05: 2.41 -> 2.24 per held-out digit at 200 epochs).
+    Recipe("mnist-conv", "mnist", "conv", 30, {"recon_loss": "mse"}, epochs=200, batch_size=128, weight_decay=0.05),
     Recipe("mnist-conv-vae", "mnist", "conv_vae", 16, epochs=100, batch_size=128, max_minutes=5),
     # Trained on 40x40 grayscale patches of the bundled photos over sigma in [0, 55/255]; its
     # metric is PSNR at sigma = 25/255 on the two held-out photos. The shipped weights: this

@@ -138,6 +138,7 @@ def test_a_shared_link_opens_in_its_language():
     # Streamlit's own button words (the uploader's "Upload", the header's "Stop") are put over by style rules
     styles = " ".join(element.proto.body for element in app.get("html"))
     assert '"Subir"' in styles and '"Detener"' in styles
+    assert '"Deteniendo…"' in styles  # as it is: CSS would read a JSON escape "\\u2026" as "u2026"
 
 
 def test_an_unknown_language_in_the_url_falls_back_to_english():
