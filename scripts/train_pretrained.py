@@ -188,7 +188,7 @@ def train(
         label_names=data.label_names,
         metrics=metrics,
         training=result.as_dict(),
-        extra={"warm_start": earlier} if earlier else None,
+        extra={"settings": recipe.settings.as_dict(), **({"warm_start": earlier} if earlier else {})},
     )
     return {"name": recipe.name, "seconds": round(result.seconds, 1), **metrics}
 
