@@ -42,9 +42,10 @@ class TrainingSettings:
         Share of the training data held out for validation, in (0, 1).
     precision : {"float32", "bfloat16"}
         "bfloat16" runs the training steps' layers under ``torch.autocast`` (weights, losses and
-        validation stay float32): 1.2-2x faster on a CPU with native bfloat16 (AVX-512 BF16, AMX)
-        and on recent GPUs, slower where it is emulated. Models trained full-batch with L-BFGS
-        (linear) always train in float32.
+        validation stay float32): on a CPU with native bfloat16 (AVX-512 BF16) the photo denoiser
+        trained 1.23x faster, the conv model no faster (``bench/trainer_throughput.py``); slower
+        where bfloat16 is emulated. Models trained full-batch with L-BFGS (linear) always train
+        in float32.
 
     Raises
     ------
