@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from ae_core import build_model
 from ae_core.apps.denoiser_training import (
@@ -73,6 +74,13 @@ def main() -> int:
     parser.add_argument("--overwrite", action="store_true", help="start again over an existing OUT/run")
     parser.add_argument("--minutes", type=float, default=45.0, help="time budget of this invocation")
     parser.add_argument("--patches", type=int, default=10_000, help="patches per epoch")
+    parser.add_argument("--patch-seed", type=int, default=0, help="which random crops make the patches")
+    parser.add_argument(
+        "--depth",
+        type=int,
+        default=OPTIONS["depth"],
+        help="convolution layers; a shallower --warm-start is deepened first, computing what it did (Net2Net)",
+    )
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
@@ -101,10 +109,13 @@ def main() -> int:
             f"{run} holds a run: --resume continues it (--minutes 0 --ship only ships it), --overwrite starts again"
         )
     images = [read_gray(f) for f in train_files] + [photo(n).mean(axis=2, keepdims=True) for n in TRAIN_PHOTOS]
-    x = training_patches(images, args.patches, PATCH, seed=0)
-    model = build_model("photo_denoiser", (1, PATCH, PATCH), FEATURES, seed=0, **OPTIONS)
+    x = training_patches(images, args.patches, PATCH, seed=args.patch_seed)
+    model = build_model("photo_denoiser", (1, PATCH, PATCH), FEATURES, seed=0, **{**OPTIONS, "depth": args.depth})
     if not args.resume and args.warm_start:
-        model.load_state_dict(load_checkpoint(args.warm_start).model.state_dict())
+        start = load_checkpoint(args.warm_start).model
+        if start.options.depth < args.depth:
+            start = start.deepened(args.depth - start.options.depth, torch.from_numpy(x[:2048]))
+        model.load_state_dict(start.state_dict())
     if args.camera_pool and args.minutes > 0:
         model.use_camera_pool(*camera_pairs(training_patches(images, args.camera_pool, PATCH, seed=1), seed=1))
     # The checkpoint names data the app can load (the bundled photos' patches); train400 is described in extra.

@@ -26,7 +26,7 @@ from ae_core.data import photo
 from ae_core.data.images import encode_png, read_image
 from ae_core.models import build_model
 from ae_core.models.camera_noise import CameraNoise, camera_pair
-from ae_core.models.noise_level import estimate_noise, image_noise_map, pca_noise_level
+from ae_core.models.noise_level import denoising_levels, estimate_noise, image_noise_map, pca_noise_level
 
 SHIPPED = PRETRAINED_DIR / "photo-denoiser"
 
@@ -79,6 +79,29 @@ def test_the_pca_reading_finds_white_noise_and_is_not_fooled_by_texture():
     assert float(pca_noise_level(clean)[0, 0]) < 0.5 * float(estimate_noise(clean)[0, 0])
     with pytest.raises(ValueError, match="pca_noise_level needs"):
         pca_noise_level(clean[0])
+
+
+@pytest.mark.parametrize("name", ["gravel", "grass"])
+def test_white_noise_on_texture_is_told_near_its_level_and_camera_noise_as_the_map_reads(name):
+    clean = photo(name).mean(axis=2, keepdims=True)
+    noisy = noisy_copy(clean, 15 / 255, seed=0)
+    told, lower = denoising_levels(noisy)
+    assert np.median(image_noise_map(noisy)) > 1.5 * 15 / 255  # the grain reads as noise to the map
+    assert np.median(told) < 1.32 * 15 / 255
+    assert np.all(lower <= told)
+    reference, camera = camera_pair(clean, CameraNoise(shot=1e-2, read=1e-4, jpeg_quality=90), np.random.default_rng(0))
+    # Correlated noise reads low in PCA: what it is told stays near what the network was trained on.
+    assert np.median(denoising_levels(camera)[0]) > 0.88 * np.median(image_noise_map(camera))
+
+
+@pytest.mark.parametrize("name", ["gravel", "grass"])
+def test_blind_denoising_of_a_textured_photo_is_nearly_as_good_as_told_the_level(name):
+    clean = photo(name).mean(axis=2, keepdims=True)[:256, :256]
+    noisy = noisy_copy(clean, 15 / 255, seed=0)
+    model = load_checkpoint(SHIPPED).model
+    blind, told = denoise_image(model, noisy), denoise_image(model, noisy, 15 / 255)
+    # Told the map's reading (1.5-1.9 times the level) the network wiped 0.5-1.3 dB of grain away.
+    assert quality(clean, blind)["psnr"] > quality(clean, told)["psnr"] - 0.4
 
 
 def test_the_guard_gives_back_what_was_not_noise_and_keeps_what_was():
@@ -218,3 +241,15 @@ def test_denoise_cli_writes_a_png_and_refuses_bad_input(tmp_path, capsys):
         main(["denoise", str(PRETRAINED_DIR / "digits-conv"), str(tmp_path / "in.png"), str(tmp_path / "y.png")]) == 2
     )
     assert "not a photo_denoiser" in capsys.readouterr().err
+
+
+def test_a_deepened_denoiser_starts_from_what_the_shallower_one_computed():
+    model = build_model("photo_denoiser", (1, 40, 40), 8, depth=4, seed=0)
+    patches = torch.from_numpy(noisy_copy(synthetic_photo(80), 0.05)[None].transpose(0, 3, 1, 2).copy())
+    model.train()
+    deeper = model.deepened(3, patches)
+    assert model.training and deeper.options.depth == 7 and len(deeper.encoder) == len(model.encoder) + 9
+    image = noisy_copy(synthetic_photo(120), 0.1, seed=2)
+    np.testing.assert_allclose(denoise_image(deeper, image, 0.1), denoise_image(model, image, 0.1), atol=1e-5)
+    with pytest.raises(ValueError, match="at least 1, got 0"):
+        model.deepened(0, patches)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from ae_core.apps.denoising_guard import guarded
 from ae_core.models import Autoencoder
-from ae_core.models.noise_level import image_noise_map, pca_noise_level
+from ae_core.models.noise_level import denoising_levels
 
 CLASSICAL = ("median", "gaussian", "non-local means", "total variation")
 
@@ -27,7 +27,8 @@ HALF_CHROMA_PIXELS = 4_000_000  # above this, chroma planes are denoised at half
 
 
 def noise_level(image: np.ndarray) -> float:
-    """A photo's noise level in [0, 1] units (x 255 for 8-bit units): the median of its map.
+    """A photo's noise level in [0, 1] units (x 255 for 8-bit units): the median of the map a
+    denoiser is told (``denoising_levels``).
 
     Parameters
     ----------
@@ -38,7 +39,7 @@ def noise_level(image: np.ndarray) -> float:
     -------
     float
     """
-    return float(np.median(image_noise_map(image)))
+    return float(np.median(denoising_levels(image)[0]))
 
 
 def to_opponent(image: np.ndarray) -> np.ndarray:
@@ -143,10 +144,7 @@ def denoise_image(
     # White noise of std s per RGB channel has std s * unit in each plane.
     unit = np.linalg.norm(OPPONENT, axis=1) if colour else np.ones(planes.shape[2], np.float32)
     if sigma is None:
-        levels = image_noise_map(planes)  # (rows, cols, C)
-        # The guard holds the result to the lower reading: texture raises the map far more.
-        tensor = torch.from_numpy(np.ascontiguousarray(planes.transpose(2, 0, 1)[None]))
-        bounds = np.minimum(levels, pca_noise_level(tensor)[0].numpy())
+        levels, bounds = denoising_levels(planes)  # (rows, cols, C) each
     else:
         levels = bounds = np.full((1, 1, planes.shape[2]), sigma, np.float32) * unit
     levels, bounds = levels * strength, bounds * strength

@@ -130,6 +130,61 @@ class PhotoDenoiser(Autoencoder):
         copy.encoder = nn.Sequential(*layers)
         return copy
 
+    def deepened(self, layers: int, x: torch.Tensor, sigma: float = 0.1) -> PhotoDenoiser:
+        """A copy with ``layers`` more convolution blocks that computes what this one does (Net2Net's
+        deeper network, Chen et al. 2016), so that training it starts from this one's quality.
+
+        Each new block (before the last convolution) is a 3x3 identity convolution, a batch norm
+        set to undo its own normalisation on these features and a ReLU, which keeps the
+        (non-negative) features as they are. The norm's statistics are measured on ``x``.
+
+        Parameters
+        ----------
+        layers : int
+            How many blocks to add, >= 1.
+        x : tensor of shape (N, C, H, W)
+            Clean patches to measure the features on (noise of level ``sigma`` is added).
+        sigma : float, default 0.1
+
+        Returns
+        -------
+        PhotoDenoiser
+            In eval mode, ``options.depth`` raised by ``layers``; this one is not changed.
+
+        Raises
+        ------
+        ValueError
+            If ``layers`` is below 1.
+        """
+        if layers < 1:
+            raise ValueError(f"layers to add must be at least 1, got {layers}")
+        from dataclasses import replace
+
+        options = replace(self.options, depth=self.options.depth + layers)
+        deeper = type(self)(self.input_shape, self.latent_dim, options).eval()
+        old_end = len(self.encoder)  # the new blocks follow the old stack's modules
+        was_training = self.training
+        with torch.no_grad():
+            noisy = x + sigma * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))
+            features = self.eval().encode(noisy, sigma)
+            self.train(was_training)
+            mean, var = features.mean(dim=(0, 2, 3)), features.var(dim=(0, 2, 3))
+            new = deeper.state_dict()
+            new.update(self.state_dict())  # the old modules keep their names
+            for i in range(old_end, len(deeper.encoder)):
+                module = deeper.encoder[i]
+                if isinstance(module, nn.Conv2d):
+                    identity = torch.zeros_like(module.weight)
+                    identity[range(self.latent_dim), range(self.latent_dim), 1, 1] = 1
+                    new[f"encoder.{i}.weight"] = identity
+                elif isinstance(module, nn.BatchNorm2d):
+                    new[f"encoder.{i}.weight"] = (var + module.eps).sqrt()
+                    new[f"encoder.{i}.bias"] = mean
+                    new[f"encoder.{i}.running_mean"] = mean
+                    new[f"encoder.{i}.running_var"] = var
+        deeper.load_state_dict(new)
+        return deeper
+
     def encode_distribution(self, x):
         """Features of the image, with its noise level estimated from it.
 
