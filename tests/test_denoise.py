@@ -77,7 +77,7 @@ def test_the_pca_reading_finds_white_noise_and_is_not_fooled_by_texture():
     clean = torch.from_numpy(textured_photo().transpose(2, 0, 1)[None])
     # The grain reads as noise to the per-block map; the quietest direction of patch space is quiet.
     assert float(pca_noise_level(clean)[0, 0]) < 0.5 * float(estimate_noise(clean)[0, 0])
-    with pytest.raises(ValueError, match="pca_noise_level needs"):
+    with pytest.raises(ValueError, match="PCA noise estimation needs"):
         pca_noise_level(clean[0])
 
 
