@@ -7,12 +7,12 @@ import numpy as np
 import plotly.express as px
 import streamlit as st
 
-from ae_core.apps.denoising import compare_filters, denoise_image, noise_level, noisy_copy
+from ae_core.apps.denoising import compare_filters, denoise_image, noisy_copy
 from ae_core.checkpoints.library import list_models
 from ae_core.data import photo
 from ae_core.data.images import crop_at, encode_png, read_image
 from ae_core.models.camera_noise import EXAMPLE_CAMERA, camera_pair
-from ae_core.models.noise_level import image_noise_map
+from ae_core.models.noise_level import denoising_levels
 from ae_core.train.runtime import resolve_device
 from ui.i18n import _
 from ui.prepared import shared_figure
@@ -70,8 +70,9 @@ if demo:
 
 
 def measured_levels(picture: np.ndarray) -> tuple[float, np.ndarray]:
-    """The photo's noise level and its map (per block of 32 pixels), in 8-bit units."""
-    return noise_level(picture) * 255, image_noise_map(picture).mean(axis=2) * 255
+    """The photo's noise level and its map (per block of 32 pixels) as the network is told them, in 8-bit units."""
+    told = denoising_levels(picture)[0] * 255
+    return float(np.median(told)), told.mean(axis=2)
 
 
 def level_chart(levels: np.ndarray):
